@@ -1,0 +1,288 @@
+#include "harness/cli.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "harness/evaluation.h"
+#include "harness/store.h"
+#include "reports/html.h"
+#include "reports/table.h"
+#include "runners/factory.h"
+#include "tasks/registry.h"
+#include "tasks/task.h"
+#include "util/error.h"
+#include "util/strings.h"
+#include "util/version.h"
+
+namespace ys {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int) {
+  g_stop = true;
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
+std::vector<std::string> split_list(const std::vector<std::string>& values) {
+  std::vector<std::string> out;
+  for (const auto& v : values) {
+    for (auto& part : split(v, ',')) {
+      std::string t(trim(part));
+      if (!t.empty()) out.push_back(t);
+    }
+  }
+  return out;
+}
+
+struct CommonOptions {
+  std::string db = "results/yardstick.db";
+  std::string specs_dir;
+};
+
+TaskRegistry load_registry(const CommonOptions& common) {
+  return TaskRegistry::load(common.specs_dir.empty() ? default_specs_dir()
+                                                     : std::filesystem::path(common.specs_dir));
+}
+
+// Dataset roots in search order: $YARDSTICK_DATA, the repo's datasets/, then ../shared/datasets
+// beside the source tree (where the shared evaluation data lives in development and CI).
+DataLocation data_location(const std::string& data_flag) {
+  DataLocation where;
+  if (!data_flag.empty()) where.override_path = data_flag;
+  if (const char* env = std::getenv("YARDSTICK_DATA"); env && *env) where.roots.emplace_back(env);
+  std::filesystem::path src(kSourceDir);
+  where.roots.push_back(src / "datasets" / "data");
+  where.roots.push_back(src.parent_path() / "shared" / "datasets");
+  return where;
+}
+
+std::string command_line(int argc, char** argv) {
+  std::string out;
+  for (int i = 0; i < argc; ++i) out += (i ? " " : "") + std::string(argv[i]);
+  return out;
+}
+
+// ---- yardstick run ----------------------------------------------------------------------
+
+struct RunArgs {
+  std::vector<std::string> models, tasks, suites;
+  int limit = -1, repeats = 1, concurrency = 8, max_retries = 8;
+  std::optional<uint64_t> seed;
+  std::string data, base_url, api_key_env = "OPENAI_API_KEY";
+  double timeout_s = 300, retry_base_s = 1.0;
+  bool no_cache = false;
+};
+
+void add_run_command(CLI::App& app, RunArgs& a) {
+  auto* run = app.add_subcommand("run", "Evaluate models on tasks; rerun the same command to resume");
+  run->add_option("--model,-m", a.models, std::string("Model(s), comma-separated: ") + model_spec_help())
+      ->required();
+  run->add_option("--tasks,-t", a.tasks, "Task or suite names, comma-separated");
+  run->add_option("--suite,-s", a.suites, "Suite names, comma-separated");
+  run->add_option("--limit,-n", a.limit, "Only the first N samples of each task (dataset order)")
+      ->check(CLI::NonNegativeNumber);
+  run->add_option("--repeats,-k", a.repeats, "Answers per sample")->check(CLI::PositiveNumber);
+  run->add_option("--seed", a.seed, "Sampling seed sent with each request (plus the repeat index)");
+  run->add_option("--concurrency,-c", a.concurrency, "Requests in flight")->check(CLI::PositiveNumber);
+  run->add_option("--data", a.data, "A task's dataset file, or a folder searched first for datasets");
+  run->add_option("--base-url", a.base_url, "Base URL of an OpenAI-compatible server (…/v1)");
+  run->add_option("--api-key-env", a.api_key_env, "Environment variable holding the API key");
+  run->add_option("--timeout", a.timeout_s, "Seconds per request attempt")->check(CLI::PositiveNumber);
+  run->add_option("--max-retries", a.max_retries, "Retries of a failed request")->check(CLI::NonNegativeNumber);
+  run->add_option("--retry-base-delay", a.retry_base_s, "First retry delay in seconds (doubles)")
+      ->check(CLI::NonNegativeNumber);
+  run->add_flag("--no-cache", a.no_cache, "Do not reuse stored responses to identical requests");
+}
+
+int do_run(const RunArgs& a, const CommonOptions& common, const std::string& command) {
+  // Everything that can be wrong with the input is checked before the store is touched.
+  std::vector<std::string> names = split_list(a.tasks);
+  for (const auto& s : split_list(a.suites)) names.push_back(s);
+  if (names.empty()) throw InputError("no tasks given: use --tasks or --suite (see `yardstick tasks`)");
+  TaskRegistry registry = load_registry(common);
+  std::vector<const TaskSpec*> specs = registry.resolve(names);
+  std::vector<Task> tasks;
+  DataLocation where = data_location(a.data);
+  std::error_code ec;
+  size_t dataset_tasks = 0;
+  for (const auto* spec : specs) dataset_tasks += spec->dataset ? 1 : 0;
+  if (!a.data.empty() && std::filesystem::is_regular_file(a.data, ec) && dataset_tasks > 1) {
+    throw InputError("--data " + a.data + " is a file but " + std::to_string(dataset_tasks) +
+                     " tasks read datasets; give a folder, or run one task");
+  }
+  if (!a.data.empty() && !std::filesystem::exists(a.data, ec)) {
+    throw InputError("--data " + a.data + ": no such file or folder");
+  }
+  for (const auto* spec : specs) tasks.push_back(Task::load(*spec, where));
+
+  RunnerOptions ro;
+  ro.base_url = a.base_url;
+  ro.api_key_env = a.api_key_env;
+  ro.http.max_in_flight = a.concurrency;
+  ro.http.timeout_s = a.timeout_s;
+  ro.http.retry.max_retries = a.max_retries;
+  ro.http.retry.base_delay_s = a.retry_base_s;
+  ro.seed = a.seed.value_or(0);
+  std::vector<std::pair<std::string, std::unique_ptr<Runner>>> runners;
+  for (const auto& m : split_list(a.models)) runners.emplace_back(m, make_runner(m, ro));
+
+  Store store(common.db);
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+
+  EvalOptions eo;
+  eo.limit = a.limit;
+  eo.repeats = a.repeats;
+  eo.seed = a.seed;
+  eo.concurrency = a.concurrency;
+  eo.use_cache = !a.no_cache;
+  eo.command = command;
+  eo.interactive = isatty(STDERR_FILENO);
+  eo.stop = &g_stop;
+
+  std::vector<TaskResult> all;
+  for (auto& [spec, runner] : runners) {
+    eo.model_spec = spec;
+    EvalOutcome out = run_evaluation(*runner, tasks, store, eo);
+    std::fprintf(stderr,
+                 "run %lld (%s): %s%s, %zu samples: %zu answered before, %zu from cache, "
+                 "%zu requests sent, %zu errors, %s\n",
+                 static_cast<long long>(out.run_id), spec.c_str(), out.status.c_str(),
+                 out.resumed ? " (resumed)" : "", out.planned, out.already_done, out.cache_hits,
+                 out.sent, out.errors, format_duration(out.wall_s).c_str());
+    for (auto& r : out.results) all.push_back(std::move(r));
+    if (out.status == "failed") {
+      std::fprintf(stderr, "error: run %lld stopped: %s\n", static_cast<long long>(out.run_id),
+                   out.failure.c_str());
+      std::cout << render_results_table(all);
+      return kExitRunFailed;
+    }
+    if (out.status == "interrupted") {
+      std::fprintf(stderr, "interrupted: rerun the same command to resume run %lld\n",
+                   static_cast<long long>(out.run_id));
+      return kExitInterrupted;
+    }
+  }
+  std::cout << render_results_table(all);
+  std::fprintf(stderr,
+               "\nStored in %s. Next: `yardstick report --db %s` writes an HTML report.\n"
+               "To evaluate a real model: yardstick run --model openai:MODEL --base-url "
+               "http://HOST:PORT/v1 --tasks %s (key from $OPENAI_API_KEY, if the server needs one)\n",
+               common.db.c_str(), common.db.c_str(), names.front().c_str());
+  return kExitOk;
+}
+
+// ---- yardstick tasks / runs / report -----------------------------------------------------
+
+int do_tasks(const CommonOptions& common, const std::string& data) {
+  TaskRegistry registry = load_registry(common);
+  DataLocation where = data_location(data);
+  std::vector<std::vector<std::string>> rows = {{"task", "samples", "description"}};
+  for (const auto& [name, spec] : registry.tasks()) {
+    std::string count;
+    try {
+      count = std::to_string(Task::load(spec, where).samples().size());
+    } catch (const InputError&) {
+      count = "no data";
+    }
+    rows.push_back({name, count, spec.description});
+  }
+  std::cout << render_columns(rows) << "\n";
+  std::vector<std::vector<std::string>> suites = {{"suite", "tasks", "description"}};
+  for (const auto& s : registry.suites()) {
+    std::string list;
+    for (const auto& t : s.tasks) list += (list.empty() ? "" : ",") + t;
+    suites.push_back({s.name, list, s.description});
+  }
+  std::cout << render_columns(suites);
+  return kExitOk;
+}
+
+int do_runs(const CommonOptions& common) {
+  if (!std::filesystem::exists(common.db)) throw InputError(common.db + ": no such store");
+  Store store(common.db);
+  std::map<int64_t, size_t> samples;
+  for (const auto& r : store.task_results()) samples[r.run_id] += r.samples;
+  std::vector<std::vector<std::string>> rows = {
+      {"run", "model", "tasks", "samples", "status", "started", "finished"}};
+  for (const auto& r : store.list_runs()) {
+    std::string tasks;
+    for (const auto& t : r.tasks) tasks += (tasks.empty() ? "" : ",") + t;
+    rows.push_back({std::to_string(r.id), r.model, tasks, std::to_string(samples[r.id]), r.status,
+                    r.started_at, r.finished_at});
+  }
+  std::cout << render_columns(rows);
+  return kExitOk;
+}
+
+int do_report(const CommonOptions& common, const std::string& out_path) {
+  if (!std::filesystem::exists(common.db)) throw InputError(common.db + ": no such store");
+  Store store(common.db);
+  ReportInfo info;
+  info.generated_at = utc_now_iso();
+  info.version = std::string(kVersion) + " (" + kGitDescribe + ")";
+  std::string html = render_html_report(store.task_results(), info);
+  std::filesystem::path out(out_path);
+  std::error_code ec;
+  if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path(), ec);
+  std::ofstream f(out, std::ios::binary);
+  f << html;
+  if (!f) throw InputError(out_path + ": cannot write the report");
+  std::fprintf(stderr, "wrote %s\n", out_path.c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"yardstick: evaluate language models"};
+  app.set_version_flag("--version", std::string(kVersion) + " (" + kGitDescribe + ")");
+  app.require_subcommand(1);
+  CommonOptions common;
+  app.add_option("--db", common.db, "SQLite store")->capture_default_str();
+  app.add_option("--specs", common.specs_dir, "Task specs folder (default: tasks/specs, or $YARDSTICK_TASKS)");
+
+  RunArgs run_args;
+  add_run_command(app, run_args);
+  std::string tasks_data;
+  auto* tasks_cmd = app.add_subcommand("tasks", "List tasks and suites with their sample counts");
+  tasks_cmd->add_option("--data", tasks_data, "Folder searched first for datasets");
+  auto* runs_cmd = app.add_subcommand("runs", "List stored runs");
+  std::string report_out = "results/report.html";
+  auto* report_cmd = app.add_subcommand("report", "Write a self-contained HTML report");
+  report_cmd->add_option("--out,-o", report_out, "Output file")->capture_default_str();
+  for (auto* sub : app.get_subcommands({})) {
+    sub->add_option("--db", common.db, "SQLite store")->capture_default_str();
+    sub->add_option("--specs", common.specs_dir, "Task specs folder");
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+  try {
+    if (app.got_subcommand("run")) return do_run(run_args, common, command_line(argc, argv));
+    if (app.got_subcommand(tasks_cmd)) return do_tasks(common, tasks_data);
+    if (app.got_subcommand(runs_cmd)) return do_runs(common);
+    if (app.got_subcommand(report_cmd)) return do_report(common, report_out);
+  } catch (const InputError& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return kExitBadInput;
+  } catch (const StoreError& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return kExitRunFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace ys

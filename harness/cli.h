@@ -1,0 +1,17 @@
+// The `yardstick` command line.
+#pragma once
+
+namespace ys {
+
+// Exit statuses of the yardstick command.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitRunFailed = 1,    // the run started but could not finish (fatal API error, store)
+  kExitBadInput = 2,     // nothing ran: bad arguments, task, spec, dataset or model
+  kExitInterrupted = 130,
+};
+
+// Parses `argv` and runs the chosen subcommand; returns the exit status.
+int run_cli(int argc, char** argv);
+
+}  // namespace ys

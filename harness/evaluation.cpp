@@ -1,0 +1,237 @@
+#include "harness/evaluation.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "harness/progress.h"
+#include "scoring/stats.h"
+#include "util/hash.h"
+#include "util/strings.h"
+#include "util/version.h"
+
+namespace ys {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct WorkItem {
+  size_t task;    // index into tasks
+  size_t sample;  // index into the task's samples
+  int repeat;
+  Request request;
+  std::string key;
+};
+
+// Completions handed from runner threads to the evaluation loop. Shared ownership: a
+// runner may still hold a callback after the evaluation returns.
+struct Inbox {
+  std::mutex mutex;
+  std::condition_variable ready;
+  std::deque<std::pair<size_t, Completion>> items;  // (work item index, completion)
+
+  void push(size_t item, Completion c) {
+    {
+      std::lock_guard lock(mutex);
+      items.emplace_back(item, std::move(c));
+    }
+    ready.notify_one();
+  }
+};
+
+class Evaluation {
+ public:
+  Evaluation(Runner& runner, const std::vector<Task>& tasks, Store& store, const EvalOptions& o)
+      : runner_(runner), tasks_(tasks), store_(store), options_(o) {}
+
+  EvalOutcome run() {
+    auto started = Clock::now();
+    open_run();
+    plan();
+    Progress progress(stderr, "run " + std::to_string(outcome_.run_id), outcome_.planned,
+                      options_.interactive);
+    progress_ = &progress;
+    done_ = outcome_.already_done;
+    answer_from_cache();
+    send_and_collect();
+    progress.finish();
+    store_.flush();
+
+    outcome_.status = !outcome_.failure.empty() ? "failed"
+                      : stop_requested()        ? "interrupted"
+                                                : "completed";
+    store_.set_run_status(outcome_.run_id, outcome_.status);
+    outcome_.wall_s = std::chrono::duration<double>(Clock::now() - started).count();
+    outcome_.results = store_.task_results(outcome_.run_id);
+    for (auto& r : outcome_.results) {
+      auto it = task_wall_.find(r.task);
+      if (it != task_wall_.end()) r.wall_s = std::chrono::duration<double>(it->second.second - it->second.first).count();
+    }
+    return outcome_;
+  }
+
+ private:
+  bool stop_requested() const { return options_.stop && options_.stop->load(); }
+
+  void open_run() {
+    std::string fingerprint = run_fingerprint(runner_, tasks_, options_);
+    if (auto previous = store_.find_unfinished_run(fingerprint)) {
+      outcome_.run_id = previous->id;
+      outcome_.resumed = true;
+      store_.set_run_status(outcome_.run_id, "running");
+      return;
+    }
+    RunRecord run;
+    run.fingerprint = fingerprint;
+    run.model = options_.model_spec;
+    run.runner_config = runner_.config();
+    for (const auto& t : tasks_) run.tasks.push_back(t.name());
+    run.seed = options_.seed;
+    run.repeats = options_.repeats;
+    run.sample_limit = options_.limit;
+    run.yardstick_version = kVersion;
+    run.git_describe = kGitDescribe;
+    run.command = options_.command;
+    outcome_.run_id = store_.create_run(run);
+  }
+
+  void plan() {
+    std::set<SampleKey> answered;
+    if (outcome_.resumed) answered = store_.answered_samples(outcome_.run_id);
+    for (size_t t = 0; t < tasks_.size(); ++t) {
+      const Task& task = tasks_[t];
+      size_t n = task.samples().size();
+      if (options_.limit >= 0) n = std::min(n, static_cast<size_t>(options_.limit));
+      for (size_t i = 0; i < n; ++i) {
+        for (int r = 0; r < options_.repeats; ++r) {
+          ++outcome_.planned;
+          if (answered.count({task.name(), task.samples()[i].id, r})) {
+            ++outcome_.already_done;
+            continue;
+          }
+          WorkItem item{t, i, r, task.build_request(i, r), ""};
+          if (options_.seed) item.request.sampling.seed = *options_.seed + static_cast<uint64_t>(r);
+          item.key = cache_key(item.request, runner_.identity());
+          items_.push_back(std::move(item));
+        }
+      }
+    }
+  }
+
+  void answer_from_cache() {
+    if (!options_.use_cache) {
+      for (size_t i = 0; i < items_.size(); ++i) pending_.push_back(i);
+      return;
+    }
+    for (size_t i = 0; i < items_.size(); ++i) {
+      if (auto cached = store_.cached_response(items_[i].key)) {
+        ++outcome_.cache_hits;
+        record(i, std::move(*cached));
+      } else {
+        pending_.push_back(i);
+      }
+    }
+  }
+
+  void send_and_collect() {
+    auto inbox = std::make_shared<Inbox>();
+    size_t in_flight = 0, next = 0;
+    const size_t window = static_cast<size_t>(std::max(1, options_.concurrency));
+    while ((next < pending_.size() || in_flight > 0) && outcome_.failure.empty() &&
+           !stop_requested()) {
+      while (next < pending_.size() && in_flight < window) {
+        size_t item = pending_[next++];
+        mark_started(items_[item].task);
+        ++in_flight;
+        ++outcome_.sent;
+        runner_.submit(items_[item].request,
+                       [inbox, item](Completion c) { inbox->push(item, std::move(c)); });
+      }
+      std::deque<std::pair<size_t, Completion>> arrived;
+      {
+        std::unique_lock lock(inbox->mutex);
+        inbox->ready.wait_for(lock, std::chrono::milliseconds(200),
+                              [&] { return !inbox->items.empty(); });
+        arrived.swap(inbox->items);
+      }
+      for (auto& [item, completion] : arrived) {
+        --in_flight;
+        if (completion.error == ErrorKind::kFatal) {
+          if (outcome_.failure.empty()) outcome_.failure = completion.error_message;
+          continue;
+        }
+        record(item, std::move(completion));
+      }
+      if (arrived.empty()) progress_->update(done_, outcome_.errors, accuracy_.count() ? accuracy_.mean() : -1);
+    }
+  }
+
+  void mark_started(size_t task) {
+    auto& wall = task_wall_[tasks_[task].name()];
+    if (wall.first == Clock::time_point{}) wall.first = Clock::now();
+  }
+
+  // Scores a completion and queues its row for the store.
+  void record(size_t index, Completion completion) {
+    const WorkItem& item = items_[index];
+    const Task& task = tasks_[item.task];
+    const Sample& sample = task.samples()[item.sample];
+    SampleRecord row;
+    row.run_id = outcome_.run_id;
+    row.task = task.name();
+    row.sample_id = sample.id;
+    row.repeat = item.repeat;
+    row.cache_key = item.key;
+    row.request = canonical_json(item.request);
+    row.request["runner"] = runner_.identity();
+    row.reference = sample.reference;
+    if (completion.ok() || completion.error == ErrorKind::kRefused) {
+      row.scores = task.score(sample, completion.text);
+      if (!row.scores.empty()) accuracy_.add(row.scores[0].value);
+    }
+    if (!completion.ok()) ++outcome_.errors;
+    row.completion = std::move(completion);
+    store_.write(std::move(row));
+    ++done_;
+    auto& wall = task_wall_[task.name()];
+    if (wall.first == Clock::time_point{}) wall.first = Clock::now();
+    wall.second = Clock::now();
+    progress_->update(done_, outcome_.errors, accuracy_.mean());
+  }
+
+  Runner& runner_;
+  const std::vector<Task>& tasks_;
+  Store& store_;
+  const EvalOptions& options_;
+  EvalOutcome outcome_;
+  std::vector<WorkItem> items_;
+  std::vector<size_t> pending_;  // items with no cached answer, in plan order
+  Progress* progress_ = nullptr;
+  size_t done_ = 0;
+  MeanAccumulator accuracy_;
+  std::map<std::string, std::pair<Clock::time_point, Clock::time_point>> task_wall_;
+};
+
+}  // namespace
+
+std::string run_fingerprint(const Runner& runner, const std::vector<Task>& tasks,
+                            const EvalOptions& options) {
+  nlohmann::json j = {{"runner", runner.identity()},
+                      {"limit", options.limit},
+                      {"repeats", options.repeats},
+                      {"seed", options.seed ? nlohmann::json(*options.seed) : nlohmann::json()}};
+  for (const auto& t : tasks) {
+    j["tasks"].push_back({{"name", t.name()}, {"spec", t.spec().content_hash}, {"data", t.data_hash()}});
+  }
+  return hash_hex(j.dump());
+}
+
+EvalOutcome run_evaluation(Runner& runner, const std::vector<Task>& tasks, Store& store,
+                           const EvalOptions& options) {
+  return Evaluation(runner, tasks, store, options).run();
+}
+
+}  // namespace ys

@@ -1,0 +1,55 @@
+#include "reports/table.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "util/strings.h"
+
+namespace ys {
+namespace {
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+}  // namespace
+
+std::string render_columns(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& row : rows) {
+    if (row.size() > width.size()) width.resize(row.size(), 0);
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c) {
+      line += row[c];
+      if (c + 1 < row.size()) line += std::string(width[c] - row[c].size() + 2, ' ');
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string render_results_table(const std::vector<TaskResult>& results) {
+  std::vector<std::vector<std::string>> rows = {
+      {"model", "task", "metric", "value", "± stderr", "samples", "errors", "tokens", "wall"}};
+  for (const auto& r : results) {
+    std::string tokens = std::to_string(r.prompt_tokens + r.completion_tokens);
+    std::string wall = r.wall_s >= 0 ? format_duration(r.wall_s) : "-";
+    if (r.metrics.empty()) {
+      rows.push_back({r.model, r.task, "-", "-", "-", std::to_string(r.samples),
+                      std::to_string(r.errors), tokens, wall});
+    }
+    for (const auto& m : r.metrics) {
+      rows.push_back({r.model, r.task, m.metric, fixed(m.mean, 4), fixed(m.stderr_of_mean, 4),
+                      std::to_string(r.samples), std::to_string(r.errors), tokens, wall});
+    }
+  }
+  return render_columns(rows);
+}
+
+}  // namespace ys

@@ -1,0 +1,17 @@
+// Plain-text tables for the terminal.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "reports/results.h"
+
+namespace ys {
+
+// One line per (task, metric): value ± standard error, samples, errors, tokens, wall time.
+std::string render_results_table(const std::vector<TaskResult>& results);
+
+// Aligns `rows` (the first is the header) into columns separated by two spaces.
+std::string render_columns(const std::vector<std::vector<std::string>>& rows);
+
+}  // namespace ys

@@ -1,0 +1,45 @@
+// What a model answered, or why it did not.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace ys {
+
+enum class ErrorKind {
+  kNone,
+  kTransient,    // timeouts, connection failures, 5xx after all retries
+  kRateLimited,  // 429 after all retries
+  kRefused,      // the provider declined to answer (content filter)
+  kInvalid,      // the server's answer or our request was malformed (400, garbage body)
+  kFatal,        // nothing further can succeed: bad key, unknown model (401/403/404)
+};
+
+const char* error_kind_name(ErrorKind kind);
+ErrorKind parse_error_kind(const std::string& name);
+
+struct Usage {
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+};
+
+struct Completion {
+  std::string text;
+  std::string reasoning;      // separate reasoning text, when the provider returns one
+  std::string finish_reason;  // "stop", "length", ...
+  Usage usage;
+  double latency_s = 0;  // from first send to final answer, retries included
+  int attempts = 1;
+  ErrorKind error = ErrorKind::kNone;
+  std::string error_message;  // never holds a secret
+
+  bool ok() const { return error == ErrorKind::kNone; }
+};
+
+// Lossless JSON form, for the store and the response cache.
+nlohmann::json to_json(const Completion& c);
+Completion completion_from_json(const nlohmann::json& j);
+
+}  // namespace ys

@@ -1,0 +1,49 @@
+// Many HTTP POSTs in flight on one thread: one libcurl multi handle, retries with backoff.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runners/retry.h"
+
+namespace ys {
+
+struct HttpPoolOptions {
+  int max_in_flight = 16;
+  double timeout_s = 300;  // whole request, per attempt
+  double connect_timeout_s = 10;
+  RetryPolicy retry;
+  uint64_t jitter_seed = 0;
+};
+
+struct HttpResult {
+  long status = 0;             // 0 when no HTTP answer arrived (see transport_error)
+  std::string body;            // truncated to 64 MiB
+  std::string transport_error; // libcurl's description, empty on an HTTP answer
+  int attempts = 0;
+  double elapsed_s = 0;        // first send to final answer, waits included
+};
+
+class HttpPool {
+ public:
+  using Callback = std::function<void(HttpResult)>;
+
+  explicit HttpPool(HttpPoolOptions options);
+  // Stops the event thread; callbacks of unfinished requests are never called.
+  ~HttpPool();
+  HttpPool(const HttpPool&) = delete;
+  HttpPool& operator=(const HttpPool&) = delete;
+
+  // Queues a POST of `body` to `url`. Transport errors and retryable statuses (see
+  // is_retryable_status) are retried per the policy, honouring Retry-After; `done` gets
+  // the final result once, on the pool's thread. Thread-safe.
+  void post(std::string url, std::vector<std::string> headers, std::string body, Callback done);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ys

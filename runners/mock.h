@@ -1,0 +1,44 @@
+// Offline models for smoke runs, demos and tests. They answer from the Request alone.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "runners/runner.h"
+
+namespace ys {
+
+class MockRunner : public Runner {
+ public:
+  enum class Behavior {
+    kOracle,  // answers the task's target: always right
+    kWrong,   // answers with no usable answer: always wrong
+    kNoisy,   // right with probability p, decided by a hash of (seed, request)
+  };
+
+  MockRunner(Behavior behavior, double p, uint64_t seed);
+  ~MockRunner() override;
+
+  void submit(Request request, Callback done) override;
+  std::string identity() const override;
+  nlohmann::json config() const override;
+
+  // The answer this model gives to `request` (deterministic).
+  std::string answer(const Request& request) const;
+
+ private:
+  void loop();
+
+  Behavior behavior_;
+  double p_;
+  uint64_t seed_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::pair<Request, Callback>> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace ys

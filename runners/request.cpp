@@ -1,0 +1,27 @@
+#include "runners/request.h"
+
+#include "util/hash.h"
+
+namespace ys {
+
+nlohmann::json canonical_json(const Request& request) {
+  nlohmann::json messages = nlohmann::json::array();
+  for (const auto& m : request.messages) {
+    messages.push_back({{"role", m.role}, {"content", m.content}});
+  }
+  const Sampling& s = request.sampling;
+  nlohmann::json sampling = {{"temperature", s.temperature},
+                             {"max_tokens", s.max_tokens},
+                             {"stop", s.stop}};
+  if (s.top_p) sampling["top_p"] = *s.top_p;
+  if (s.top_k) sampling["top_k"] = *s.top_k;
+  if (s.seed) sampling["seed"] = *s.seed;
+  // nlohmann::json objects are std::map-backed: keys serialize sorted.
+  return {{"messages", messages}, {"sampling", sampling}, {"repeat", request.repeat}};
+}
+
+std::string cache_key(const Request& request, const std::string& runner_identity) {
+  return hash_hex(runner_identity + "\n" + canonical_json(request).dump());
+}
+
+}  // namespace ys

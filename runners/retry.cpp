@@ -1,0 +1,47 @@
+#include "runners/retry.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
+#include "util/strings.h"
+
+namespace ys {
+
+bool is_retryable_status(long status) {
+  return status == 408 || status == 409 || status == 425 || status == 429 ||
+         (status >= 500 && status <= 599);
+}
+
+double backoff_delay(const RetryPolicy& policy, int retry, double unit) {
+  double raw = policy.base_delay_s * std::pow(2.0, std::max(0, retry - 1));
+  double capped = std::min(policy.max_delay_s, raw);
+  return capped * (0.5 + 0.5 * std::clamp(unit, 0.0, 1.0));
+}
+
+std::optional<double> parse_retry_after(std::string_view value, std::time_t now) {
+  std::string v(trim(value));
+  if (v.empty()) return std::nullopt;
+  if (v.find_first_not_of("0123456789.") == std::string::npos) {
+    char* end = nullptr;
+    double seconds = std::strtod(v.c_str(), &end);
+    if (end == v.c_str() || *end != '\0') return std::nullopt;
+    return std::max(0.0, seconds);
+  }
+  // IMF-fixdate, e.g. "Wed, 21 Oct 2015 07:28:00 GMT".
+  std::tm tm{};
+  const char* rest = strptime(v.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (!rest || *rest != '\0') return std::nullopt;
+  std::time_t when = timegm(&tm);
+  return std::max(0.0, std::difftime(when, now));
+}
+
+double retry_delay(const RetryPolicy& policy, int retry, std::optional<double> retry_after,
+                   double unit) {
+  constexpr double kMaxHonouredRetryAfter = 600.0;
+  if (retry_after) return std::min(*retry_after, kMaxHonouredRetryAfter);
+  return backoff_delay(policy, retry, unit);
+}
+
+}  // namespace ys

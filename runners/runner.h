@@ -1,0 +1,33 @@
+// The Runner interface: something that answers Requests, asynchronously.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "runners/completion.h"
+#include "runners/request.h"
+
+namespace ys {
+
+class Runner {
+ public:
+  using Callback = std::function<void(Completion)>;
+
+  virtual ~Runner() = default;
+
+  // Queues `request`; `done` is called exactly once, from a runner thread, with the answer
+  // or a typed error. Thread-safe. Destroying the runner waits for outstanding callbacks
+  // of requests already on the wire or drops them; it never calls `done` afterwards.
+  virtual void submit(Request request, Callback done) = 0;
+
+  // Stable name of the model behind this runner, e.g. "openai:gpt-4o-mini@https://host/v1".
+  // Part of every cache key. Holds no secret.
+  virtual std::string identity() const = 0;
+
+  // The runner's settings as stored with a run. Holds no secret.
+  virtual nlohmann::json config() const = 0;
+};
+
+}  // namespace ys

@@ -1,0 +1,74 @@
+#include "scoring/normalize.h"
+
+#include <cctype>
+
+#include "util/error.h"
+#include "util/strings.h"
+
+namespace ys {
+
+Normalization parse_normalization(const std::string& name) {
+  if (name == "none") return Normalization::kNone;
+  if (name == "number") return Normalization::kNumber;
+  if (name == "text") return Normalization::kText;
+  throw InputError("unknown normalization '" + name + "' (expected none, number or text)");
+}
+
+std::string normalize_number(std::string_view input) {
+  std::string s;
+  for (char c : trim(input)) {
+    if (c != '$' && c != ',') s += c;
+  }
+  s = std::string(trim(s));
+  while (!s.empty() && s.back() == '.') s.pop_back();
+
+  // Is it [+-]digits[.digits]?
+  size_t i = 0;
+  bool negative = false;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
+  size_t int_begin = i;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+  std::string int_part = s.substr(int_begin, i - int_begin);
+  std::string frac_part;
+  if (i < s.size() && s[i] == '.') {
+    size_t frac_begin = ++i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+    frac_part = s.substr(frac_begin, i - frac_begin);
+  }
+  if (i != s.size() || (int_part.empty() && frac_part.empty())) return s;
+
+  size_t nz = int_part.find_first_not_of('0');
+  int_part = nz == std::string::npos ? "0" : int_part.substr(nz);
+  while (!frac_part.empty() && frac_part.back() == '0') frac_part.pop_back();
+  std::string out = int_part;
+  if (!frac_part.empty()) out += "." + frac_part;
+  if (negative && out != "0") out = "-" + out;
+  return out;
+}
+
+std::string normalize_text(std::string_view input) {
+  std::string out;
+  bool pending_space = false;
+  for (char c : trim(input)) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      pending_space = true;
+      continue;
+    }
+    if (pending_space && !out.empty()) out += ' ';
+    pending_space = false;
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  while (!out.empty() && out.back() == '.') out.pop_back();
+  return out;
+}
+
+std::string normalize(std::string_view s, Normalization how) {
+  switch (how) {
+    case Normalization::kNone: return std::string(trim(s));
+    case Normalization::kNumber: return normalize_number(s);
+    case Normalization::kText: return normalize_text(s);
+  }
+  return std::string(s);
+}
+
+}  // namespace ys

@@ -1,0 +1,64 @@
+// A loaded task: its samples, the request for each, and how each answer is scored.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "runners/request.h"
+#include "scoring/metrics.h"
+#include "tasks/spec.h"
+
+namespace ys {
+
+struct Sample {
+  std::string id;
+  nlohmann::json fields;  // the task's fields (after the spec's field mapping)
+  std::string reference;  // the gold answer, normalized
+};
+
+// Where dataset files are looked for.
+struct DataLocation {
+  // --data: a file used as the dataset itself, or a folder used as the first root.
+  std::optional<std::filesystem::path> override_path;
+  std::vector<std::filesystem::path> roots;  // searched in order for the spec's path
+};
+
+class Task {
+ public:
+  // Loads the samples of `spec` (reading its dataset or running its generator). Throws
+  // InputError naming the file and record when the data is missing or malformed.
+  static Task load(const TaskSpec& spec, const DataLocation& where);
+
+  const TaskSpec& spec() const { return spec_; }
+  const std::string& name() const { return spec_.name; }
+  const std::vector<Sample>& samples() const { return samples_; }
+  // The dataset file read, empty for generated tasks.
+  const std::filesystem::path& data_file() const { return data_file_; }
+  // A hash of every sample's id, fields and reference: changes when the data does.
+  const std::string& data_hash() const { return data_hash_; }
+
+  // The request for samples()[index] (with its few-shot examples) for repeat `repeat`.
+  Request build_request(size_t index, int repeat) const;
+
+  // Scores a model's output on sample `sample` with every metric of the spec.
+  std::vector<Score> score(const Sample& sample, const std::string& output) const;
+
+ private:
+  Task() = default;
+  std::vector<size_t> fewshot_indices(size_t index) const;
+
+  TaskSpec spec_;
+  std::vector<Sample> samples_;
+  std::filesystem::path data_file_;
+  std::string data_hash_;
+};
+
+// Resolves the dataset file of `spec` under `where`; throws InputError listing the places
+// looked at when there is none.
+std::filesystem::path resolve_data_file(const TaskSpec& spec, const DataLocation& where);
+
+}  // namespace ys

@@ -1,0 +1,21 @@
+// Prompt templates: text with {{field}} placeholders filled from a sample's fields.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace ys {
+
+// The field names a template uses, in order of first appearance. Throws InputError for an
+// unclosed "{{" or an empty name.
+std::vector<std::string> template_fields(std::string_view tmpl);
+
+// Replaces every {{name}} (spaces inside the braces allowed) with fields[name]: strings
+// as they are, numbers and booleans in JSON form. Throws InputError naming the field when
+// `fields` lacks it.
+std::string render_template(std::string_view tmpl, const nlohmann::json& fields);
+
+}  // namespace ys
