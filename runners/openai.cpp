@@ -107,7 +107,8 @@ nlohmann::json OpenAIRunner::request_body(const Request& request) const {
 void OpenAIRunner::submit(Request request, Callback done) {
   static std::atomic<uint64_t> counter{0};
   std::string context = "request #" + std::to_string(++counter) + " to " + url_;
-  std::vector<std::string> headers = {"Content-Type: application/json"};
+  // "Expect:" stops libcurl from waiting for a 100-continue on large bodies.
+  std::vector<std::string> headers = {"Content-Type: application/json", "Expect:"};
   if (!options_.api_key.empty()) headers.push_back("Authorization: Bearer " + options_.api_key);
   pool_.post(url_, std::move(headers), request_body(request).dump(),
              [done = std::move(done), context = std::move(context)](HttpResult http) {

@@ -1,0 +1,132 @@
+// The yardstick command line, run as a child process: exit codes, messages, and that a
+// run that cannot start writes nothing.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "harness/store.h"
+#include "tests/support/child.h"
+#include "tests/support/test_paths.h"
+
+namespace ys {
+namespace {
+
+using test::ChildResult;
+using test::run_child;
+using test::ScratchDir;
+
+ChildResult yardstick(std::vector<std::string> args) {
+  args.insert(args.begin(), test::yardstick_bin().string());
+  return run_child(args);
+}
+
+size_t line_count(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+class Cli : public ::testing::Test {
+ protected:
+  std::string db() const { return (dir_ / "y.db").string(); }
+  bool db_exists() const { return std::filesystem::exists(dir_ / "y.db"); }
+
+  // A bad-input command exits 2 with one clear line and leaves no store behind.
+  void expect_bad_input(const std::vector<std::string>& args, const std::string& needle) {
+    ChildResult r = yardstick(args);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(line_count(r.err), 1u) << r.err;
+    EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+    EXPECT_FALSE(db_exists());
+  }
+
+  ScratchDir dir_;
+};
+
+TEST_F(Cli, UnknownTask) {
+  expect_bad_input({"run", "--model", "mock:oracle", "--tasks", "nosuchtask", "--db", db()},
+                   "unknown task 'nosuchtask'");
+}
+
+TEST_F(Cli, UnknownModelPrefix) {
+  expect_bad_input({"run", "--model", "acme:big", "--tasks", "arith", "--db", db()},
+                   "unknown model 'acme:big'");
+}
+
+TEST_F(Cli, MissingDatasetFile) {
+  expect_bad_input({"run", "--model", "mock:oracle", "--tasks", "gsm8k", "--data",
+                    (dir_ / "missing.jsonl").string(), "--db", db()},
+                   "missing.jsonl");
+}
+
+TEST_F(Cli, DatasetNotFoundAnywhere) {
+  ScratchDir specs;
+  test::write_file(specs / "t.yaml", R"(name: t
+dataset: {path: not/there.jsonl}
+prompt: {template: "{{q}}", target: "{{a}}"}
+reference: {template: "{{a}}"}
+metrics: [{name: em, extract: [last_number]}]
+)");
+  expect_bad_input({"run", "--specs", specs.path().string(), "--model", "mock:oracle", "--tasks",
+                    "t", "--db", db()},
+                   "not/there.jsonl");
+}
+
+TEST_F(Cli, MalformedTaskYamlNamesFileAndLine) {
+  ScratchDir specs;
+  test::write_file(specs / "broken.yaml", "name: broken\nprompt:\n  template: [unclosed\n");
+  ChildResult r = yardstick({"run", "--specs", specs.path().string(), "--model", "mock:oracle",
+                             "--tasks", "broken", "--db", db()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find((specs / "broken.yaml").string() + ":"), std::string::npos) << r.err;
+  EXPECT_EQ(line_count(r.err), 1u) << r.err;
+  EXPECT_FALSE(db_exists());
+}
+
+TEST_F(Cli, FailedStartLeavesAnExistingStoreUntouched) {
+  ChildResult ok = yardstick({"run", "--model", "mock:oracle", "--tasks", "arith", "--limit", "5", "--db", db()});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  ChildResult bad = yardstick({"run", "--model", "mock:oracle", "--tasks", "nope", "--db", db()});
+  EXPECT_EQ(bad.exit_code, 2);
+  Store store(db());
+  EXPECT_EQ(store.list_runs().size(), 1u);
+}
+
+TEST_F(Cli, MockRunThenRunsAndReport) {
+  ChildResult run = yardstick({"run", "--model", "mock:oracle,mock:wrong", "--tasks", "arith",
+                               "--limit", "40", "--db", db()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("mock:oracle  arith"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("1.0000"), std::string::npos) << run.out;
+  EXPECT_NE(run.err.find("openai:MODEL"), std::string::npos);  // how to use a real model
+
+  ChildResult runs = yardstick({"runs", "--db", db()});
+  ASSERT_EQ(runs.exit_code, 0);
+  EXPECT_NE(runs.out.find("mock:wrong"), std::string::npos);
+  EXPECT_NE(runs.out.find("completed"), std::string::npos);
+
+  auto html = dir_ / "r.html";
+  ChildResult report = yardstick({"report", "--db", db(), "--out", html.string()});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  std::ifstream f(html);
+  std::string page((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_NE(page.find("<th>arith</th>"), std::string::npos);
+  EXPECT_NE(page.find("100.0"), std::string::npos);
+  EXPECT_NE(page.find("mock:wrong"), std::string::npos);
+}
+
+TEST_F(Cli, TasksListsTasksSuitesAndCounts) {
+  ChildResult r = yardstick({"tasks"});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("arith  500"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("gsm8k"), std::string::npos);
+  EXPECT_NE(r.out.find("quick"), std::string::npos);
+}
+
+TEST_F(Cli, UsageErrorsExitTwo) {
+  EXPECT_EQ(yardstick({"run", "--tasks", "arith"}).exit_code, 2);  // no --model
+  EXPECT_EQ(yardstick({"run", "--model", "mock:oracle", "--limit", "-3", "--tasks", "arith"}).exit_code, 2);
+  EXPECT_EQ(yardstick({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(yardstick({"runs", "--db", db()}).exit_code, 2);  // no such store
+}
+
+}  // namespace
+}  // namespace ys

@@ -1,0 +1,193 @@
+// End-to-end runs over the real GSM8K test set against an in-process OpenAI-compatible
+// server: the runner, retries, scoring and the store together.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <set>
+
+#include "harness/evaluation.h"
+#include "runners/openai.h"
+#include "tasks/registry.h"
+#include "tests/support/fake_openai_server.h"
+#include "tests/support/test_paths.h"
+
+#include <fstream>
+
+namespace ys {
+namespace {
+
+using test::FakeOpenAIServer;
+
+class Gsm8kRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = test::shared_dir() / "datasets/gsm8k/test.jsonl";
+    if (!test::require_shared(data_)) GTEST_SKIP();
+    answers_ = test::gsm8k_answers_by_question(data_.string());
+    TaskRegistry reg = TaskRegistry::load(std::filesystem::path(YS_SOURCE_DIR) / "tasks/specs");
+    DataLocation where;
+    where.override_path = data_;
+    tasks_.push_back(Task::load(reg.tasks().at("gsm8k"), where));
+  }
+
+  std::unique_ptr<OpenAIRunner> runner(const FakeOpenAIServer& server, int max_retries = 8) {
+    OpenAIOptions o;
+    o.model = "test-model";
+    o.base_url = server.base_url();
+    o.http.max_in_flight = 32;
+    o.http.timeout_s = 30;
+    o.http.retry = {max_retries, 0.005, 0.05};
+    return std::make_unique<OpenAIRunner>(o);
+  }
+
+  EvalOutcome evaluate(Runner& r, int limit = -1) {
+    EvalOptions o;
+    o.model_spec = "openai:test-model";
+    o.concurrency = 32;
+    o.limit = limit;
+    return run_evaluation(r, tasks_, *store_, o);
+  }
+
+  // "#### <reference>" for the question in the request.
+  FakeOpenAIServer::Answer oracle() {
+    return [this](const nlohmann::json& body) {
+      return "Let me compute.\n#### " + answers_.at(test::last_question(body));
+    };
+  }
+
+  std::filesystem::path data_;
+  std::map<std::string, std::string> answers_;
+  std::vector<Task> tasks_;
+  test::ScratchDir dir_;
+  std::unique_ptr<Store> store_ = std::make_unique<Store>(dir_ / "y.db");
+};
+
+const MetricResult& metric(const EvalOutcome& out, const std::string& name) {
+  for (const auto& m : out.results.at(0).metrics) {
+    if (m.metric == name) return m;
+  }
+  throw std::runtime_error("no metric " + name);
+}
+
+TEST_F(Gsm8kRun, ServerAnsweringTheReferenceScoresExactlyOneHundredPercent) {
+  FakeOpenAIServer server({oracle()});
+  auto r = runner(server);
+  EvalOutcome out = evaluate(*r);
+  EXPECT_EQ(out.status, "completed");
+  EXPECT_EQ(out.planned, 1319u);
+  EXPECT_EQ(out.sent, 1319u);
+  EXPECT_EQ(server.requests(), 1319);
+  ASSERT_EQ(out.results.size(), 1u);
+  EXPECT_EQ(out.results[0].samples, 1319u);
+  EXPECT_EQ(out.results[0].errors, 0u);
+  EXPECT_EQ(metric(out, "exact_match/strict").mean, 1.0);
+  EXPECT_EQ(metric(out, "exact_match/strict").n, 1319u);
+  EXPECT_EQ(metric(out, "exact_match/flexible").mean, 1.0);
+  EXPECT_EQ(out.results[0].prompt_tokens, 1319 * 100);  // the server's usage is stored
+}
+
+TEST_F(Gsm8kRun, WrongAnswersForKnownIdsGiveTheExactFraction) {
+  // Every 7th record (by dataset index) gets a wrong answer.
+  std::set<std::string> wrong;
+  for (size_t i = 0; i < tasks_[0].samples().size(); i += 7) {
+    wrong.insert(tasks_[0].samples()[i].fields["question"].get<std::string>());
+  }
+  FakeOpenAIServer server({[&](const nlohmann::json& body) {
+    std::string q = test::last_question(body);
+    return wrong.count(q) ? std::string("#### 123456789") : "#### " + answers_.at(q);
+  }});
+  auto r = runner(server);
+  EvalOutcome out = evaluate(*r);
+  double expected = 1.0 - static_cast<double>(wrong.size()) / 1319.0;
+  EXPECT_EQ(wrong.size(), 189u);
+  EXPECT_DOUBLE_EQ(metric(out, "exact_match/strict").mean, expected);
+  EXPECT_DOUBLE_EQ(metric(out, "exact_match/flexible").mean, expected);
+}
+
+TEST_F(Gsm8kRun, ThirtyPercentTransientFailuresStillGiveACompleteRun) {
+  FakeOpenAIServer::Options o{oracle()};
+  o.fail_rate = 0.3;
+  o.max_failures_per_body = 3;
+  FakeOpenAIServer server(o);
+  auto r = runner(server);
+  EvalOutcome out = evaluate(*r);
+  EXPECT_EQ(out.status, "completed");
+  EXPECT_EQ(out.errors, 0u);
+  EXPECT_EQ(out.results.at(0).samples, 1319u);
+  EXPECT_EQ(metric(out, "exact_match/strict").mean, 1.0);
+  EXPECT_EQ(server.successes(), 1319);
+  // Roughly 30% of first attempts (and of retries) failed and were retried.
+  EXPECT_GT(server.requests(), 1319 + 300);
+}
+
+TEST_F(Gsm8kRun, RetryAfterIsHonoured) {
+  FakeOpenAIServer::Options o{oracle()};
+  o.fail_rate = 1.0;  // every first attempt gets a 429 asking for one second
+  o.max_failures_per_body = 1;
+  o.failure_status = 429;
+  o.retry_after = "1";
+  FakeOpenAIServer server(o);
+  auto r = runner(server);  // its own backoff would wait about 5 ms
+  auto start = std::chrono::steady_clock::now();
+  EvalOutcome out = evaluate(*r, 4);
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(out.status, "completed");
+  EXPECT_EQ(metric(out, "exact_match/strict").mean, 1.0);
+  EXPECT_EQ(server.requests(), 8);
+  EXPECT_GE(elapsed, 0.95);
+}
+
+TEST_F(Gsm8kRun, UnauthorizedStopsTheRunAtOnce) {
+  FakeOpenAIServer::Options o{oracle()};
+  o.fixed_status = 401;
+  FakeOpenAIServer server(o);
+  auto r = runner(server);
+  EvalOutcome out = evaluate(*r);
+  EXPECT_EQ(out.status, "failed");
+  EXPECT_NE(out.failure.find("HTTP 401"), std::string::npos) << out.failure;
+  EXPECT_LE(server.requests(), 32);  // no more than one window, never retried
+  EXPECT_EQ(store_->list_runs().at(0).status, "failed");
+}
+
+TEST_F(Gsm8kRun, GarbageResponsesAreStoredAsInvalidAndResumable) {
+  {
+    FakeOpenAIServer::Options o{oracle()};
+    o.garbage = true;
+    FakeOpenAIServer server(o);
+    auto r = runner(server);
+    EvalOutcome out = evaluate(*r, 20);
+    EXPECT_EQ(out.status, "completed");
+    EXPECT_EQ(out.errors, 20u);
+    EXPECT_EQ(out.results.at(0).errors, 20u);
+    EXPECT_TRUE(out.results.at(0).metrics.empty());
+  }
+  // A completed run with errors is not resumed, but identical requests are not cached
+  // either: a new run sends them again and now succeeds.
+  FakeOpenAIServer good({oracle()});
+  auto r = runner(good);
+  EvalOutcome out = evaluate(*r, 20);
+  EXPECT_EQ(out.sent, 20u);
+  EXPECT_EQ(metric(out, "exact_match/strict").mean, 1.0);
+}
+
+TEST_F(Gsm8kRun, ApiKeyIsSentButNeverStored) {
+  FakeOpenAIServer server({oracle()});
+  OpenAIOptions o;
+  o.model = "test-model";
+  o.base_url = server.base_url();
+  o.api_key = "sk-test-SECRET-4242";
+  OpenAIRunner r(o);
+  evaluate(r, 5);
+  EXPECT_EQ(server.last_authorization(), "Bearer sk-test-SECRET-4242");
+  store_.reset();  // close, then scan every byte of the database files
+  for (const char* suffix : {"", "-wal"}) {
+    auto path = dir_ / (std::string("y.db") + suffix);
+    if (!std::filesystem::exists(path)) continue;
+    std::ifstream f(path, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(bytes.find("SECRET-4242"), std::string::npos) << path;
+  }
+}
+
+}  // namespace
+}  // namespace ys

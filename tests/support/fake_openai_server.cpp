@@ -1,0 +1,109 @@
+#include "tests/support/fake_openai_server.h"
+
+#include <httplib.h>
+
+#include <chrono>
+
+#include "datasets/reader.h"
+#include "util/hash.h"
+
+namespace ys::test {
+
+FakeOpenAIServer::FakeOpenAIServer(Options options)
+    : options_(std::move(options)), server_(std::make_unique<httplib::Server>()) {
+  // More threads than clients connect: httplib parks a thread on each kept-alive connection.
+  server_->new_task_queue = [] { return new httplib::ThreadPool(64); };
+  server_->Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+    ++requests_;
+    int attempt;
+    {
+      std::lock_guard lock(mutex_);
+      attempt = ++attempts_by_body_[req.body];
+      last_authorization_ = req.get_header_value("Authorization");
+    }
+    if (options_.latency_ms > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(options_.latency_ms));
+    }
+    if (options_.fixed_status != 0) {
+      res.status = options_.fixed_status;
+      res.set_content(R"({"error":{"message":"fixed failure for tests"}})", "application/json");
+      return;
+    }
+    if (options_.fail_rate > 0 && attempt <= options_.max_failures_per_body &&
+        hash_unit(req.body + "#" + std::to_string(attempt), options_.seed) < options_.fail_rate) {
+      res.status = options_.failure_status != 0                         ? options_.failure_status
+                   : hash64(req.body, options_.seed + attempt) % 2 == 0 ? 429
+                                                                        : 500;
+      if (res.status == 429 && !options_.retry_after.empty()) {
+        res.set_header("Retry-After", options_.retry_after);
+      }
+      res.set_content(R"({"error":{"message":"injected failure"}})", "application/json");
+      return;
+    }
+    if (options_.garbage) {
+      res.status = 200;
+      res.set_content("<html>502 Bad Gateway</html>", "text/html");
+      ++successes_;
+      return;
+    }
+    auto body = nlohmann::json::parse(req.body);
+    std::string content = options_.answer ? options_.answer(body) : "";
+    nlohmann::json reply = {
+        {"id", "chatcmpl-test"},
+        {"object", "chat.completion"},
+        {"model", body.value("model", "")},
+        {"choices",
+         {{{"index", 0},
+           {"message", {{"role", "assistant"}, {"content", content}}},
+           {"finish_reason", "stop"}}}},
+        {"usage", {{"prompt_tokens", 100}, {"completion_tokens", 10}, {"total_tokens", 110}}}};
+    res.set_content(reply.dump(), "application/json");
+    ++successes_;
+  });
+  port_ = server_->bind_to_any_port("127.0.0.1");
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+FakeOpenAIServer::~FakeOpenAIServer() {
+  server_->stop();
+  thread_.join();
+}
+
+std::string FakeOpenAIServer::base_url() const {
+  return "http://127.0.0.1:" + std::to_string(port_) + "/v1";
+}
+
+void FakeOpenAIServer::reset_counts() {
+  requests_ = 0;
+  successes_ = 0;
+}
+
+std::string FakeOpenAIServer::last_authorization() {
+  std::lock_guard lock(mutex_);
+  return last_authorization_;
+}
+
+std::string gsm8k_final_answer(const std::string& answer_field) {
+  auto pos = answer_field.rfind("#### ");
+  return pos == std::string::npos ? "" : answer_field.substr(pos + 5);
+}
+
+std::map<std::string, std::string> gsm8k_answers_by_question(const std::string& path) {
+  std::map<std::string, std::string> out;
+  for (const auto& r : read_records(path, {})) {
+    out[r["question"].get<std::string>()] = gsm8k_final_answer(r["answer"].get<std::string>());
+  }
+  return out;
+}
+
+std::string last_question(const nlohmann::json& body) {
+  std::string content = body["messages"].back()["content"].get<std::string>();
+  const std::string prefix = "Question: ", suffix = "\nAnswer:";
+  auto start = content.rfind(prefix);
+  auto end = content.rfind(suffix);
+  if (start == std::string::npos || end == std::string::npos || end < start) return content;
+  return content.substr(start + prefix.size(), end - start - prefix.size());
+}
+
+}  // namespace ys::test

@@ -1,0 +1,44 @@
+#include "tasks/template.h"
+
+#include <gtest/gtest.h>
+
+#include "util/error.h"
+
+namespace ys {
+namespace {
+
+TEST(Template, FillsFieldsWithOptionalSpaces) {
+  nlohmann::json f = {{"q", "2+2?"}, {"n", 4}, {"ok", true}};
+  EXPECT_EQ(render_template("Q: {{q}} / {{ n }} / {{ok}}", f), "Q: 2+2? / 4 / true");
+}
+
+TEST(Template, KeepsTextWithoutPlaceholdersAndSingleBraces) {
+  EXPECT_EQ(render_template("a {b} c", nlohmann::json::object()), "a {b} c");
+  EXPECT_EQ(render_template("", nlohmann::json::object()), "");
+}
+
+TEST(Template, RepeatedAndAdjacentFields) {
+  nlohmann::json f = {{"a", "x"}, {"b", "y"}};
+  EXPECT_EQ(render_template("{{a}}{{b}}{{a}}", f), "xyx");
+}
+
+TEST(Template, MissingFieldNamesTheField) {
+  try {
+    render_template("{{question}} {{answer}}", {{"question", "q"}});
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("'answer'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Template, UnclosedAndEmptyPlaceholdersAreErrors) {
+  EXPECT_THROW(render_template("x {{q", {{"q", "1"}}), InputError);
+  EXPECT_THROW(template_fields("x {{ }}"), InputError);
+}
+
+TEST(Template, ListsFieldsInFirstAppearanceOrder) {
+  EXPECT_EQ(template_fields("{{b}} {{a}} {{b}}"), (std::vector<std::string>{"b", "a"}));
+}
+
+}  // namespace
+}  // namespace ys
