@@ -41,7 +41,8 @@ std::vector<nlohmann::json> parse_jsonl(const std::string& text, const std::stri
     } catch (const nlohmann::json::parse_error& e) {
       throw InputError(located(file, line_no, std::string("invalid JSON: ") + e.what()));
     }
-    if (!record.is_object()) throw InputError(located(file, line_no, "record is not a JSON object"));
+    if (!record.is_object())
+      throw InputError(located(file, line_no, "record is not a JSON object"));
     out.push_back(std::move(record));
   }
   return out;
@@ -136,8 +137,8 @@ std::vector<nlohmann::json> parse_csv(const std::string& text, const std::string
     if (rows[r].size() == 1 && rows[r][0].empty()) continue;  // blank line
     if (header && rows[r].size() != names.size()) {
       throw InputError(located(file, static_cast<int>(r + 1),
-                               "row has " + std::to_string(rows[r].size()) + " fields, header has " +
-                                   std::to_string(names.size())));
+                               "row has " + std::to_string(rows[r].size()) +
+                                   " fields, header has " + std::to_string(names.size())));
     }
     nlohmann::json record = nlohmann::json::object();
     for (size_t c = 0; c < rows[r].size(); ++c) {
@@ -175,9 +176,12 @@ std::vector<nlohmann::json> read_records(const std::filesystem::path& path,
   std::string text = read_file_text(path);
   const std::string file = path.string();
   switch (options.format) {
-    case DataFormat::kJsonl: return parse_jsonl(text, file);
-    case DataFormat::kJson: return parse_json(text, file, options.split);
-    case DataFormat::kCsv: return parse_csv(text, file, options.csv_header);
+    case DataFormat::kJsonl:
+      return parse_jsonl(text, file);
+    case DataFormat::kJson:
+      return parse_json(text, file, options.split);
+    case DataFormat::kCsv:
+      return parse_csv(text, file, options.csv_header);
   }
   return {};
 }

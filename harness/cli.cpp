@@ -82,8 +82,10 @@ struct RunArgs {
 };
 
 void add_run_command(CLI::App& app, RunArgs& a) {
-  auto* run = app.add_subcommand("run", "Evaluate models on tasks; rerun the same command to resume");
-  run->add_option("--model,-m", a.models, std::string("Model(s), comma-separated: ") + model_spec_help())
+  auto* run =
+      app.add_subcommand("run", "Evaluate models on tasks; rerun the same command to resume");
+  run->add_option("--model,-m", a.models,
+                  std::string("Model(s), comma-separated: ") + model_spec_help())
       ->required();
   run->add_option("--tasks,-t", a.tasks, "Task or suite names, comma-separated");
   run->add_option("--suite,-s", a.suites, "Suite names, comma-separated");
@@ -91,12 +93,16 @@ void add_run_command(CLI::App& app, RunArgs& a) {
       ->check(CLI::NonNegativeNumber);
   run->add_option("--repeats,-k", a.repeats, "Answers per sample")->check(CLI::PositiveNumber);
   run->add_option("--seed", a.seed, "Sampling seed sent with each request (plus the repeat index)");
-  run->add_option("--concurrency,-c", a.concurrency, "Requests in flight")->check(CLI::PositiveNumber);
-  run->add_option("--data", a.data, "A task's dataset file, or a folder searched first for datasets");
+  run->add_option("--concurrency,-c", a.concurrency, "Requests in flight")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--data", a.data,
+                  "A task's dataset file, or a folder searched first for datasets");
   run->add_option("--base-url", a.base_url, "Base URL of an OpenAI-compatible server (…/v1)");
   run->add_option("--api-key-env", a.api_key_env, "Environment variable holding the API key");
-  run->add_option("--timeout", a.timeout_s, "Seconds per request attempt")->check(CLI::PositiveNumber);
-  run->add_option("--max-retries", a.max_retries, "Retries of a failed request")->check(CLI::NonNegativeNumber);
+  run->add_option("--timeout", a.timeout_s, "Seconds per request attempt")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--max-retries", a.max_retries, "Retries of a failed request")
+      ->check(CLI::NonNegativeNumber);
   run->add_option("--retry-base-delay", a.retry_base_s, "First retry delay in seconds (doubles)")
       ->check(CLI::NonNegativeNumber);
   run->add_flag("--no-cache", a.no_cache, "Do not reuse stored responses to identical requests");
@@ -106,7 +112,8 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
   // Everything that can be wrong with the input is checked before the store is touched.
   std::vector<std::string> names = split_list(a.tasks);
   for (const auto& s : split_list(a.suites)) names.push_back(s);
-  if (names.empty()) throw InputError("no tasks given: use --tasks or --suite (see `yardstick tasks`)");
+  if (names.empty())
+    throw InputError("no tasks given: use --tasks or --suite (see `yardstick tasks`)");
   TaskRegistry registry = load_registry(common);
   std::vector<const TaskSpec*> specs = registry.resolve(names);
   std::vector<Task> tasks;
@@ -172,11 +179,12 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
     }
   }
   std::cout << render_results_table(all);
-  std::fprintf(stderr,
-               "\nStored in %s. Next: `yardstick report --db %s` writes an HTML report.\n"
-               "To evaluate a real model: yardstick run --model openai:MODEL --base-url "
-               "http://HOST:PORT/v1 --tasks %s (key from $OPENAI_API_KEY, if the server needs one)\n",
-               common.db.c_str(), common.db.c_str(), names.front().c_str());
+  std::fprintf(
+      stderr,
+      "\nStored in %s. Next: `yardstick report --db %s` writes an HTML report.\n"
+      "To evaluate a real model: yardstick run --model openai:MODEL --base-url "
+      "http://HOST:PORT/v1 --tasks %s (key from $OPENAI_API_KEY, if the server needs one)\n",
+      common.db.c_str(), common.db.c_str(), names.front().c_str());
   return kExitOk;
 }
 
@@ -248,7 +256,8 @@ int run_cli(int argc, char** argv) {
   app.require_subcommand(1);
   CommonOptions common;
   app.add_option("--db", common.db, "SQLite store")->capture_default_str();
-  app.add_option("--specs", common.specs_dir, "Task specs folder (default: tasks/specs, or $YARDSTICK_TASKS)");
+  app.add_option("--specs", common.specs_dir,
+                 "Task specs folder (default: tasks/specs, or $YARDSTICK_TASKS)");
 
   RunArgs run_args;
   add_run_command(app, run_args);

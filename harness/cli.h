@@ -6,8 +6,8 @@ namespace ys {
 // Exit statuses of the yardstick command.
 enum ExitCode : int {
   kExitOk = 0,
-  kExitRunFailed = 1,    // the run started but could not finish (fatal API error, store)
-  kExitBadInput = 2,     // nothing ran: bad arguments, task, spec, dataset or model
+  kExitRunFailed = 1,  // the run started but could not finish (fatal API error, store)
+  kExitBadInput = 2,   // nothing ran: bad arguments, task, spec, dataset or model
   kExitInterrupted = 130,
 };
 

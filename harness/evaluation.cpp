@@ -68,7 +68,8 @@ class Evaluation {
     outcome_.results = store_.task_results(outcome_.run_id);
     for (auto& r : outcome_.results) {
       auto it = task_wall_.find(r.task);
-      if (it != task_wall_.end()) r.wall_s = std::chrono::duration<double>(it->second.second - it->second.first).count();
+      if (it != task_wall_.end())
+        r.wall_s = std::chrono::duration<double>(it->second.second - it->second.first).count();
     }
     return outcome_;
   }
@@ -165,7 +166,8 @@ class Evaluation {
         }
         record(item, std::move(completion));
       }
-      if (arrived.empty()) progress_->update(done_, outcome_.errors, accuracy_.count() ? accuracy_.mean() : -1);
+      if (arrived.empty())
+        progress_->update(done_, outcome_.errors, accuracy_.count() ? accuracy_.mean() : -1);
     }
   }
 
@@ -224,7 +226,8 @@ std::string run_fingerprint(const Runner& runner, const std::vector<Task>& tasks
                       {"repeats", options.repeats},
                       {"seed", options.seed ? nlohmann::json(*options.seed) : nlohmann::json()}};
   for (const auto& t : tasks) {
-    j["tasks"].push_back({{"name", t.name()}, {"spec", t.spec().content_hash}, {"data", t.data_hash()}});
+    j["tasks"].push_back(
+        {{"name", t.name()}, {"spec", t.spec().content_hash}, {"data", t.data_hash()}});
   }
   return hash_hex(j.dump());
 }

@@ -17,24 +17,24 @@ struct EvalOptions {
   std::string model_spec;  // as the user wrote it, stored with the run
   int limit = -1;          // first N samples of each task in dataset order; -1: all
   int repeats = 1;
-  std::optional<uint64_t> seed;  // sent as the sampling seed (plus the repeat index)
-  int concurrency = 8;           // requests in flight
-  bool use_cache = true;         // reuse stored responses to identical requests
-  std::string command;           // the command line, stored with the run
-  bool interactive = false;      // progress on a terminal
+  std::optional<uint64_t> seed;             // sent as the sampling seed (plus the repeat index)
+  int concurrency = 8;                      // requests in flight
+  bool use_cache = true;                    // reuse stored responses to identical requests
+  std::string command;                      // the command line, stored with the run
+  bool interactive = false;                 // progress on a terminal
   const std::atomic<bool>* stop = nullptr;  // set by a signal handler to stop early
 };
 
 struct EvalOutcome {
   int64_t run_id = 0;
   bool resumed = false;
-  size_t planned = 0;        // (sample, repeat) pairs in the run
-  size_t already_done = 0;   // answered by an earlier, interrupted invocation
+  size_t planned = 0;       // (sample, repeat) pairs in the run
+  size_t already_done = 0;  // answered by an earlier, interrupted invocation
   size_t cache_hits = 0;
-  size_t sent = 0;           // requests handed to the runner
+  size_t sent = 0;  // requests handed to the runner
   size_t errors = 0;
-  std::string status;        // completed, interrupted, failed
-  std::string failure;       // why a failed run stopped
+  std::string status;   // completed, interrupted, failed
+  std::string failure;  // why a failed run stopped
   double wall_s = 0;
   std::vector<TaskResult> results;  // from the store, with this invocation's wall times
 };

@@ -15,8 +15,7 @@ Progress::Progress(std::FILE* out, std::string label, size_t total, bool interac
       last_print_(start_) {}
 
 std::string Progress::line() const {
-  double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0;
   constexpr int kWidth = 24;
   int filled = total_ ? static_cast<int>(kWidth * done_ / total_) : kWidth;
@@ -44,7 +43,8 @@ void Progress::update(size_t done, size_t errors, double accuracy) {
   done_ = done;
   errors_ = errors;
   accuracy_ = accuracy;
-  double since = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_print_).count();
+  double since =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - last_print_).count();
   if (since >= interval_s_) print();
 }
 

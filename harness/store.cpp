@@ -68,8 +68,7 @@ static_assert(std::size(kMigrations) == Store::kSchemaVersion);
 
 sqlite3* open_connection(const std::filesystem::path& path) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                           nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
@@ -79,7 +78,9 @@ sqlite3* open_connection(const std::filesystem::path& path) {
   return db;
 }
 
-bool is_scored(const Completion& c) { return c.ok() || c.error == ErrorKind::kRefused; }
+bool is_scored(const Completion& c) {
+  return c.ok() || c.error == ErrorKind::kRefused;
+}
 
 RunRecord read_run(const Statement& s) {
   RunRecord r;
@@ -379,7 +380,8 @@ std::vector<TaskResult> Store::task_results(std::optional<int64_t> run_id) {
     // min(rowid) keeps the metrics in the order the task spec lists them.
     std::string sql =
         "SELECT run_id, task, metric, count(*), sum(value), sum(value*value), min(rowid) "
-        "FROM scores s" + filter + " GROUP BY run_id, task, metric ORDER BY run_id, task, 7";
+        "FROM scores s" +
+        filter + " GROUP BY run_id, task, metric ORDER BY run_id, task, 7";
     Statement s(db_, sql.c_str());
     if (run_id) s.bind(1, *run_id);
     while (s.step()) {

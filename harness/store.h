@@ -7,14 +7,13 @@
 #include <exception>
 #include <filesystem>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <tuple>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "reports/results.h"
 #include "runners/completion.h"
@@ -32,8 +31,8 @@ class StoreError : public std::runtime_error {
 
 struct RunRecord {
   int64_t id = 0;
-  std::string fingerprint;    // same command, same specs => same fingerprint
-  std::string model;          // the model spec as given, e.g. "openai:gpt-4o-mini"
+  std::string fingerprint;       // same command, same specs => same fingerprint
+  std::string model;             // the model spec as given, e.g. "openai:gpt-4o-mini"
   nlohmann::json runner_config;  // without secrets
   std::vector<std::string> tasks;
   std::optional<uint64_t> seed;

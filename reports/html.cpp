@@ -49,7 +49,8 @@ std::string render_html_report(const std::vector<TaskResult>& results, const Rep
   }
 
   std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>" +
-                  html_escape(info.title) + "</title>\n<style>" + kStyle + "</style></head><body>\n";
+                  html_escape(info.title) + "</title>\n<style>" + kStyle +
+                  "</style></head><body>\n";
   h += "<h1>" + html_escape(info.title) + "</h1>\n<div class=\"meta\">Generated " +
        html_escape(info.generated_at) + " by yardstick " + html_escape(info.version) +
        ". Values are percentages ± one standard error of the mean.</div>\n";

@@ -25,7 +25,7 @@ struct TaskResult {
   size_t errors = 0;
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
-  double wall_s = -1;       // this invocation's wall time for the task; -1 when unknown
+  double wall_s = -1;                 // this invocation's wall time for the task; -1 when unknown
   std::vector<MetricResult> metrics;  // in the task's metric order
 };
 

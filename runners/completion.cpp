@@ -4,12 +4,18 @@ namespace ys {
 
 const char* error_kind_name(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kNone: return "none";
-    case ErrorKind::kTransient: return "transient";
-    case ErrorKind::kRateLimited: return "rate_limited";
-    case ErrorKind::kRefused: return "refused";
-    case ErrorKind::kInvalid: return "invalid";
-    case ErrorKind::kFatal: return "fatal";
+    case ErrorKind::kNone:
+      return "none";
+    case ErrorKind::kTransient:
+      return "transient";
+    case ErrorKind::kRateLimited:
+      return "rate_limited";
+    case ErrorKind::kRefused:
+      return "refused";
+    case ErrorKind::kInvalid:
+      return "invalid";
+    case ErrorKind::kFatal:
+      return "fatal";
   }
   return "none";
 }

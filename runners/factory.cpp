@@ -16,8 +16,7 @@ std::string env_or_empty(const std::string& name) {
   return v ? v : "";
 }
 
-std::unique_ptr<Runner> make_mock(const std::string& spec, const std::string& rest,
-                                  uint64_t seed) {
+std::unique_ptr<Runner> make_mock(const std::string& spec, const std::string& rest, uint64_t seed) {
   if (rest == "oracle") return std::make_unique<MockRunner>(MockRunner::Behavior::kOracle, 1, seed);
   if (rest == "wrong") return std::make_unique<MockRunner>(MockRunner::Behavior::kWrong, 0, seed);
   if (rest.rfind("noisy:", 0) == 0) {
@@ -29,7 +28,8 @@ std::unique_ptr<Runner> make_mock(const std::string& spec, const std::string& re
     }
     return std::make_unique<MockRunner>(MockRunner::Behavior::kNoisy, p, seed);
   }
-  throw InputError("unknown mock model '" + spec + "' (expected mock:oracle, mock:wrong or mock:noisy:P)");
+  throw InputError("unknown mock model '" + spec +
+                   "' (expected mock:oracle, mock:wrong or mock:noisy:P)");
 }
 
 std::unique_ptr<Runner> make_openai(const std::string& spec, const std::string& model,

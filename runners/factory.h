@@ -10,7 +10,7 @@
 namespace ys {
 
 struct RunnerOptions {
-  std::string base_url;                      // for openai: overrides OPENAI_BASE_URL
+  std::string base_url;                        // for openai: overrides OPENAI_BASE_URL
   std::string api_key_env = "OPENAI_API_KEY";  // environment variable holding the key
   HttpPoolOptions http;
   uint64_t seed = 0;

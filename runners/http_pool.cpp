@@ -71,8 +71,8 @@ struct HttpPool::Impl {
   std::atomic<bool> stopping{false};
   std::mt19937_64 jitter_rng;
 
-  std::mutex mutex;                          // guards `incoming`
-  std::deque<std::unique_ptr<Job>> incoming; // from post(), any thread
+  std::mutex mutex;                           // guards `incoming`
+  std::deque<std::unique_ptr<Job>> incoming;  // from post(), any thread
 
   // Owned by the event thread:
   std::deque<std::unique_ptr<Job>> ready;
@@ -103,7 +103,8 @@ struct HttpPool::Impl {
     CURL* e = curl_easy_init();
     job->easy = e;
     job->header_list = nullptr;
-    for (const auto& h : job->headers) job->header_list = curl_slist_append(job->header_list, h.c_str());
+    for (const auto& h : job->headers)
+      job->header_list = curl_slist_append(job->header_list, h.c_str());
     curl_easy_setopt(e, CURLOPT_URL, job->url.c_str());
     curl_easy_setopt(e, CURLOPT_POST, 1L);
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, job->body.data());
@@ -148,8 +149,8 @@ struct HttpPool::Impl {
       auto retry_after = parse_retry_after(job->retry_after, std::time(nullptr));
       double unit = std::uniform_real_distribution<double>(0.0, 1.0)(jitter_rng);
       double delay = retry_delay(options.retry, job->attempts, retry_after, unit);
-      auto due = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                    std::chrono::duration<double>(delay));
+      auto due = Clock::now() +
+                 std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(delay));
       waiting.emplace(due, std::move(job));
       return;
     }

@@ -19,11 +19,11 @@ struct HttpPoolOptions {
 };
 
 struct HttpResult {
-  long status = 0;             // 0 when no HTTP answer arrived (see transport_error)
-  std::string body;            // truncated to 64 MiB
-  std::string transport_error; // libcurl's description, empty on an HTTP answer
+  long status = 0;              // 0 when no HTTP answer arrived (see transport_error)
+  std::string body;             // truncated to 64 MiB
+  std::string transport_error;  // libcurl's description, empty on an HTTP answer
   int attempts = 0;
-  double elapsed_s = 0;        // first send to final answer, waits included
+  double elapsed_s = 0;  // first send to final answer, waits included
 };
 
 class HttpPool {

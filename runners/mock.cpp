@@ -9,7 +9,9 @@ namespace {
 
 constexpr const char* kWrongAnswer = "I am not able to solve this problem.";
 
-int64_t approx_tokens(size_t chars) { return static_cast<int64_t>((chars + 3) / 4); }
+int64_t approx_tokens(size_t chars) {
+  return static_cast<int64_t>((chars + 3) / 4);
+}
 
 }  // namespace
 
@@ -27,8 +29,10 @@ MockRunner::~MockRunner() {
 
 std::string MockRunner::answer(const Request& request) const {
   switch (behavior_) {
-    case Behavior::kOracle: return request.oracle_text;
-    case Behavior::kWrong: return kWrongAnswer;
+    case Behavior::kOracle:
+      return request.oracle_text;
+    case Behavior::kWrong:
+      return kWrongAnswer;
     case Behavior::kNoisy: {
       double u = hash_unit(canonical_json(request).dump(), seed_);
       return u < p_ ? request.oracle_text : kWrongAnswer;
@@ -68,8 +72,10 @@ void MockRunner::loop() {
 
 std::string MockRunner::identity() const {
   switch (behavior_) {
-    case Behavior::kOracle: return "mock:oracle";
-    case Behavior::kWrong: return "mock:wrong";
+    case Behavior::kOracle:
+      return "mock:oracle";
+    case Behavior::kWrong:
+      return "mock:wrong";
     case Behavior::kNoisy: {
       char buf[64];
       std::snprintf(buf, sizeof buf, "mock:noisy:%g", p_);

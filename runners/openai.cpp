@@ -48,8 +48,10 @@ Completion parse_chat_completion(const HttpResult& http, const std::string& cont
   if (http.status == 401 || http.status == 403 || http.status == 404) {
     return fail(ErrorKind::kFatal, status + ": " + server_message(http.body));
   }
-  if (http.status == 429) return fail(ErrorKind::kRateLimited, status + ": " + server_message(http.body));
-  if (http.status >= 500) return fail(ErrorKind::kTransient, status + ": " + server_message(http.body));
+  if (http.status == 429)
+    return fail(ErrorKind::kRateLimited, status + ": " + server_message(http.body));
+  if (http.status >= 500)
+    return fail(ErrorKind::kTransient, status + ": " + server_message(http.body));
   if (http.status < 200 || http.status >= 300) {
     return fail(ErrorKind::kInvalid, status + ": " + server_message(http.body));
   }
@@ -116,7 +118,9 @@ void OpenAIRunner::submit(Request request, Callback done) {
              });
 }
 
-std::string OpenAIRunner::identity() const { return "openai:" + options_.model + "@" + url_; }
+std::string OpenAIRunner::identity() const {
+  return "openai:" + options_.model + "@" + url_;
+}
 
 nlohmann::json OpenAIRunner::config() const {
   return {{"provider", "openai"},

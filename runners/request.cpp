@@ -10,9 +10,8 @@ nlohmann::json canonical_json(const Request& request) {
     messages.push_back({{"role", m.role}, {"content", m.content}});
   }
   const Sampling& s = request.sampling;
-  nlohmann::json sampling = {{"temperature", s.temperature},
-                             {"max_tokens", s.max_tokens},
-                             {"stop", s.stop}};
+  nlohmann::json sampling = {
+      {"temperature", s.temperature}, {"max_tokens", s.max_tokens}, {"stop", s.stop}};
   if (s.top_p) sampling["top_p"] = *s.top_p;
   if (s.top_k) sampling["top_k"] = *s.top_k;
   if (s.seed) sampling["seed"] = *s.seed;

@@ -17,8 +17,7 @@ std::string match_text(const boost::smatch& m) {
   return std::string(trim(m[0].str()));
 }
 
-std::optional<std::string> find_regex(const boost::regex& re, int select,
-                                      const std::string& text) {
+std::optional<std::string> find_regex(const boost::regex& re, int select, const std::string& text) {
   std::vector<std::string> found;
   for (boost::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it) {
     found.push_back(match_text(*it));
@@ -74,10 +73,18 @@ std::optional<std::string> extract_answer(const ExtractChain& chain, std::string
   for (const auto& step : chain) {
     std::optional<std::string> hit;
     switch (step.kind) {
-      case ExtractStep::Kind::kRegex: hit = find_regex(step.regex, step.select, s); break;
-      case ExtractStep::Kind::kLastNumber: hit = find_regex(number_regex(), -1, s); break;
-      case ExtractStep::Kind::kFirstNumber: hit = find_regex(number_regex(), 0, s); break;
-      case ExtractStep::Kind::kChoice: hit = find_choice(step.choices, s); break;
+      case ExtractStep::Kind::kRegex:
+        hit = find_regex(step.regex, step.select, s);
+        break;
+      case ExtractStep::Kind::kLastNumber:
+        hit = find_regex(number_regex(), -1, s);
+        break;
+      case ExtractStep::Kind::kFirstNumber:
+        hit = find_regex(number_regex(), 0, s);
+        break;
+      case ExtractStep::Kind::kChoice:
+        hit = find_choice(step.choices, s);
+        break;
     }
     if (hit && !hit->empty()) return hit;
   }

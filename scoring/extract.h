@@ -1,22 +1,21 @@
 // Answer extraction: turns a model's free-form output into the answer it gives.
 #pragma once
 
+#include <boost/regex.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/regex.hpp>
 
 namespace ys {
 
 // One way of finding an answer in a text.
 struct ExtractStep {
   enum class Kind {
-    kRegex,       // `pattern`, Perl syntax; every match is found, `select` picks one
-    kLastNumber,  // the last number (sign, digits, thousands commas, decimals)
-    kFirstNumber, // the first such number
-    kChoice,      // a multiple-choice letter among `choices`, e.g. "(B)", "answer is C"
+    kRegex,        // `pattern`, Perl syntax; every match is found, `select` picks one
+    kLastNumber,   // the last number (sign, digits, thousands commas, decimals)
+    kFirstNumber,  // the first such number
+    kChoice,       // a multiple-choice letter among `choices`, e.g. "(B)", "answer is C"
   };
   Kind kind = Kind::kRegex;
   std::string pattern;

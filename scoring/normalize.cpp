@@ -64,9 +64,12 @@ std::string normalize_text(std::string_view input) {
 
 std::string normalize(std::string_view s, Normalization how) {
   switch (how) {
-    case Normalization::kNone: return std::string(trim(s));
-    case Normalization::kNumber: return normalize_number(s);
-    case Normalization::kText: return normalize_text(s);
+    case Normalization::kNone:
+      return std::string(trim(s));
+    case Normalization::kNumber:
+      return normalize_number(s);
+    case Normalization::kText:
+      return normalize_text(s);
   }
   return std::string(s);
 }

@@ -11,11 +11,16 @@ struct Person {
   const char* pronoun;  // subject
 };
 
-constexpr std::array<Person, 10> kPeople = {{{"Maya", "she"},   {"Omar", "he"},
-                                             {"Lena", "she"},   {"Tariq", "he"},
-                                             {"Ines", "she"},   {"Kofi", "he"},
-                                             {"Priya", "she"},  {"Jonas", "he"},
-                                             {"Yuki", "she"},   {"Mateo", "he"}}};
+constexpr std::array<Person, 10> kPeople = {{{"Maya", "she"},
+                                             {"Omar", "he"},
+                                             {"Lena", "she"},
+                                             {"Tariq", "he"},
+                                             {"Ines", "she"},
+                                             {"Kofi", "he"},
+                                             {"Priya", "she"},
+                                             {"Jonas", "he"},
+                                             {"Yuki", "she"},
+                                             {"Mateo", "he"}}};
 constexpr std::array<const char*, 10> kItems = {"marbles", "stickers", "stamps",  "shells",
                                                 "pencils", "coins",    "cookies", "beads",
                                                 "cards",   "buttons"};
@@ -36,7 +41,8 @@ class ProblemBuilder {
   void start() {
     value_ = uniform(12, 90);
     question_ = std::string(who_.name) + " has " + std::to_string(value_) + " " + item_ + ".";
-    solution_ = std::string(who_.name) + " starts with " + std::to_string(value_) + " " + item_ + ".";
+    solution_ =
+        std::string(who_.name) + " starts with " + std::to_string(value_) + " " + item_ + ".";
   }
 
   // Applies one random operation that keeps the value a positive integer below kMaxValue.

@@ -19,7 +19,8 @@ TaskRegistry TaskRegistry::load(const std::filesystem::path& dir) {
   if (!fs::is_directory(dir, ec)) throw InputError(dir.string() + ": task specs folder not found");
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(dir)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".yaml") files.push_back(entry.path());
+    if (entry.is_regular_file() && entry.path().extension() == ".yaml")
+      files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
 
@@ -33,8 +34,9 @@ TaskRegistry TaskRegistry::load(const std::filesystem::path& dir) {
     TaskSpec spec = load_task_spec(f);
     auto [it, inserted] = reg.tasks_.emplace(spec.name, spec);
     if (!inserted) {
-      throw InputError(located(f.string(), 0, "task name '" + spec.name + "' is also used by " +
-                                                  it->second.file.string()));
+      throw InputError(
+          located(f.string(), 0,
+                  "task name '" + spec.name + "' is also used by " + it->second.file.string()));
     }
   }
   if (!suites_file.empty()) {

@@ -85,8 +85,9 @@ class SpecReader {
         } else if (name == "choice") {
           step.kind = ExtractStep::Kind::kChoice;
         } else {
-          fail(item, "unknown extractor '" + name + "' (expected last_number, first_number, "
-                     "choice, or {regex: ...})");
+          fail(item, "unknown extractor '" + name +
+                         "' (expected last_number, first_number, "
+                         "choice, or {regex: ...})");
         }
         chain.push_back(std::move(step));
         continue;
@@ -140,7 +141,8 @@ DatasetSpec read_dataset(const SpecReader& r, const YAML::Node& n) {
   d.id_field = r.get<std::string>(n, "id_field", "");
   if (n["fields"].IsDefined()) {
     r.require_map(n["fields"], "'dataset.fields'");
-    for (const auto& kv : n["fields"]) d.fields[kv.first.as<std::string>()] = kv.second.as<std::string>();
+    for (const auto& kv : n["fields"])
+      d.fields[kv.first.as<std::string>()] = kv.second.as<std::string>();
   }
   return d;
 }
@@ -231,8 +233,9 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
   std::string content;
   YAML::Node root = r.load(&content);
   r.require_map(root, "a task spec");
-  r.only_keys(root, {"name", "description", "dataset", "generator", "prompt", "fewshot",
-                     "generation", "reference", "metrics"},
+  r.only_keys(root,
+              {"name", "description", "dataset", "generator", "prompt", "fewshot", "generation",
+               "reference", "metrics"},
               "a task spec");
   TaskSpec spec;
   spec.file = file;
@@ -241,11 +244,13 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
   spec.description = r.get<std::string>(root, "description", "");
 
   bool has_dataset = root["dataset"].IsDefined(), has_generator = root["generator"].IsDefined();
-  if (has_dataset == has_generator) r.fail(root, "a task needs exactly one of 'dataset' and 'generator'");
+  if (has_dataset == has_generator)
+    r.fail(root, "a task needs exactly one of 'dataset' and 'generator'");
   std::set<std::string> known_fields;
   if (has_dataset) {
     spec.dataset = read_dataset(r, root["dataset"]);
-    for (const auto& [task_field, record_field] : spec.dataset->fields) known_fields.insert(task_field);
+    for (const auto& [task_field, record_field] : spec.dataset->fields)
+      known_fields.insert(task_field);
   } else {
     spec.generator = read_generator(r, root["generator"]);
   }

@@ -42,13 +42,13 @@ struct TaskSpec {
   std::filesystem::path file;  // where the spec was read from
   std::string content_hash;    // of the file, so a changed spec never resumes an old run
 
-  std::optional<DatasetSpec> dataset;      // exactly one of dataset and generator
+  std::optional<DatasetSpec> dataset;  // exactly one of dataset and generator
   std::optional<GeneratorSpec> generator;
 
   std::string system_prompt;
   std::string prompt_template;
-  std::string target_template;       // a perfect answer; also the few-shot answers
-  std::string target_delimiter = " "; // between prompt and target when inlined
+  std::string target_template;         // a perfect answer; also the few-shot answers
+  std::string target_delimiter = " ";  // between prompt and target when inlined
   FewShotSpec fewshot;
   Sampling generation;
 

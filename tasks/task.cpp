@@ -20,8 +20,8 @@ nlohmann::json map_fields(const DatasetSpec& d, const nlohmann::json& record,
   for (const auto& [task_field, record_field] : d.fields) {
     auto it = record.find(record_field);
     if (it == record.end()) {
-      throw InputError(located(file, 0, "record " + std::to_string(index) + " has no field '" +
-                                            record_field + "'"));
+      throw InputError(located(
+          file, 0, "record " + std::to_string(index) + " has no field '" + record_field + "'"));
     }
     out[task_field] = *it;
   }
@@ -33,8 +33,8 @@ std::string record_id(const DatasetSpec& d, const nlohmann::json& record, size_t
   if (d.id_field.empty()) return std::to_string(index);
   auto it = record.find(d.id_field);
   if (it == record.end()) {
-    throw InputError(located(file, 0, "record " + std::to_string(index) + " has no id field '" +
-                                          d.id_field + "'"));
+    throw InputError(located(
+        file, 0, "record " + std::to_string(index) + " has no id field '" + d.id_field + "'"));
   }
   return it->is_string() ? it->get<std::string>() : it->dump();
 }
@@ -71,8 +71,8 @@ Task Task::load(const TaskSpec& spec, const DataLocation& where) {
   if (spec.generator) {
     Generator gen = find_generator(spec.generator->name);
     if (!gen) {
-      throw InputError(located(spec.file.string(), 0,
-                               "unknown generator '" + spec.generator->name + "'"));
+      throw InputError(
+          located(spec.file.string(), 0, "unknown generator '" + spec.generator->name + "'"));
     }
     auto records = gen(spec.generator->count, spec.generator->seed, spec.generator->params);
     for (size_t i = 0; i < records.size(); ++i) {
@@ -100,16 +100,18 @@ Task Task::load(const TaskSpec& spec, const DataLocation& where) {
     if (!spec.reference_extractor.empty()) {
       auto found = extract_answer(spec.reference_extractor, raw);
       if (!found) {
-        throw InputError(located(source, 0, "record " + std::to_string(i) +
-                                                ": no reference answer found by the spec's "
-                                                "reference extractor"));
+        throw InputError(located(source, 0,
+                                 "record " + std::to_string(i) +
+                                     ": no reference answer found by the spec's "
+                                     "reference extractor"));
       }
       raw = *found;
     }
     s.reference = normalize(raw, spec.reference_normalization);
   }
   std::string all;
-  for (const auto& s : task.samples_) all += s.id + '\n' + s.fields.dump() + '\n' + s.reference + '\n';
+  for (const auto& s : task.samples_)
+    all += s.id + '\n' + s.fields.dump() + '\n' + s.reference + '\n';
   task.data_hash_ = hash_hex(all);
   return task;
 }
@@ -146,7 +148,8 @@ Request Task::build_request(size_t index, int repeat) const {
       inline_prefix += question + spec_.target_delimiter + answer + spec_.fewshot.separator;
     }
   }
-  r.messages.push_back({"user", inline_prefix + render_template(spec_.prompt_template, sample.fields)});
+  r.messages.push_back(
+      {"user", inline_prefix + render_template(spec_.prompt_template, sample.fields)});
   r.sampling = spec_.generation;
   r.repeat = repeat;
   r.oracle_text = render_template(spec_.target_template, sample.fields);

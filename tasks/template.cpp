@@ -24,7 +24,8 @@ void scan(std::string_view tmpl, OnText on_text, OnField on_field) {
       throw InputError("template has an unclosed '{{' at offset " + std::to_string(open));
     }
     std::string_view name = trim(tmpl.substr(open + 2, close - open - 2));
-    if (name.empty()) throw InputError("template has an empty '{{}}' at offset " + std::to_string(open));
+    if (name.empty())
+      throw InputError("template has an empty '{{}}' at offset " + std::to_string(open));
     on_field(std::string(name));
     pos = close + 2;
   }
@@ -34,26 +35,28 @@ void scan(std::string_view tmpl, OnText on_text, OnField on_field) {
 
 std::vector<std::string> template_fields(std::string_view tmpl) {
   std::vector<std::string> names;
-  scan(tmpl, [](std::string_view) {},
-       [&](const std::string& name) {
-         if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-       });
+  scan(
+      tmpl, [](std::string_view) {},
+      [&](const std::string& name) {
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+      });
   return names;
 }
 
 std::string render_template(std::string_view tmpl, const nlohmann::json& fields) {
   std::string out;
   out.reserve(tmpl.size() * 2);
-  scan(tmpl, [&](std::string_view text) { out += text; },
-       [&](const std::string& name) {
-         auto it = fields.find(name);
-         if (it == fields.end()) throw InputError("template field '" + name + "' is missing");
-         if (it->is_string()) {
-           out += it->get_ref<const std::string&>();
-         } else {
-           out += it->dump();
-         }
-       });
+  scan(
+      tmpl, [&](std::string_view text) { out += text; },
+      [&](const std::string& name) {
+        auto it = fields.find(name);
+        if (it == fields.end()) throw InputError("template field '" + name + "' is missing");
+        if (it->is_string()) {
+          out += it->get_ref<const std::string&>();
+        } else {
+          out += it->dump();
+        }
+      });
   return out;
 }
 

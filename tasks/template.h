@@ -1,11 +1,10 @@
 // Prompt templates: text with {{field}} placeholders filled from a sample's fields.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace ys {
 

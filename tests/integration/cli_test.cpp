@@ -21,7 +21,9 @@ ChildResult yardstick(std::vector<std::string> args) {
   return run_child(args);
 }
 
-size_t line_count(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+size_t line_count(const std::string& s) {
+  return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
+}
 
 class Cli : public ::testing::Test {
  protected:
@@ -82,7 +84,8 @@ TEST_F(Cli, MalformedTaskYamlNamesFileAndLine) {
 }
 
 TEST_F(Cli, FailedStartLeavesAnExistingStoreUntouched) {
-  ChildResult ok = yardstick({"run", "--model", "mock:oracle", "--tasks", "arith", "--limit", "5", "--db", db()});
+  ChildResult ok = yardstick(
+      {"run", "--model", "mock:oracle", "--tasks", "arith", "--limit", "5", "--db", db()});
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
   ChildResult bad = yardstick({"run", "--model", "mock:oracle", "--tasks", "nope", "--db", db()});
   EXPECT_EQ(bad.exit_code, 2);
@@ -123,7 +126,9 @@ TEST_F(Cli, TasksListsTasksSuitesAndCounts) {
 
 TEST_F(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(yardstick({"run", "--tasks", "arith"}).exit_code, 2);  // no --model
-  EXPECT_EQ(yardstick({"run", "--model", "mock:oracle", "--limit", "-3", "--tasks", "arith"}).exit_code, 2);
+  EXPECT_EQ(
+      yardstick({"run", "--model", "mock:oracle", "--limit", "-3", "--tasks", "arith"}).exit_code,
+      2);
   EXPECT_EQ(yardstick({"frobnicate"}).exit_code, 2);
   EXPECT_EQ(yardstick({"runs", "--db", db()}).exit_code, 2);  // no such store
 }

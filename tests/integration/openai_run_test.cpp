@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 #include <set>
 
 #include "harness/evaluation.h"
@@ -10,8 +11,6 @@
 #include "tasks/registry.h"
 #include "tests/support/fake_openai_server.h"
 #include "tests/support/test_paths.h"
-
-#include <fstream>
 
 namespace ys {
 namespace {

@@ -19,7 +19,8 @@ int64_t query_int(const std::string& db_path, const std::string& sql) {
   sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
   sqlite3_stmt* st = nullptr;
   int64_t v = -1;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW) {
     v = sqlite3_column_int64(st, 0);
   }
   sqlite3_finalize(st);
@@ -32,15 +33,28 @@ TEST(Resume, KilledRunResumesSendingExactlyTheMissingRequests) {
   if (!test::require_shared(data)) GTEST_SKIP();
   auto answers = test::gsm8k_answers_by_question(data.string());
   test::FakeOpenAIServer::Options o;
-  o.answer = [&](const nlohmann::json& body) { return "#### " + answers.at(test::last_question(body)); };
+  o.answer = [&](const nlohmann::json& body) {
+    return "#### " + answers.at(test::last_question(body));
+  };
   o.latency_ms = 20;  // 16 in flight: about 800 requests/s, so the kill lands midway
   test::FakeOpenAIServer server(o);
 
   test::ScratchDir dir;
   const std::string db = (dir / "y.db").string();
-  std::vector<std::string> cmd = {test::yardstick_bin().string(), "run", "--model", "openai:m",
-                                  "--base-url", server.base_url(), "--tasks", "gsm8k", "--data",
-                                  data.string(), "--concurrency", "16", "--db", db};
+  std::vector<std::string> cmd = {test::yardstick_bin().string(),
+                                  "run",
+                                  "--model",
+                                  "openai:m",
+                                  "--base-url",
+                                  server.base_url(),
+                                  "--tasks",
+                                  "gsm8k",
+                                  "--data",
+                                  data.string(),
+                                  "--concurrency",
+                                  "16",
+                                  "--db",
+                                  db};
 
   pid_t pid = test::start_child(cmd, (dir / "log").string());
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -66,7 +80,9 @@ TEST(Resume, KilledRunResumesSendingExactlyTheMissingRequests) {
   EXPECT_EQ(query_int(db, "SELECT count(*) FROM runs WHERE status='completed'"), 1);
   EXPECT_EQ(query_int(db, "SELECT count(*) FROM samples"), 1319);
   EXPECT_EQ(query_int(db, "SELECT count(DISTINCT sample_id) FROM samples"), 1319);
-  EXPECT_EQ(query_int(db, "SELECT count(*) FROM scores WHERE metric='exact_match/strict' AND value=1"), 1319);
+  EXPECT_EQ(
+      query_int(db, "SELECT count(*) FROM scores WHERE metric='exact_match/strict' AND value=1"),
+      1319);
 }
 
 }  // namespace

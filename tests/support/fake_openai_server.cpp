@@ -13,7 +13,8 @@ FakeOpenAIServer::FakeOpenAIServer(Options options)
     : options_(std::move(options)), server_(std::make_unique<httplib::Server>()) {
   // More threads than clients connect: httplib parks a thread on each kept-alive connection.
   server_->new_task_queue = [] { return new httplib::ThreadPool(64); };
-  server_->Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+  server_->Post("/v1/chat/completions", [this](const httplib::Request& req,
+                                               httplib::Response& res) {
     ++requests_;
     int attempt;
     {

@@ -8,7 +8,9 @@
 
 namespace ys::test {
 
-std::filesystem::path shared_dir() { return YS_SHARED_DIR; }
+std::filesystem::path shared_dir() {
+  return YS_SHARED_DIR;
+}
 
 bool require_shared(const std::filesystem::path& path) {
   if (std::filesystem::exists(path)) return true;
@@ -21,7 +23,9 @@ bool require_shared(const std::filesystem::path& path) {
   return false;
 }
 
-std::filesystem::path yardstick_bin() { return YS_YARDSTICK_BIN; }
+std::filesystem::path yardstick_bin() {
+  return YS_YARDSTICK_BIN;
+}
 
 ScratchDir::ScratchDir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "ys-test-XXXXXX").string();

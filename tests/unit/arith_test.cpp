@@ -27,7 +27,10 @@ long check_solution(const std::string& solution) {
     if (line.find(" * ") != std::string::npos && op == '+') ls >> op2 >> c;
     ls >> eq >> r;
     EXPECT_EQ(a, value) << line;
-    long expect = op == '+' ? (op2 ? a + b * c : a + b) : op == '-' ? a - b : op == '*' ? a * b : a / b;
+    long expect = op == '+'   ? (op2 ? a + b * c : a + b)
+                  : op == '-' ? a - b
+                  : op == '*' ? a * b
+                              : a / b;
     if (op == '/') {
       EXPECT_EQ(a % b, 0) << line;
     }

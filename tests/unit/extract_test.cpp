@@ -75,7 +75,9 @@ TEST(ExtractChoice, FindsTheLetter) {
   EXPECT_EQ(extract_answer(c, "All options are bad"), std::nullopt);
 }
 
-TEST(ExtractRegex, BadPatternIsAnInputError) { EXPECT_THROW(regex_step("(unclosed"), InputError); }
+TEST(ExtractRegex, BadPatternIsAnInputError) {
+  EXPECT_THROW(regex_step("(unclosed"), InputError);
+}
 
 TEST(ExtractRegex, LongOutputDoesNotBlowTheStack) {
   std::string big(2'000'000, 'x');

@@ -24,7 +24,8 @@ TEST(Mock, OracleAndWrong) {
 }
 
 TEST(Mock, NoisyIsDeterministicAndNearP) {
-  MockRunner noisy(MockRunner::Behavior::kNoisy, 0.3, 42), again(MockRunner::Behavior::kNoisy, 0.3, 42);
+  MockRunner noisy(MockRunner::Behavior::kNoisy, 0.3, 42),
+      again(MockRunner::Behavior::kNoisy, 0.3, 42);
   int right = 0;
   for (int i = 0; i < 4000; ++i) {
     std::string a = noisy.answer(request(i));

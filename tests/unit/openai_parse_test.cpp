@@ -36,7 +36,8 @@ TEST(OpenAIParse, NullContentIsEmptyText) {
 }
 
 TEST(OpenAIParse, TypesEveryFailure) {
-  EXPECT_EQ(parse_chat_completion(http(401, R"({"error":{"message":"bad key"}})"), "r").error, ErrorKind::kFatal);
+  EXPECT_EQ(parse_chat_completion(http(401, R"({"error":{"message":"bad key"}})"), "r").error,
+            ErrorKind::kFatal);
   EXPECT_EQ(parse_chat_completion(http(404, "no such model"), "r").error, ErrorKind::kFatal);
   EXPECT_EQ(parse_chat_completion(http(400, "{}"), "r").error, ErrorKind::kInvalid);
   EXPECT_EQ(parse_chat_completion(http(429, "{}"), "r").error, ErrorKind::kRateLimited);
@@ -45,7 +46,8 @@ TEST(OpenAIParse, TypesEveryFailure) {
   transport.transport_error = "Connection refused";
   EXPECT_EQ(parse_chat_completion(transport, "r").error, ErrorKind::kTransient);
   auto filtered = parse_chat_completion(
-      http(200, R"({"choices":[{"message":{"content":""},"finish_reason":"content_filter"}]})"), "r");
+      http(200, R"({"choices":[{"message":{"content":""},"finish_reason":"content_filter"}]})"),
+      "r");
   EXPECT_EQ(filtered.error, ErrorKind::kRefused);
 }
 
@@ -60,7 +62,8 @@ TEST(OpenAIParse, GarbageBodiesAreInvalidAndNamed) {
 
 TEST(OpenAIParse, ErrorMessageComesFromTheServer) {
   auto c = parse_chat_completion(http(401, R"({"error":{"message":"Incorrect API key"}})"), "r");
-  EXPECT_NE(c.error_message.find("HTTP 401: Incorrect API key"), std::string::npos) << c.error_message;
+  EXPECT_NE(c.error_message.find("HTTP 401: Incorrect API key"), std::string::npos)
+      << c.error_message;
 }
 
 TEST(OpenAIRunner, RequestBodyAndIdentityHoldNoSecret) {

@@ -56,8 +56,9 @@ TEST(ReadJson, ArrayOrSplitOfAnObject) {
   auto t = read_records(dir / "b.json", {DataFormat::kJson, "test", true});
   ASSERT_EQ(t.size(), 3u);
   EXPECT_EQ(t[0]["x"], 5);
-  EXPECT_NE(error_of([&] { read_records(dir / "b.json", {DataFormat::kJson, "dev", true}); })
-                .find("dev"),
+  EXPECT_NE(error_of([&] {
+              read_records(dir / "b.json", {DataFormat::kJson, "dev", true});
+            }).find("dev"),
             std::string::npos);
 }
 
@@ -82,10 +83,14 @@ TEST(ReadCsv, WithoutHeaderColumnsAreNumbered) {
 TEST(ReadCsv, RaggedRowAndUnterminatedQuoteNameTheLine) {
   ScratchDir dir;
   write_file(dir / "r.csv", "a,b\n1,2\n3\n");
-  EXPECT_NE(error_of([&] { read_records(dir / "r.csv", {DataFormat::kCsv, "", true}); }).find("r.csv:3:"),
+  EXPECT_NE(error_of([&] {
+              read_records(dir / "r.csv", {DataFormat::kCsv, "", true});
+            }).find("r.csv:3:"),
             std::string::npos);
   write_file(dir / "u.csv", "a,b\n1,\"oops\n");
-  EXPECT_NE(error_of([&] { read_records(dir / "u.csv", {DataFormat::kCsv, "", true}); }).find("u.csv:2:"),
+  EXPECT_NE(error_of([&] {
+              read_records(dir / "u.csv", {DataFormat::kCsv, "", true});
+            }).find("u.csv:2:"),
             std::string::npos);
 }
 

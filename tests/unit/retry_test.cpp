@@ -8,7 +8,8 @@ namespace ys {
 namespace {
 
 TEST(Retry, RetryableStatuses) {
-  for (long s : {408L, 409L, 425L, 429L, 500L, 502L, 503L, 504L, 529L}) EXPECT_TRUE(is_retryable_status(s)) << s;
+  for (long s : {408L, 409L, 425L, 429L, 500L, 502L, 503L, 504L, 529L})
+    EXPECT_TRUE(is_retryable_status(s)) << s;
   for (long s : {200L, 400L, 401L, 403L, 404L, 422L}) EXPECT_FALSE(is_retryable_status(s)) << s;
 }
 

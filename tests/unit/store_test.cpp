@@ -22,7 +22,8 @@ RunRecord run_record(const std::string& fingerprint) {
   return r;
 }
 
-SampleRecord sample(int64_t run, const std::string& id, double value, ErrorKind error = ErrorKind::kNone) {
+SampleRecord sample(int64_t run, const std::string& id, double value,
+                    ErrorKind error = ErrorKind::kNone) {
   SampleRecord s;
   s.run_id = run;
   s.task = "t";

@@ -85,8 +85,8 @@ TEST(Task, FewShotInlineJoinsExamplesWithSeparator) {
   ASSERT_EQ(r.messages.size(), 2u);
   const std::string& content = r.messages[1].content;
   EXPECT_EQ(content.find("Q: 0+1?"), content.size() - 7);  // the question comes last
-  EXPECT_NE(content.find(" A: "), std::string::npos);       // target delimiter
-  EXPECT_NE(content.find("\n\n"), std::string::npos);        // example separator
+  EXPECT_NE(content.find(" A: "), std::string::npos);      // target delimiter
+  EXPECT_NE(content.find("\n\n"), std::string::npos);      // example separator
 }
 
 TEST(Task, RepeatsAreDistinctRequests) {
@@ -99,7 +99,8 @@ TEST(Task, RepeatsAreDistinctRequests) {
 TEST(Task, RecordMissingAFieldNamesFileAndRecord) {
   ScratchDir dir;
   load(dir, true);
-  write_file(dir / "d.jsonl", "{\"id\":\"a\",\"q\":\"1\",\"a\":\"2\"}\n{\"id\":\"b\",\"q\":\"1\"}\n");
+  write_file(dir / "d.jsonl",
+             "{\"id\":\"a\",\"q\":\"1\",\"a\":\"2\"}\n{\"id\":\"b\",\"q\":\"1\"}\n");
   DataLocation where;
   where.roots = {dir.path()};
   try {
@@ -114,7 +115,8 @@ TEST(Task, RecordMissingAFieldNamesFileAndRecord) {
 
 TEST(Task, MissingDatasetListsWhereItLooked) {
   ScratchDir dir;
-  write_file(dir / "t.yaml", std::string(kSpec).replace(std::string(kSpec).find("AS_TURNS"), 8, "true"));
+  write_file(dir / "t.yaml",
+             std::string(kSpec).replace(std::string(kSpec).find("AS_TURNS"), 8, "true"));
   DataLocation where;
   where.roots = {dir.path() / "nowhere"};
   try {
