@@ -47,11 +47,13 @@ class Gsm8kRun : public ::testing::Test {
     return run_evaluation(r, tasks_, *store_, o);
   }
 
-  // "#### <reference>" for the question in the request.
-  FakeOpenAIServer::Answer oracle() {
-    return [this](const nlohmann::json& body) {
+  // A server answering "#### <reference>" for the question in the request.
+  FakeOpenAIServer::Options oracle() {
+    FakeOpenAIServer::Options o;
+    o.answer = [this](const nlohmann::json& body) {
       return "Let me compute.\n#### " + answers_.at(test::last_question(body));
     };
+    return o;
   }
 
   std::filesystem::path data_;
@@ -69,7 +71,7 @@ const MetricResult& metric(const EvalOutcome& out, const std::string& name) {
 }
 
 TEST_F(Gsm8kRun, ServerAnsweringTheReferenceScoresExactlyOneHundredPercent) {
-  FakeOpenAIServer server({oracle()});
+  FakeOpenAIServer server(oracle());
   auto r = runner(server);
   EvalOutcome out = evaluate(*r);
   EXPECT_EQ(out.status, "completed");
@@ -91,10 +93,12 @@ TEST_F(Gsm8kRun, WrongAnswersForKnownIdsGiveTheExactFraction) {
   for (size_t i = 0; i < tasks_[0].samples().size(); i += 7) {
     wrong.insert(tasks_[0].samples()[i].fields["question"].get<std::string>());
   }
-  FakeOpenAIServer server({[&](const nlohmann::json& body) {
+  FakeOpenAIServer::Options o;
+  o.answer = [&](const nlohmann::json& body) {
     std::string q = test::last_question(body);
     return wrong.count(q) ? std::string("#### 123456789") : "#### " + answers_.at(q);
-  }});
+  };
+  FakeOpenAIServer server(o);
   auto r = runner(server);
   EvalOutcome out = evaluate(*r);
   double expected = 1.0 - static_cast<double>(wrong.size()) / 1319.0;
@@ -104,7 +108,7 @@ TEST_F(Gsm8kRun, WrongAnswersForKnownIdsGiveTheExactFraction) {
 }
 
 TEST_F(Gsm8kRun, ThirtyPercentTransientFailuresStillGiveACompleteRun) {
-  FakeOpenAIServer::Options o{oracle()};
+  FakeOpenAIServer::Options o = oracle();
   o.fail_rate = 0.3;
   o.max_failures_per_body = 3;
   FakeOpenAIServer server(o);
@@ -120,7 +124,7 @@ TEST_F(Gsm8kRun, ThirtyPercentTransientFailuresStillGiveACompleteRun) {
 }
 
 TEST_F(Gsm8kRun, RetryAfterIsHonoured) {
-  FakeOpenAIServer::Options o{oracle()};
+  FakeOpenAIServer::Options o = oracle();
   o.fail_rate = 1.0;  // every first attempt gets a 429 asking for one second
   o.max_failures_per_body = 1;
   o.failure_status = 429;
@@ -137,7 +141,7 @@ TEST_F(Gsm8kRun, RetryAfterIsHonoured) {
 }
 
 TEST_F(Gsm8kRun, UnauthorizedStopsTheRunAtOnce) {
-  FakeOpenAIServer::Options o{oracle()};
+  FakeOpenAIServer::Options o = oracle();
   o.fixed_status = 401;
   FakeOpenAIServer server(o);
   auto r = runner(server);
@@ -150,7 +154,7 @@ TEST_F(Gsm8kRun, UnauthorizedStopsTheRunAtOnce) {
 
 TEST_F(Gsm8kRun, GarbageResponsesAreStoredAsInvalidAndResumable) {
   {
-    FakeOpenAIServer::Options o{oracle()};
+    FakeOpenAIServer::Options o = oracle();
     o.garbage = true;
     FakeOpenAIServer server(o);
     auto r = runner(server);
@@ -162,7 +166,7 @@ TEST_F(Gsm8kRun, GarbageResponsesAreStoredAsInvalidAndResumable) {
   }
   // A completed run with errors is not resumed, but identical requests are not cached
   // either: a new run sends them again and now succeeds.
-  FakeOpenAIServer good({oracle()});
+  FakeOpenAIServer good(oracle());
   auto r = runner(good);
   EvalOutcome out = evaluate(*r, 20);
   EXPECT_EQ(out.sent, 20u);
@@ -170,7 +174,7 @@ TEST_F(Gsm8kRun, GarbageResponsesAreStoredAsInvalidAndResumable) {
 }
 
 TEST_F(Gsm8kRun, ApiKeyIsSentButNeverStored) {
-  FakeOpenAIServer server({oracle()});
+  FakeOpenAIServer server(oracle());
   OpenAIOptions o;
   o.model = "test-model";
   o.base_url = server.base_url();
