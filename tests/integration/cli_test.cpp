@@ -7,6 +7,7 @@
 
 #include "harness/store.h"
 #include "tests/support/child.h"
+#include "tests/support/fake_openai_server.h"
 #include "tests/support/test_paths.h"
 
 namespace ys {
@@ -122,6 +123,20 @@ TEST_F(Cli, TasksListsTasksSuitesAndCounts) {
   EXPECT_NE(r.out.find("arith  500"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("gsm8k"), std::string::npos);
   EXPECT_NE(r.out.find("quick"), std::string::npos);
+}
+
+TEST_F(Cli, RejectedApiKeyStopsTheRunWithExitOne) {
+  test::FakeOpenAIServer::Options o;
+  o.fixed_status = 401;
+  test::FakeOpenAIServer server(o);
+  ChildResult r = yardstick({"run", "--model", "openai:m", "--base-url", server.base_url(),
+                             "--tasks", "arith", "--db", db()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("error: run 1 stopped"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("HTTP 401: fixed failure for tests"), std::string::npos) << r.err;
+  EXPECT_LE(server.requests(), 8);
+  Store store(db());
+  EXPECT_EQ(store.list_runs().at(0).status, "failed");
 }
 
 TEST_F(Cli, UsageErrorsExitTwo) {

@@ -173,6 +173,40 @@ TEST_F(Gsm8kRun, GarbageResponsesAreStoredAsInvalidAndResumable) {
   EXPECT_EQ(metric(out, "exact_match/strict").mean, 1.0);
 }
 
+TEST_F(Gsm8kRun, TimeoutsAreRetriedThenStoredAsTransientErrors) {
+  FakeOpenAIServer::Options o = oracle();
+  o.latency_ms = 400;
+  FakeOpenAIServer server(o);
+  OpenAIOptions ro;
+  ro.model = "test-model";
+  ro.base_url = server.base_url();
+  ro.http.timeout_s = 0.1;
+  ro.http.retry = {1, 0.001, 0.01};
+  OpenAIRunner r(ro);
+  EvalOutcome out = evaluate(r, 3);
+  EXPECT_EQ(out.status, "completed");
+  EXPECT_EQ(out.errors, 3u);
+  EXPECT_EQ(server.requests(), 6);  // each sample: first attempt + one retry
+  ASSERT_EQ(out.results.size(), 1u);
+  EXPECT_EQ(out.results[0].errors, 3u);
+  EXPECT_TRUE(store_->answered_samples(out.run_id).empty());  // a rerun would send them
+}
+
+TEST_F(Gsm8kRun, RepeatsAreSeparateRequestsAndSamples) {
+  FakeOpenAIServer server(oracle());
+  auto r = runner(server);
+  EvalOptions o;
+  o.model_spec = "openai:test-model";
+  o.limit = 10;
+  o.repeats = 3;
+  o.seed = 11;
+  EvalOutcome out = run_evaluation(*r, tasks_, *store_, o);
+  EXPECT_EQ(out.planned, 30u);
+  EXPECT_EQ(server.requests(), 30);
+  EXPECT_EQ(out.results.at(0).samples, 30u);
+  EXPECT_EQ(metric(out, "exact_match/strict").n, 30u);
+}
+
 TEST_F(Gsm8kRun, ApiKeyIsSentButNeverStored) {
   FakeOpenAIServer server(oracle());
   OpenAIOptions o;
