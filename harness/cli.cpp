@@ -128,6 +128,7 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
   if (!a.data.empty() && !std::filesystem::exists(a.data, ec)) {
     throw InputError("--data " + a.data + ": no such file or folder");
   }
+  tasks.reserve(specs.size());
   for (const auto* spec : specs) tasks.push_back(Task::load(*spec, where));
 
   RunnerOptions ro;

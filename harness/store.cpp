@@ -396,6 +396,7 @@ std::vector<TaskResult> Store::task_results(std::optional<int64_t> run_id) {
     }
   }
   std::vector<TaskResult> out;
+  out.reserve(by_key.size());
   for (auto& [key, t] : by_key) out.push_back(std::move(t));
   return out;
 }

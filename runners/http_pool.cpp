@@ -120,7 +120,6 @@ struct HttpPool::Impl {
                      static_cast<long>(options.connect_timeout_s * 1000));
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // any encoding libcurl can decode
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_multi_add_handle(multi, e);
@@ -166,7 +165,6 @@ struct HttpPool::Impl {
   // Milliseconds until the next retry is due, capped so that the loop notices stop requests.
   int poll_timeout_ms() const {
     constexpr int kMaxWaitMs = 1000;
-    if (!ready.empty()) return 0;
     if (waiting.empty()) return kMaxWaitMs;
     auto until = std::chrono::duration_cast<std::chrono::milliseconds>(waiting.begin()->first -
                                                                        Clock::now());

@@ -113,7 +113,7 @@ void OpenAIRunner::submit(Request request, Callback done) {
   std::vector<std::string> headers = {"Content-Type: application/json", "Expect:"};
   if (!options_.api_key.empty()) headers.push_back("Authorization: Bearer " + options_.api_key);
   pool_.post(url_, std::move(headers), request_body(request).dump(),
-             [done = std::move(done), context = std::move(context)](HttpResult http) {
+             [done = std::move(done), context = std::move(context)](const HttpResult& http) {
                done(parse_chat_completion(http, context));
              });
 }

@@ -9,7 +9,7 @@ namespace {
 // The text a match stands for: its first non-empty group, else the whole match.
 std::string match_text(const boost::smatch& m) {
   if (m.size() > 1) {
-    for (size_t g = 1; g < m.size(); ++g) {
+    for (int g = 1; g < static_cast<int>(m.size()); ++g) {
       if (m[g].matched && m[g].length() > 0) return std::string(trim(m[g].str()));
     }
     return "";

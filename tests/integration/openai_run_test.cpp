@@ -85,6 +85,7 @@ TEST_F(Gsm8kRun, ServerAnsweringTheReferenceScoresExactlyOneHundredPercent) {
   EXPECT_EQ(metric(out, "exact_match/strict").n, 1319u);
   EXPECT_EQ(metric(out, "exact_match/flexible").mean, 1.0);
   EXPECT_EQ(out.results[0].prompt_tokens, 1319 * 100);  // the server's usage is stored
+  EXPECT_LE(server.connections(), 32);                  // kept-alive connections are reused
 }
 
 TEST_F(Gsm8kRun, WrongAnswersForKnownIdsGiveTheExactFraction) {

@@ -43,9 +43,20 @@ class Resume : public ::testing::Test {
     o.latency_ms = 20;  // 16 in flight: about 800 requests/s
     server_ = std::make_unique<test::FakeOpenAIServer>(o);
     db_ = (dir_ / "y.db").string();
-    cmd_ = {test::yardstick_bin().string(), "run", "--model", "openai:m", "--base-url",
-            server_->base_url(), "--tasks", "gsm8k", "--data", data_.string(), "--concurrency",
-            "16", "--db", db_};
+    cmd_ = {test::yardstick_bin().string(),
+            "run",
+            "--model",
+            "openai:m",
+            "--base-url",
+            server_->base_url(),
+            "--tasks",
+            "gsm8k",
+            "--data",
+            data_.string(),
+            "--concurrency",
+            "16",
+            "--db",
+            db_};
   }
 
   // Starts the run, sends `signal` once the server has seen 500 requests, and returns how
@@ -76,8 +87,9 @@ class Resume : public ::testing::Test {
     EXPECT_EQ(query_int(db_, "SELECT count(*) FROM runs WHERE status='completed'"), 1);
     EXPECT_EQ(query_int(db_, "SELECT count(*) FROM samples"), 1319);
     EXPECT_EQ(query_int(db_, "SELECT count(DISTINCT sample_id) FROM samples"), 1319);
-    EXPECT_EQ(query_int(db_, "SELECT count(*) FROM scores WHERE metric='exact_match/strict' "
-                             "AND value=1"),
+    EXPECT_EQ(query_int(db_,
+                        "SELECT count(*) FROM scores WHERE metric='exact_match/strict' "
+                        "AND value=1"),
               1319);
   }
 

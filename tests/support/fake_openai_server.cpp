@@ -11,8 +11,11 @@ namespace ys::test {
 
 FakeOpenAIServer::FakeOpenAIServer(Options options)
     : options_(std::move(options)), server_(std::make_unique<httplib::Server>()) {
-  // More threads than clients connect: httplib parks a thread on each kept-alive connection.
-  server_->new_task_queue = [] { return new httplib::ThreadPool(64); };
+  server_->new_task_queue = [threads = options_.threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
+  server_->set_tcp_nodelay(true);  // no Nagle delay on the split header/body writes
+  server_->set_keep_alive_max_count(100000);
   server_->Post("/v1/chat/completions", [this](const httplib::Request& req,
                                                httplib::Response& res) {
     ++requests_;
@@ -21,6 +24,7 @@ FakeOpenAIServer::FakeOpenAIServer(Options options)
       std::lock_guard lock(mutex_);
       attempt = ++attempts_by_body_[req.body];
       last_authorization_ = req.get_header_value("Authorization");
+      remote_ports_.insert(req.remote_port);
     }
     if (options_.latency_ms > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(options_.latency_ms));
@@ -78,6 +82,13 @@ std::string FakeOpenAIServer::base_url() const {
 void FakeOpenAIServer::reset_counts() {
   requests_ = 0;
   successes_ = 0;
+  std::lock_guard lock(mutex_);
+  remote_ports_.clear();
+}
+
+int FakeOpenAIServer::connections() {
+  std::lock_guard lock(mutex_);
+  return static_cast<int>(remote_ports_.size());
 }
 
 std::string FakeOpenAIServer::last_authorization() {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -35,6 +36,9 @@ class FakeOpenAIServer {
     std::string retry_after;  // sent with 429s when non-empty
     int fixed_status = 0;     // when non-zero, every request gets this status
     bool garbage = false;     // answer 200 with a body that is not JSON
+    // Server threads. httplib parks one on each kept-alive connection: keep it above the
+    // number of connections a client opens.
+    int threads = 64;
   };
 
   explicit FakeOpenAIServer(Options options);
@@ -45,6 +49,8 @@ class FakeOpenAIServer {
   // Requests received (every attempt), and of those answered with 200.
   int requests() const { return requests_; }
   int successes() const { return successes_; }
+  // Distinct client connections seen (by remote port).
+  int connections();
   void reset_counts();
   // The Authorization header of the last request ("" when absent).
   std::string last_authorization();
@@ -57,6 +63,7 @@ class FakeOpenAIServer {
   std::atomic<int> requests_{0}, successes_{0};
   std::mutex mutex_;
   std::map<std::string, int> attempts_by_body_;
+  std::set<int> remote_ports_;
   std::string last_authorization_;
 };
 
