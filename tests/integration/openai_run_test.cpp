@@ -85,7 +85,9 @@ TEST_F(Gsm8kRun, ServerAnsweringTheReferenceScoresExactlyOneHundredPercent) {
   EXPECT_EQ(metric(out, "exact_match/strict").n, 1319u);
   EXPECT_EQ(metric(out, "exact_match/flexible").mean, 1.0);
   EXPECT_EQ(out.results[0].prompt_tokens, 1319 * 100);  // the server's usage is stored
-  EXPECT_LE(server.connections(), 32);                  // kept-alive connections are reused
+  // Kept-alive connections are reused: about one per slot (32), not one per request. Under
+  // CPU load libcurl occasionally opens a few more (41 seen in CI), never hundreds.
+  EXPECT_LE(server.connections(), 64);
 }
 
 TEST_F(Gsm8kRun, WrongAnswersForKnownIdsGiveTheExactFraction) {
