@@ -1,0 +1,469 @@
+#include "scoring/sandbox/sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <stdexcept>
+#include <system_error>
+
+#include "scoring/sandbox/seccomp_filter.h"
+
+namespace ys::sandbox {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kChannelFd = 3;  // the judge's result channel in the child
+constexpr size_t kChannelMax = 4096;
+constexpr const char* kDefaultPath = "PATH=/usr/local/bin:/usr/bin:/bin";
+
+// Everything the child needs, prepared before clone so that the child only makes
+// async-signal-safe system calls.
+struct ChildPlan {
+  unsigned long clone_flags = 0;
+  int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1, channel_fd = -1, error_fd = -1;
+  const char* workdir = nullptr;
+  char* const* argv = nullptr;
+  char* const* envp = nullptr;
+  const Limits* limits = nullptr;
+  bool drop_uid = false;
+  uid_t uid = 0;
+  bool no_new_privs = false;
+  const std::vector<sock_filter>* filter = nullptr;
+};
+
+// Reports a failed setup step to the parent and exits. Async-signal-safe.
+[[noreturn]] void child_fail(int error_fd, int step) {
+  int payload[2] = {step, errno};
+  (void)!write(error_fd, payload, sizeof payload);
+  _exit(127);
+}
+
+void set_limit(int resource, rlim_t soft, rlim_t hard, int error_fd, int step) {
+  rlimit r{soft, hard};
+  if (setrlimit(resource, &r) != 0) child_fail(error_fd, step);
+}
+
+// Runs in the child: becomes the sandboxed program or reports why it could not.
+[[noreturn]] void child_main(const ChildPlan& p) {
+  const int e = p.error_fd;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);  // yardstick dying takes the program with it
+  if (setsid() < 0) child_fail(e, 1);
+  if (dup2(p.stdin_fd, 0) < 0 || dup2(p.stdout_fd, 1) < 0 || dup2(p.stderr_fd, 2) < 0 ||
+      dup2(p.channel_fd, kChannelFd) < 0) {
+    child_fail(e, 2);
+  }
+  // Keep 0-3 and the error pipe (close-on-exec); close everything else.
+  if (e > kChannelFd + 1) syscall(SYS_close_range, kChannelFd + 1, e - 1, 0);
+  syscall(SYS_close_range, e + 1, ~0U, 0);
+  if (chdir(p.workdir) != 0) child_fail(e, 3);
+
+  const Limits& l = *p.limits;
+  rlim_t cpu = static_cast<rlim_t>(l.cpu_s + 0.999);
+  set_limit(RLIMIT_CPU, cpu, cpu + 1, e, 4);
+  if (l.address_space) set_limit(RLIMIT_AS, l.address_space, l.address_space, e, 5);
+  set_limit(RLIMIT_FSIZE, l.file_size, l.file_size, e, 6);
+  set_limit(RLIMIT_NOFILE, static_cast<rlim_t>(l.open_files), static_cast<rlim_t>(l.open_files), e,
+            7);
+  set_limit(RLIMIT_CORE, 0, 0, e, 8);
+  set_limit(RLIMIT_NPROC, static_cast<rlim_t>(l.processes), static_cast<rlim_t>(l.processes), e, 9);
+  if (p.drop_uid) {
+    if (setgroups(0, nullptr) != 0) child_fail(e, 10);
+    if (setresgid(p.uid, p.uid, p.uid) != 0) child_fail(e, 11);
+    if (setresuid(p.uid, p.uid, p.uid) != 0) child_fail(e, 12);
+  }
+  if (p.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(e, 13);
+  if (p.filter) {
+    int err = install_seccomp_filter(*p.filter);
+    if (err != 0) {
+      errno = err;
+      child_fail(e, 14);
+    }
+  }
+  execve(p.argv[0], p.argv, p.envp);
+  child_fail(e, 15);
+}
+
+const char* step_name(int step) {
+  static const char* const names[] = {
+      "?",           "setsid",       "dup2",         "chdir",
+      "RLIMIT_CPU",  "RLIMIT_AS",    "RLIMIT_FSIZE", "RLIMIT_NOFILE",
+      "RLIMIT_CORE", "RLIMIT_NPROC", "setgroups",    "setresgid",
+      "setresuid",   "no_new_privs", "seccomp",      "execve"};
+  return step > 0 && step < 16 ? names[step] : "?";
+}
+
+// clone(2) without a new stack behaves like fork(2) with namespace flags.
+pid_t clone_process(unsigned long flags) {
+  return static_cast<pid_t>(syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
+}
+
+struct Pipe {
+  int r = -1, w = -1;
+  Pipe() {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+      throw std::system_error(errno, std::generic_category(), "pipe2");
+    r = fds[0];
+    w = fds[1];
+  }
+  ~Pipe() {
+    close_r();
+    close_w();
+  }
+  void close_r() {
+    if (r >= 0) close(r);
+    r = -1;
+  }
+  void close_w() {
+    if (w >= 0) close(w);
+    w = -1;
+  }
+};
+
+void set_nonblocking(int fd) {
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+bool pid_alive(long pid) {
+  return pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+}
+
+// Removes instance folders of yardstick processes that no longer run.
+void remove_stale_instances(const fs::path& root) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(root, ec)) {
+    const std::string name = entry.path().filename().string();
+    long pid = std::strtol(name.c_str(), nullptr, 10);
+    if (pid > 0 && pid != getpid() && !pid_alive(pid)) fs::remove_all(entry.path(), ec);
+  }
+}
+
+// Whether a throwaway child can be created with `flags` and run `setup` successfully.
+template <typename Setup>
+bool child_succeeds(unsigned long flags, Setup setup) {
+  pid_t pid = clone_process(flags);
+  if (pid < 0) return false;
+  if (pid == 0) _exit(setup() ? 0 : 1);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// Reads what is available from `fd` into `out`, keeping at most `cap` bytes. Returns false
+// at end of file. Sets `overflow` when bytes beyond the cap arrived.
+bool drain(int fd, std::string& out, size_t cap, bool& overflow) {
+  char buf[65536];
+  while (true) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) {
+      size_t keep = std::min(static_cast<size_t>(n), cap - std::min(cap, out.size()));
+      out.append(buf, keep);
+      if (keep < static_cast<size_t>(n)) overflow = true;
+      continue;
+    }
+    if (n == 0) return false;
+    if (errno == EINTR) continue;
+    return errno == EAGAIN || errno == EWOULDBLOCK;
+  }
+}
+
+}  // namespace
+
+const char* ending_name(Ending e) {
+  switch (e) {
+    case Ending::kExited:
+      return "exited";
+    case Ending::kSignaled:
+      return "signaled";
+    case Ending::kTimeout:
+      return "timeout";
+    case Ending::kOutputLimit:
+      return "output_limit";
+    case Ending::kSandboxError:
+      return "sandbox_error";
+  }
+  return "?";
+}
+
+Protections probe() {
+  Protections p;
+  p.network_namespace = child_succeeds(CLONE_NEWNET, [] { return true; });
+  if (!p.network_namespace) p.notes.push_back("network namespace: clone(CLONE_NEWNET) refused");
+  p.pid_namespace = child_succeeds(CLONE_NEWPID, [] { return getpid() == 1; });
+  if (!p.pid_namespace) p.notes.push_back("PID namespace: clone(CLONE_NEWPID) refused");
+  p.ipc_uts_namespaces = child_succeeds(CLONE_NEWIPC | CLONE_NEWUTS, [] { return true; });
+  p.unprivileged_uid = geteuid() == 0;
+  if (!p.unprivileged_uid)
+    p.notes.push_back("own uid: yardstick is not root, programs run as its uid");
+  p.no_new_privs = child_succeeds(0, [] { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0; });
+  const auto filter = build_seccomp_filter();
+  p.seccomp = p.no_new_privs && child_succeeds(0, [&] {
+                prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+                if (install_seccomp_filter(filter) != 0) return false;
+                int s = socket(AF_INET, SOCK_STREAM, 0);  // must now fail
+                return s < 0;
+              });
+  if (!p.seccomp) p.notes.push_back("seccomp: the system-call filter could not be installed");
+  return p;
+}
+
+std::string describe(const Protections& p, bool strict) {
+  auto line = [](bool on, const std::string& what) {
+    return std::string(on ? "  [on]  " : "  [off] ") + what + "\n";
+  };
+  std::string s = "yardstick sandbox protections on this machine:\n";
+  s += line(true, "own empty working directory, removed after each run");
+  s += line(true, "resource limits: CPU seconds, address space, processes, file size, open files");
+  s += line(true, "output capture with a size cap; wall-clock kill of the whole process tree");
+  s += line(true, "scrubbed environment (no API keys or other variables of yardstick)");
+  s += line(p.network_namespace, "network namespace (no network interfaces)");
+  s += line(p.seccomp,
+            "seccomp filter (sockets other than AF_UNIX, ptrace, mount, namespaces, "
+            "modules, bpf, keyrings denied)");
+  s += line(p.pid_namespace, "PID namespace (own process tree; cannot see or signal yardstick)");
+  s += line(p.ipc_uts_namespaces, "IPC and UTS namespaces");
+  s += line(p.unprivileged_uid, "unprivileged uid per worker slot");
+  s += line(p.no_new_privs, "no_new_privs (no privilege gain through setuid binaries)");
+  for (const auto& n : p.notes) s += "  note: " + n + "\n";
+  s += std::string("network isolation: ") + (p.network_isolated() ? "yes" : "NO") +
+       (strict ? " (strict mode: required)" : "") + "\n";
+  return s;
+}
+
+Sandbox::Sandbox(Config config) : config_(std::move(config)), protections_(probe()) {
+  if (config_.strict && !protections_.network_isolated()) {
+    throw std::runtime_error(
+        "sandbox strict mode: network isolation is unavailable on this machine "
+        "(no network namespace and no seccomp); refusing to run code");
+  }
+  std::error_code ec;
+  fs::create_directories(config_.root, ec);
+  chmod(config_.root.c_str(), 0711);
+  remove_stale_instances(config_.root);
+  std::random_device rd;
+  instance_dir_ =
+      config_.root + "/" + std::to_string(getpid()) + "-" + std::to_string(rd() % 1000000);
+  fs::create_directories(instance_dir_, ec);
+  if (ec) throw std::runtime_error("sandbox: cannot create " + instance_dir_ + ": " + ec.message());
+  chmod(instance_dir_.c_str(), 0711);
+}
+
+Sandbox::~Sandbox() {
+  std::error_code ec;
+  fs::remove_all(instance_dir_, ec);
+}
+
+std::string Sandbox::make_workdir(int slot) {
+  static std::atomic<uint64_t> counter{0};
+  std::string dir = instance_dir_ + "/run-" + std::to_string(++counter);
+  if (mkdir(dir.c_str(), 0700) != 0) {
+    throw std::system_error(errno, std::generic_category(), "sandbox: mkdir " + dir);
+  }
+  if (protections_.unprivileged_uid) {
+    uid_t uid = static_cast<uid_t>(slot_uid(slot));
+    if (chown(dir.c_str(), uid, uid) != 0) {
+      throw std::system_error(errno, std::generic_category(), "sandbox: chown " + dir);
+    }
+  }
+  return dir;
+}
+
+RunResult Sandbox::run(const Program& program, int slot) {
+  RunResult result;
+  std::string workdir;
+  try {
+    workdir = make_workdir(slot);
+    for (const auto& [name, content] : program.files) {
+      fs::path path = fs::path(workdir) / name;
+      int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (fd < 0) throw std::system_error(errno, std::generic_category(), "write " + name);
+      (void)!write(fd, content.data(), content.size());
+      close(fd);
+      if (protections_.unprivileged_uid) {
+        (void)!chown(path.c_str(), static_cast<uid_t>(slot_uid(slot)),
+                     static_cast<gid_t>(slot_uid(slot)));
+      }
+    }
+  } catch (const std::exception& e) {
+    result.error = e.what();
+    std::error_code ec;
+    if (!workdir.empty()) fs::remove_all(workdir, ec);
+    return result;
+  }
+
+  Pipe in, out, err, channel, errors;
+  std::vector<std::string> env = {kDefaultPath, "HOME=" + workdir, "TMPDIR=" + workdir,
+                                  "LANG=C.UTF-8"};
+  env.insert(env.end(), program.env.begin(), program.env.end());
+  auto argv = c_strings(program.argv);
+  auto envp = c_strings(env);
+  const auto filter = protections_.seccomp ? build_seccomp_filter() : std::vector<sock_filter>{};
+
+  ChildPlan plan;
+  if (protections_.network_namespace) plan.clone_flags |= CLONE_NEWNET;
+  if (protections_.pid_namespace) plan.clone_flags |= CLONE_NEWPID;
+  if (protections_.ipc_uts_namespaces) plan.clone_flags |= CLONE_NEWIPC | CLONE_NEWUTS;
+  plan.stdin_fd = in.r;
+  plan.stdout_fd = out.w;
+  plan.stderr_fd = err.w;
+  plan.channel_fd = channel.w;
+  plan.error_fd = errors.w;
+  plan.workdir = workdir.c_str();
+  plan.argv = argv.data();
+  plan.envp = envp.data();
+  plan.limits = &program.limits;
+  plan.drop_uid = protections_.unprivileged_uid;
+  plan.uid = static_cast<uid_t>(slot_uid(slot));
+  plan.no_new_privs = protections_.no_new_privs;
+  plan.filter = protections_.seccomp ? &filter : nullptr;
+
+  const auto start = Clock::now();
+  pid_t pid = clone_process(plan.clone_flags);
+  if (pid == 0) child_main(plan);
+  if (pid < 0) {
+    result.error = std::string("clone failed: ") + std::strerror(errno);
+    std::error_code ec;
+    fs::remove_all(workdir, ec);
+    return result;
+  }
+  in.close_r();
+  out.close_w();
+  err.close_w();
+  channel.close_w();
+  errors.close_w();
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+
+  set_nonblocking(in.w);
+  set_nonblocking(out.r);
+  set_nonblocking(err.r);
+  set_nonblocking(channel.r);
+  size_t stdin_sent = 0;
+  if (program.stdin_data.empty()) in.close_w();
+  bool out_overflow = false, timed_out = false, exited = false;
+  std::string setup_error;
+  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(program.limits.wall_s));
+  const size_t cap = program.limits.output;
+
+  // Until the program's first process exits (or the deadline or the output cap is hit),
+  // feed stdin and collect stdout, stderr and the channel.
+  while (!exited) {
+    std::vector<pollfd> fds;
+    if (pidfd >= 0) fds.push_back({pidfd, POLLIN, 0});
+    if (in.w >= 0) fds.push_back({in.w, POLLOUT, 0});
+    for (int fd : {out.r, err.r, channel.r}) {
+      if (fd >= 0) fds.push_back({fd, POLLIN, 0});
+    }
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) {
+      timed_out = true;
+      break;
+    }
+    int wait_ms =
+        pidfd >= 0 ? static_cast<int>(left) : static_cast<int>(std::min<long long>(left, 10));
+    if (poll(fds.data(), fds.size(), wait_ms) < 0 && errno != EINTR) break;
+    for (const auto& f : fds) {
+      if (!f.revents) continue;
+      if (f.fd == pidfd) {
+        exited = true;
+      } else if (f.fd == in.w) {
+        ssize_t n = write(in.w, program.stdin_data.data() + stdin_sent,
+                          program.stdin_data.size() - stdin_sent);
+        if (n > 0) stdin_sent += static_cast<size_t>(n);
+        if (n < 0 && errno != EAGAIN) in.close_w();  // the program closed its stdin
+        if (stdin_sent == program.stdin_data.size()) in.close_w();
+      } else {
+        Pipe& p = f.fd == out.r ? out : f.fd == err.r ? err : channel;
+        std::string& sink = f.fd == out.r   ? result.out
+                            : f.fd == err.r ? result.err
+                                            : result.channel;
+        size_t limit = f.fd == channel.r ? kChannelMax : cap;
+        bool overflow = false;
+        if (!drain(p.r, sink, limit, overflow)) p.close_r();
+        if (overflow && f.fd != channel.r) out_overflow = true;
+      }
+    }
+    if (out_overflow) break;
+    if (pidfd < 0 && waitpid(pid, nullptr, WNOHANG | WNOWAIT) == pid) exited = true;
+  }
+
+  // Kill whatever is left: the first process (in a PID namespace that ends every process
+  // in it) and its session's process group.
+  kill(pid, SIGKILL);
+  kill(-pid, SIGKILL);
+  int status = 0;
+  rusage usage{};
+  while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+  }
+  if (pidfd >= 0) close(pidfd);
+  // Collect what was written before the end.
+  bool ignored = false;
+  for (Pipe* p : {&out, &err, &channel}) {
+    if (p->r < 0) continue;
+    std::string& sink = p == &out ? result.out : p == &err ? result.err : result.channel;
+    drain(p->r, sink, p == &channel ? kChannelMax : cap, p == &channel ? ignored : out_overflow);
+  }
+  int payload[2] = {0, 0};
+  if (read(errors.r, payload, sizeof payload) == static_cast<ssize_t>(sizeof payload)) {
+    setup_error = std::string("sandbox setup failed at ") + step_name(payload[0]) + ": " +
+                  std::strerror(payload[1]);
+  }
+
+  result.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+  result.cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                 static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
+  result.max_rss_kb = usage.ru_maxrss;
+  const bool cpu_exceeded = result.cpu_s >= program.limits.cpu_s;
+  if (!setup_error.empty()) {
+    result.ending = Ending::kSandboxError;
+    result.error = setup_error;
+  } else if (out_overflow) {
+    result.ending = Ending::kOutputLimit;
+  } else if (timed_out) {
+    result.ending = Ending::kTimeout;
+  } else if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    result.term_signal = sig;
+    if (sig == SIGXCPU || (sig == SIGKILL && cpu_exceeded)) {
+      result.ending = Ending::kTimeout;
+    } else if (sig == SIGXFSZ) {
+      result.ending = Ending::kOutputLimit;
+    } else {
+      result.ending = Ending::kSignaled;
+    }
+  } else {
+    result.ending = Ending::kExited;
+    result.exit_code = WEXITSTATUS(status);
+  }
+  std::error_code ec;
+  fs::remove_all(workdir, ec);
+  return result;
+}
+
+}  // namespace ys::sandbox

@@ -1,0 +1,112 @@
+// The sandbox: runs untrusted programs in isolated child processes. Threat model and the
+// protections in force: docs/SANDBOX.md.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ys::sandbox {
+
+// Resource limits of one program run.
+struct Limits {
+  double wall_s = 10;                          // wall clock; the whole process tree is killed
+  double cpu_s = 10;                           // CPU seconds (RLIMIT_CPU)
+  uint64_t address_space = uint64_t{2} << 30;  // RLIMIT_AS; 0 for none (V8 reserves a lot)
+  int processes = 32;                          // RLIMIT_NPROC, per sandbox uid
+  uint64_t file_size = uint64_t{64} << 20;     // largest file it may write (RLIMIT_FSIZE)
+  int open_files = 64;                         // RLIMIT_NOFILE
+  size_t output = size_t{1} << 20;             // stdout and stderr bytes kept, each
+};
+
+// How a run ended, as observed from outside the program.
+enum class Ending {
+  kExited,        // exit_code is set
+  kSignaled,      // term_signal is set
+  kTimeout,       // wall clock or CPU limit
+  kOutputLimit,   // stdout/stderr beyond Limits::output, or a file beyond Limits::file_size
+  kSandboxError,  // the sandbox could not start the program; `error` says why
+};
+
+const char* ending_name(Ending e);
+
+struct RunResult {
+  Ending ending = Ending::kSandboxError;
+  int exit_code = -1;
+  int term_signal = 0;
+  std::string out, err;  // captured, at most Limits::output bytes each
+  std::string channel;   // what the program wrote to fd 3 (the judge's result channel)
+  double wall_s = 0, cpu_s = 0;
+  int64_t max_rss_kb = 0;
+  std::string error;  // for kSandboxError
+};
+
+// A program to run.
+struct Program {
+  std::vector<std::string> argv;  // argv[0] is an absolute path
+  std::string stdin_data;
+  std::vector<std::pair<std::string, std::string>> files;  // (name, content) put in the workdir
+  std::vector<std::string> env;                            // extra "NAME=value" entries
+  Limits limits;
+};
+
+// Which protections this machine allows; see probe().
+struct Protections {
+  bool network_namespace = false;  // no network interfaces at all
+  bool pid_namespace = false;      // own process tree; its first process dying kills the rest
+  bool ipc_uts_namespaces = false;
+  bool unprivileged_uid = false;  // runs as a uid of its own (needs root)
+  bool seccomp = false;           // system-call filter: no sockets but AF_UNIX, no ptrace, ...
+  bool no_new_privs = false;
+  std::vector<std::string> notes;  // why something is unavailable
+
+  // Network isolation by either a network namespace or the seccomp socket filter.
+  bool network_isolated() const { return network_namespace || seccomp; }
+};
+
+struct Config {
+  bool strict = false;   // refuse to run when network isolation is unavailable
+  int uid_base = 61000;  // sandbox uids are uid_base + slot
+  std::string root = "/tmp/yardstick-sandbox";  // parent of the per-run working directories
+};
+
+// Runs programs under every protection the machine allows. Thread-safe: concurrent runs
+// must use distinct slots (each slot has its own uid, so process limits do not mix).
+class Sandbox {
+ public:
+  // Probes the machine and prepares the working-directory root (removing folders left by
+  // dead yardstick processes). Throws std::runtime_error in strict mode when network
+  // isolation is unavailable.
+  explicit Sandbox(Config config = {});
+  ~Sandbox();
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
+
+  // Runs `program` in a fresh empty working directory, removed afterwards with everything
+  // the program left, its processes killed. Never throws for the program's behaviour.
+  RunResult run(const Program& program, int slot = 0);
+
+  const Protections& protections() const { return protections_; }
+  const Config& config() const { return config_; }
+
+  // The uid a slot runs as (when the sandbox drops privileges).
+  int slot_uid(int slot) const { return config_.uid_base + slot; }
+
+  // A fresh working directory for `slot`, owned by its uid; the caller removes it.
+  std::string make_workdir(int slot);
+
+ private:
+  Config config_;
+  Protections protections_;
+  std::string instance_dir_;  // root/<pid>-<random>
+};
+
+// Tries each protection in a throwaway child and reports which work here.
+Protections probe();
+
+// A human-readable report of `p`, one protection a line, for `yardstick sandbox doctor`.
+std::string describe(const Protections& p, bool strict);
+
+}  // namespace ys::sandbox
