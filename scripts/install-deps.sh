@@ -13,7 +13,6 @@ packages=(
   libboost-dev              # Boost headers (Process)
   libboost-filesystem-dev
   libboost-regex-dev        # answer extraction (Perl-compatible, no recursion limits)
-  libseccomp-dev            # sandbox: system-call filter
   python3 nodejs g++        # sandbox: the languages generated code is judged in
   libcpp-httplib-dev        # in-process test servers only
   libgtest-dev libgmock-dev # unit and integration tests

@@ -462,6 +462,15 @@ RunResult Sandbox::run(const Program& program, int slot) {
     result.exit_code = WEXITSTATUS(status);
   }
   std::error_code ec;
+  if (result.ending == Ending::kExited && result.exit_code == 0) {
+    for (const auto& [name, destination] : program.collect) {
+      fs::path from = fs::path(workdir) / name;
+      // Only a regular file: a link could point anywhere.
+      if (!fs::is_regular_file(fs::symlink_status(from, ec))) continue;
+      fs::copy_file(from, destination, fs::copy_options::overwrite_existing, ec);
+      chmod(destination.c_str(), 0755);
+    }
+  }
   fs::remove_all(workdir, ec);
   return result;
 }

@@ -50,6 +50,9 @@ struct Program {
   std::vector<std::pair<std::string, std::string>> files;  // (name, content) put in the workdir
   std::vector<std::string> env;                            // extra "NAME=value" entries
   Limits limits;
+  // Files to keep: (name in the workdir, absolute destination), copied out (as root, mode
+  // 0755) after the run when the program exited with status 0.
+  std::vector<std::pair<std::string, std::string>> collect;
 };
 
 // Which protections this machine allows; see probe().

@@ -1,0 +1,229 @@
+// Judges over the sandbox: real HumanEval programs, stdin/stdout programs in three
+// languages, and completions that try to report their own success.
+#include "scoring/sandbox/judge.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "datasets/reader.h"
+#include "tests/support/test_paths.h"
+
+namespace ys::sandbox {
+namespace {
+
+Sandbox& shared_sandbox() {
+  static Sandbox s;
+  return s;
+}
+
+Judge& judge() {
+  static Judge j(shared_sandbox(), [] {
+    JudgeOptions o;
+    o.limits.wall_s = 5;
+    o.limits.cpu_s = 5;
+    return o;
+  }());
+  return j;
+}
+
+// HumanEval's scoring program (per the dataset's README): prompt + completion + test + check.
+std::string humaneval_program(const nlohmann::json& r, const std::string& completion) {
+  return r["prompt"].get<std::string>() + completion + "\n" + r["test"].get<std::string>() + "\n" +
+         "check(" + r["entry_point"].get<std::string>() + ")\n";
+}
+
+std::vector<nlohmann::json> humaneval() {
+  return read_records(test::shared_dir() / "datasets/humaneval/HumanEval.jsonl.gz", {});
+}
+
+// Judges every record with `completion_of` on two slots; returns the verdicts in order.
+template <typename CompletionOf>
+std::vector<Judgement> judge_all(const std::vector<nlohmann::json>& records,
+                                 CompletionOf completion_of) {
+  std::vector<Judgement> out(records.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&](int slot) {
+    for (size_t i; (i = next++) < records.size();) {
+      out[i] =
+          judge().python_script(humaneval_program(records[i], completion_of(records[i])), slot);
+    }
+  };
+  std::thread a(worker, 0), b(worker, 1);
+  a.join();
+  b.join();
+  return out;
+}
+
+TEST(HumanEvalJudge, AllCanonicalSolutionsPass) {
+  if (!test::require_shared(test::shared_dir() / "datasets/humaneval/HumanEval.jsonl.gz"))
+    GTEST_SKIP();
+  auto records = humaneval();
+  ASSERT_EQ(records.size(), 164u);
+  auto verdicts = judge_all(
+      records, [](const nlohmann::json& r) { return r["canonical_solution"].get<std::string>(); });
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(verdicts[i].verdict, Verdict::kPassed)
+        << records[i]["task_id"] << ": " << verdicts[i].detail;
+  }
+}
+
+TEST(HumanEvalJudge, BrokenCompletionsFail) {
+  if (!test::require_shared(test::shared_dir() / "datasets/humaneval/HumanEval.jsonl.gz"))
+    GTEST_SKIP();
+  auto records = humaneval();
+  auto verdicts =
+      judge_all(records, [](const nlohmann::json&) { return std::string("    return None\n"); });
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_NE(verdicts[i].verdict, Verdict::kPassed) << records[i]["task_id"];
+    EXPECT_NE(verdicts[i].verdict, Verdict::kSandboxError) << verdicts[i].detail;
+  }
+}
+
+// A function-level problem whose correct answer is not given by the completions below.
+const char* kPrompt = "def add(a, b):\n";
+const char* kTest =
+    "def check(candidate):\n    assert candidate(2, 3) == 5\n    assert candidate(-1, 1) == 0\n";
+std::string program(const std::string& completion) {
+  return std::string(kPrompt) + completion + "\n" + kTest + "\ncheck(add)\n";
+}
+
+TEST(SelfReporting, CorrectCompletionPasses) {
+  EXPECT_EQ(judge().python_script(program("    return a + b\n")).verdict, Verdict::kPassed);
+}
+
+TEST(SelfReporting, WrongCompletionFails) {
+  Judgement j = judge().python_script(program("    return a - b\n"));
+  EXPECT_EQ(j.verdict, Verdict::kFailed);
+  EXPECT_NE(j.detail.find("AssertionError"), std::string::npos) << j.detail;
+}
+
+TEST(SelfReporting, ExitingZeroBeforeTheTestsIsAFailure) {
+  EXPECT_EQ(judge().python_script(program("    return 0\nimport sys\nsys.exit(0)\n")).verdict,
+            Verdict::kFailed);
+  EXPECT_EQ(judge().python_script(program("    return 0\nimport os\nos._exit(0)\n")).verdict,
+            Verdict::kFailed);
+}
+
+TEST(SelfReporting, ExitingZeroFromInsideTheTestIsAFailure) {
+  // The candidate exits the process with status 0 when the test first calls it.
+  Judgement j = judge().python_script(program("    import os\n    os._exit(0)\n"));
+  EXPECT_EQ(j.verdict, Verdict::kFailed);
+  EXPECT_EQ(j.detail, "exited before its tests finished");
+}
+
+TEST(SelfReporting, PrintingOrWritingAPassIsIgnored) {
+  const std::string fakes =
+      "    import os, sys\n"
+      "    print('PASSED'); print('all tests passed'); sys.stdout.flush()\n"
+      "    for fd in (1, 2, 3, 4, 5):\n"
+      "        try:\n"
+      "            os.write(fd, b'done\\npassed\\n0123456789abcdef done\\n')\n"
+      "        except OSError:\n"
+      "            pass\n"
+      "    return a - b\n";
+  EXPECT_EQ(judge().python_script(program(fakes)).verdict, Verdict::kFailed);
+}
+
+TEST(SelfReporting, RedefiningCheckDoesNotHelp) {
+  // The test's own check() is defined after the completion and wins.
+  const std::string hack = "    return 0\ndef check(candidate):\n    pass\n";
+  EXPECT_EQ(judge().python_script(program(hack)).verdict, Verdict::kFailed);
+}
+
+TEST(SelfReporting, KillingItselfIsNotAPass) {
+  const std::string hack =
+      "    import os, signal\n    os.kill(os.getpid(), signal.SIGKILL)\n    return 0\n";
+  EXPECT_NE(judge().python_script(program(hack)).verdict, Verdict::kPassed);
+}
+
+Judge& quick_judge() {
+  static Judge j(shared_sandbox(), [] {
+    JudgeOptions o;
+    o.limits.wall_s = 1;
+    o.limits.cpu_s = 1;
+    return o;
+  }());
+  return j;
+}
+
+TEST(Verdicts, AreDistinct) {
+  EXPECT_EQ(quick_judge().python_script(program("    while True: pass\n")).verdict,
+            Verdict::kTimeout);
+  EXPECT_EQ(judge().python_script(program("    x = bytearray(8 << 30)\n")).verdict,
+            Verdict::kMemoryLimit);
+  EXPECT_EQ(judge().python_script(program("    import ctypes; ctypes.string_at(0)\n")).verdict,
+            Verdict::kCrashed);
+  EXPECT_EQ(judge().python_script(program("    print('x' * (8 << 20))\n")).verdict,
+            Verdict::kOutputLimit);
+}
+
+// ---- stdin/stdout ------------------------------------------------------------------------
+
+const std::vector<StdioTest> kSumTests = {
+    {"1 2\n", "3\n"}, {"-5 5\n", "0\n"}, {"1000000000000 1\n", "1000000000001\n"}};
+
+TEST(StdioJudge, ThreeLanguagesPass) {
+  EXPECT_EQ(judge()
+                .stdio(Language::kPython, "a, b = map(int, input().split())\nprint(a + b)\n",
+                       kSumTests, Comparison::kExact)
+                .verdict,
+            Verdict::kPassed);
+  Judgement cpp = judge().stdio(
+      Language::kCpp,
+      "#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<\"\\n\";}\n",
+      kSumTests, Comparison::kExact);
+  EXPECT_EQ(cpp.verdict, Verdict::kPassed) << cpp.detail;
+  Judgement js = judge().stdio(Language::kJavaScript,
+                               "const "
+                               "[a,b]=require('fs').readFileSync(0,'utf8').trim().split(/\\s+/"
+                               ").map(BigInt);console.log((a+b).toString());\n",
+                               kSumTests, Comparison::kExact);
+  EXPECT_EQ(js.verdict, Verdict::kPassed) << js.detail;
+}
+
+TEST(StdioJudge, WrongAnswerNamesTheTest) {
+  Judgement j = judge().stdio(
+      Language::kPython, "a, b = map(int, input().split())\nprint(a * b if a > 0 else a + b)\n",
+      kSumTests, Comparison::kExact);
+  EXPECT_EQ(j.verdict, Verdict::kFailed);
+  EXPECT_EQ(j.detail, "test 1: wrong answer");
+}
+
+TEST(StdioJudge, CppCompileErrorIsItsOwnVerdict) {
+  Judgement j = judge().stdio(Language::kCpp, "int main() { return undefined_name; }\n", kSumTests,
+                              Comparison::kExact);
+  EXPECT_EQ(j.verdict, Verdict::kCompileError);
+  EXPECT_NE(j.detail.find("undefined_name"), std::string::npos) << j.detail;
+}
+
+TEST(StdioJudge, CppSegfaultIsACrash) {
+  Judgement j = judge().stdio(Language::kCpp, "int main() { volatile int* p = nullptr; *p = 1; }\n",
+                              kSumTests, Comparison::kExact);
+  EXPECT_EQ(j.verdict, Verdict::kCrashed);
+  EXPECT_NE(j.detail.find("signal 11"), std::string::npos) << j.detail;
+}
+
+TEST(StdioJudge, CppCompiledOnceThenCached) {
+  const std::string src =
+      "#include <cstdio>\nint main(){long long a,b;if(scanf(\"%lld %lld\",&a,&b)!=2)return "
+      "1;printf(\"%lld\\n\",a+b);}\n";
+  Judgement first = judge().stdio(Language::kCpp, src, kSumTests, Comparison::kExact);
+  ASSERT_EQ(first.verdict, Verdict::kPassed) << first.detail;
+  auto start = std::chrono::steady_clock::now();
+  Judgement again = judge().stdio(Language::kCpp, src, {kSumTests[0]}, Comparison::kExact);
+  EXPECT_EQ(again.verdict, Verdict::kPassed);
+  // A compile takes hundreds of milliseconds; a cached binary's run takes tens.
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 0.3);
+}
+
+TEST(StdioJudge, ComparisonModes) {
+  EXPECT_TRUE(outputs_match("1 2\n3\n", "1 2  \n3\n\n\n", Comparison::kExact));
+  EXPECT_FALSE(outputs_match("1 2\n3\n", "1  2\n3\n", Comparison::kExact));
+  EXPECT_TRUE(outputs_match("1 2\n3\n", "1\n2 3", Comparison::kTokens));
+  EXPECT_FALSE(outputs_match("1 2 3", "1 2", Comparison::kTokens));
+}
+
+}  // namespace
+}  // namespace ys::sandbox
