@@ -1,0 +1,94 @@
+#include "runners/engine/unicode.h"
+
+#include <algorithm>
+
+namespace ys::engine {
+
+size_t utf8_sequence_length(std::string_view text, size_t pos) {
+  auto byte = [&](size_t i) { return static_cast<uint8_t>(text[i]); };
+  uint8_t b0 = byte(pos);
+  size_t len;
+  uint32_t min_cp;
+  if (b0 < 0x80) return 1;
+  if ((b0 & 0xe0) == 0xc0) {
+    len = 2;
+    min_cp = 0x80;
+  } else if ((b0 & 0xf0) == 0xe0) {
+    len = 3;
+    min_cp = 0x800;
+  } else if ((b0 & 0xf8) == 0xf0) {
+    len = 4;
+    min_cp = 0x10000;
+  } else {
+    return 1;
+  }
+  if (pos + len > text.size()) return 1;
+  uint32_t cp = b0 & (0x7f >> len);
+  for (size_t i = 1; i < len; ++i) {
+    if ((byte(pos + i) & 0xc0) != 0x80) return 1;
+    cp = (cp << 6) | (byte(pos + i) & 0x3f);
+  }
+  if (cp < min_cp || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 1;
+  return len;
+}
+
+DecodedText utf8_decode(std::string_view text) {
+  DecodedText d;
+  d.cps.reserve(text.size());
+  d.offsets.reserve(text.size() + 1);
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t len = utf8_sequence_length(text, pos);
+    auto b0 = static_cast<uint8_t>(text[pos]);
+    uint32_t cp;
+    if (len == 1) {
+      cp = b0 < 0x80 ? b0 : 0xfffd;
+    } else {
+      cp = b0 & (0x7f >> len);
+      for (size_t i = 1; i < len; ++i)
+        cp = (cp << 6) | (static_cast<uint8_t>(text[pos + i]) & 0x3f);
+    }
+    d.cps.push_back(cp);
+    d.offsets.push_back(pos);
+    pos += len;
+  }
+  d.offsets.push_back(text.size());
+  return d;
+}
+
+std::string utf8_encode(uint32_t cp) {
+  std::string s;
+  if (cp < 0x80) {
+    s += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    s += static_cast<char>(0xc0 | (cp >> 6));
+    s += static_cast<char>(0x80 | (cp & 0x3f));
+  } else if (cp < 0x10000) {
+    s += static_cast<char>(0xe0 | (cp >> 12));
+    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    s += static_cast<char>(0x80 | (cp & 0x3f));
+  } else {
+    s += static_cast<char>(0xf0 | (cp >> 18));
+    s += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    s += static_cast<char>(0x80 | (cp & 0x3f));
+  }
+  return s;
+}
+
+UnicodeClass unicode_class(uint32_t cp) {
+  const UnicodeRange* end = kUnicodeRanges + kUnicodeRangeCount;
+  const UnicodeRange* it = std::upper_bound(
+      kUnicodeRanges, end, cp, [](uint32_t c, const UnicodeRange& r) { return c < r.first; });
+  if (it == kUnicodeRanges) return UnicodeClass::kOther;
+  --it;
+  return cp <= it->last ? it->cls : UnicodeClass::kOther;
+}
+
+bool is_whitespace(uint32_t cp) {
+  return (cp >= 0x09 && cp <= 0x0d) || cp == 0x20 || cp == 0x85 || cp == 0xa0 || cp == 0x1680 ||
+         (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 || cp == 0x202f ||
+         cp == 0x205f || cp == 0x3000;
+}
+
+}  // namespace ys::engine

@@ -1,0 +1,143 @@
+#include "runners/engine/tokenizer.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "runners/engine/gguf_writer.h"
+#include "runners/engine/pretokenize.h"
+#include "runners/engine/unicode.h"
+#include "tests/engine/test_data.h"
+#include "util/error.h"
+
+namespace ys::engine {
+namespace {
+
+using Pieces = std::vector<std::string>;
+
+TEST(Unicode, Classes) {
+  EXPECT_TRUE(is_letter('a'));
+  EXPECT_TRUE(is_letter(0x00e9));   // é
+  EXPECT_TRUE(is_letter(0x4e2d));   // 中
+  EXPECT_FALSE(is_letter(0x0301));  // combining acute: a mark
+  EXPECT_TRUE(is_number(0x0663));   // Arabic-Indic three
+  EXPECT_TRUE(is_number(0x00bd));   // ½
+  EXPECT_TRUE(is_punctuation('!'));
+  EXPECT_FALSE(is_punctuation('$'));  // a symbol
+  EXPECT_TRUE(is_whitespace(0x3000));
+  EXPECT_FALSE(is_whitespace(0x200b));  // zero width space is not White_Space
+  EXPECT_EQ(unicode_class(0x1f600), UnicodeClass::kSymbol);
+}
+
+TEST(Unicode, DecodeKeepsEveryByte) {
+  std::string text = "a\xc3\xa9\xff\xe2\x82";  // a, é, a stray byte, a cut sequence
+  DecodedText d = utf8_decode(text);
+  EXPECT_EQ(d.cps, (std::vector<uint32_t>{'a', 0xe9, 0xfffd, 0xfffd, 0xfffd}));
+  EXPECT_EQ(d.offsets, (std::vector<size_t>{0, 1, 3, 4, 5, 6}));
+  EXPECT_EQ(utf8_encode(0x1f999), "\xf0\x9f\xa6\x99");
+}
+
+// Expectations worked out from the expressions (see pretokenize.h), for the variants whose
+// vocabularies are too large for the shared test vectors.
+TEST(PreTokenize, Llama3) {
+  auto p = [](std::string_view s) { return pre_tokenize(PreTokenizer::kLlama3, s); };
+  EXPECT_EQ(p("Hello world"), (Pieces{"Hello", " world"}));
+  EXPECT_EQ(p("1234567"), (Pieces{"123", "456", "7"}));
+  EXPECT_EQ(p("I'M here"), (Pieces{"I", "'M", " here"}));
+  EXPECT_EQ(p("a\n\nb"), (Pieces{"a", "\n\n", "b"}));
+  EXPECT_EQ(p("  x"), (Pieces{" ", " x"}));
+  EXPECT_EQ(p("x  \n y"), (Pieces{"x", "  \n", " y"}));
+  EXPECT_EQ(p("!!\n\nok"), (Pieces{"!!\n\n", "ok"}));
+  EXPECT_EQ(p("(x"), (Pieces{"(x"}));
+  EXPECT_EQ(p("end  "), (Pieces{"end", "  "}));
+}
+
+TEST(PreTokenize, Qwen2SplitsDigits) {
+  EXPECT_EQ(pre_tokenize(PreTokenizer::kQwen2, "ab 123"), (Pieces{"ab", " ", "1", "2", "3"}));
+}
+
+TEST(PreTokenize, Gpt2) {
+  auto p = [](std::string_view s) { return pre_tokenize(PreTokenizer::kGpt2, s); };
+  EXPECT_EQ(p("I'm 12 ok!!"), (Pieces{"I", "'m", " 12", " ok", "!!"}));
+  EXPECT_EQ(p("a   b"), (Pieces{"a", "  ", " b"}));
+  EXPECT_EQ(p("a\n=b"), (Pieces{"a", "\n", "=", "b"}));
+  EXPECT_EQ(p(""), Pieces{});
+}
+
+TEST(PreTokenize, Names) {
+  EXPECT_EQ(pre_tokenizer_from_name("llama-bpe"), PreTokenizer::kLlama3);
+  EXPECT_EQ(pre_tokenizer_from_name("refact"), PreTokenizer::kStarcoder);
+  EXPECT_THROW(pre_tokenizer_from_name("klingon"), InputError);
+}
+
+class TinyVocab : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (std::filesystem::temp_directory_path() /
+             ("ys_tok_" + std::to_string(::getpid()) + ".gguf"))
+                .string();
+  }
+  void TearDown() override { std::filesystem::remove(path_); }
+  std::string path_;
+};
+
+// A byte-level BPE vocabulary written by the test: bytes, a few merges, two control tokens.
+TEST_F(TinyVocab, BytePairsWithSpecialTokens) {
+  GgufWriter w;
+  w.set_string("tokenizer.ggml.model", "gpt2");
+  w.set_string("tokenizer.ggml.pre", "gpt-2");
+  std::vector<std::string> tokens = {
+      "h", "e", "l", "o", "Ġ", "he", "ll", "hell", "hello", "Ġhello", "<|im_start|>", "<|im_end|>"};
+  std::vector<int32_t> types(tokens.size(), 1);
+  types[10] = types[11] = 3;
+  w.set_strings("tokenizer.ggml.tokens", tokens);
+  w.set_i32s("tokenizer.ggml.token_type", types);
+  w.set_strings("tokenizer.ggml.merges", {"h e", "l l", "he ll", "hell o", "Ġ hello"});
+  w.set_u32("tokenizer.ggml.bos_token_id", 10);
+  w.set_u32("tokenizer.ggml.eos_token_id", 11);
+  w.set_bool("tokenizer.ggml.add_bos_token", true);
+  w.write(path_);
+  GgufFile f(path_);
+  Tokenizer tok(f);
+  EXPECT_EQ(tok.kind(), Tokenizer::Kind::kBytePairs);
+  EXPECT_EQ(tok.encode("hello hello", false, false), (std::vector<int32_t>{8, 9}));
+  EXPECT_EQ(tok.encode("hello", true, false), (std::vector<int32_t>{10, 8}));
+  // Control tokens are text unless parsed as special.
+  std::vector<int32_t> parsed = tok.encode("<|im_end|>hello", false, true);
+  EXPECT_EQ(parsed, (std::vector<int32_t>{11, 8}));
+  EXPECT_NE(tok.encode("<|im_end|>hello", false, false), parsed);
+  EXPECT_EQ(tok.decode(parsed), "hello");
+  EXPECT_EQ(tok.decode(parsed, true), "<|im_end|>hello");
+  EXPECT_TRUE(tok.is_end_of_generation(11));
+  EXPECT_FALSE(tok.is_end_of_generation(8));
+}
+
+TEST_F(TinyVocab, RejectsUnknownModel) {
+  GgufWriter w;
+  w.set_string("tokenizer.ggml.model", "bert");
+  w.set_strings("tokenizer.ggml.tokens", {"a"});
+  w.write(path_);
+  GgufFile f(path_);
+  try {
+    Tokenizer tok(f);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("'bert'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(TokenizerShared, Stories260KPromptsAndBos) {
+  YS_SHARED_FILE(path, "models/stories260K.gguf");
+  GgufFile f(path);
+  Tokenizer tok(f);
+  EXPECT_EQ(tok.kind(), Tokenizer::Kind::kSentencePiece);
+  std::vector<int32_t> ids = tok.encode("Once upon a time", true, false);
+  ASSERT_FALSE(ids.empty());
+  EXPECT_EQ(ids[0], 1);
+  EXPECT_EQ(tok.decode(ids), "Once upon a time");
+  // A newline has no piece of its own: byte fallback to <0x0A> (id 13).
+  EXPECT_EQ(tok.encode("\n", false, false), (std::vector<int32_t>{tok.find("\xe2\x96\x81"), 13}));
+}
+
+}  // namespace
+}  // namespace ys::engine
