@@ -170,10 +170,14 @@ bool Tokenizer::is_end_of_generation(int32_t id) const {
          end_of_generation_.end();
 }
 
-int32_t Tokenizer::byte_token(uint8_t byte) const {
+std::string byte_token_text(uint8_t byte) {
   static const char* kHex = "0123456789ABCDEF";
-  std::string name = std::string("<0x") + kHex[byte >> 4] + kHex[byte & 15] + ">";
-  int32_t id = find(name);
+  const char name[] = {'<', '0', 'x', kHex[byte >> 4], kHex[byte & 15], '>'};
+  return std::string(name, sizeof(name));
+}
+
+int32_t Tokenizer::byte_token(uint8_t byte) const {
+  int32_t id = find(byte_token_text(byte));
   return id >= 0 ? id : unk_;
 }
 

@@ -26,6 +26,9 @@ enum class TokenType : int32_t {
   kByte = 6,
 };
 
+// The SentencePiece byte-fallback token of `byte`: "<0x0A>" for a newline.
+std::string byte_token_text(uint8_t byte);
+
 class Tokenizer {
  public:
   enum class Kind { kSentencePiece, kBytePairs };

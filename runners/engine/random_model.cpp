@@ -1,0 +1,116 @@
+#include "runners/engine/random_model.h"
+
+#include <cmath>
+#include <random>
+
+#include "runners/engine/gguf_writer.h"
+#include "runners/engine/tokenizer.h"
+#include "util/error.h"
+
+namespace ys::engine {
+namespace {
+
+// The vocabulary: <unk>, <s>, </s>, <0x00>..<0xFF>, then "▁", letters and "▁"+letter pieces
+// up to n_vocab, with scores favouring the longer pieces.
+void add_vocabulary(GgufWriter& w, int n_vocab) {
+  std::vector<std::string> tokens = {"<unk>", "<s>", "</s>"};
+  std::vector<int32_t> types = {2, 3, 3};
+  for (int b = 0; b < 256; ++b) {
+    tokens.push_back(byte_token_text(static_cast<uint8_t>(b)));
+    types.push_back(6);
+  }
+  const std::string space = "\xe2\x96\x81";
+  std::vector<std::string> pieces = {space};
+  for (char c = 'a'; c <= 'z'; ++c) pieces.push_back(std::string(1, c));
+  for (char c = 'a'; c <= 'z'; ++c) pieces.push_back(space + c);
+  for (char c = 'a'; c <= 'z'; ++c) {
+    for (char d = 'a'; d <= 'z'; ++d) pieces.push_back(std::string(1, c) + d);
+  }
+  std::vector<float> scores(tokens.size(), 0.0f);
+  for (size_t i = 0; tokens.size() < static_cast<size_t>(n_vocab); ++i) {
+    // Past the pieces: filler tokens "x<i>" that no text merges into.
+    std::string p = i < pieces.size() ? pieces[i] : std::string("x").append(std::to_string(i));
+    tokens.push_back(p);
+    types.push_back(1);
+    scores.push_back(-static_cast<float>(i) / 1000.0f + static_cast<float>(p.size()));
+  }
+  w.set_string("tokenizer.ggml.model", "llama");
+  w.set_strings("tokenizer.ggml.tokens", tokens);
+  w.set_f32s("tokenizer.ggml.scores", scores);
+  w.set_i32s("tokenizer.ggml.token_type", types);
+  w.set_u32("tokenizer.ggml.bos_token_id", 1);
+  w.set_u32("tokenizer.ggml.eos_token_id", 2);
+  w.set_u32("tokenizer.ggml.unknown_token_id", 0);
+}
+
+}  // namespace
+
+int64_t random_model_parameters(const RandomModelSpec& s) {
+  int64_t hd = s.dim / s.n_heads;
+  int64_t q = int64_t{s.n_heads} * hd, kv = int64_t{s.n_kv_heads} * hd;
+  int64_t layer =
+      2 * int64_t{s.dim} + s.dim * q + 2 * s.dim * kv + q * s.dim + 3 * int64_t{s.dim} * s.ffn_dim;
+  if (s.arch == "qwen2") layer += q + 2 * kv;
+  return int64_t{s.n_vocab} * s.dim * (s.tied_output ? 1 : 2) + s.dim + s.n_layers * layer;
+}
+
+void write_random_model(const std::string& path, const RandomModelSpec& s) {
+  if (s.n_vocab < 259) throw InputError("random model: n_vocab must be at least 259");
+  GgufWriter w;
+  const std::string a = s.arch + ".";
+  w.set_string("general.architecture", s.arch);
+  w.set_string("general.name", "random");
+  w.set_u32(a + "context_length", static_cast<uint32_t>(s.n_ctx));
+  w.set_u32(a + "embedding_length", static_cast<uint32_t>(s.dim));
+  w.set_u32(a + "block_count", static_cast<uint32_t>(s.n_layers));
+  w.set_u32(a + "feed_forward_length", static_cast<uint32_t>(s.ffn_dim));
+  w.set_u32(a + "attention.head_count", static_cast<uint32_t>(s.n_heads));
+  w.set_u32(a + "attention.head_count_kv", static_cast<uint32_t>(s.n_kv_heads));
+  w.set_f32(a + "rope.freq_base", 10000.0f);
+  w.set_f32(a + "attention.layer_norm_rms_epsilon", 1e-5f);
+  add_vocabulary(w, s.n_vocab);
+
+  std::mt19937 rng(s.seed);
+  auto random = [&](int64_t cols, int64_t rows) {
+    std::normal_distribution<float> dist(0.0f, 1.0f / std::sqrt(static_cast<float>(cols)));
+    std::vector<float> v(static_cast<size_t>(cols * rows));
+    for (float& x : v) x = dist(rng);
+    return v;
+  };
+  auto norm = [&](int64_t n) {
+    std::uniform_real_distribution<float> dist(0.8f, 1.2f);
+    std::vector<float> v(static_cast<size_t>(n));
+    for (float& x : v) x = dist(rng);
+    return v;
+  };
+  const int64_t hd = s.dim / s.n_heads;
+  const int64_t q = s.n_heads * hd, kv = s.n_kv_heads * hd;
+  auto matrix = [&](const std::string& name, int64_t cols, int64_t rows) {
+    w.add_tensor(name, {cols, rows}, s.type, random(cols, rows));
+  };
+  // Embedding rows of unit scale rather than 1/sqrt(dim): they are inputs, not a projection.
+  std::vector<float> emb = random(1, int64_t{s.dim} * s.n_vocab);
+  w.add_tensor("token_embd.weight", {s.dim, s.n_vocab}, s.type, emb);
+  w.add_tensor("output_norm.weight", {s.dim}, GgmlType::kF32, norm(s.dim));
+  if (!s.tied_output) matrix("output.weight", s.dim, s.n_vocab);
+  for (int i = 0; i < s.n_layers; ++i) {
+    const std::string p = "blk." + std::to_string(i) + ".";
+    w.add_tensor(p + "attn_norm.weight", {s.dim}, GgmlType::kF32, norm(s.dim));
+    matrix(p + "attn_q.weight", s.dim, q);
+    matrix(p + "attn_k.weight", s.dim, kv);
+    matrix(p + "attn_v.weight", s.dim, kv);
+    if (s.arch == "qwen2") {
+      w.add_tensor(p + "attn_q.bias", {q}, GgmlType::kF32, random(4, q / 4));
+      w.add_tensor(p + "attn_k.bias", {kv}, GgmlType::kF32, random(4, kv / 4));
+      w.add_tensor(p + "attn_v.bias", {kv}, GgmlType::kF32, random(4, kv / 4));
+    }
+    matrix(p + "attn_output.weight", q, s.dim);
+    w.add_tensor(p + "ffn_norm.weight", {s.dim}, GgmlType::kF32, norm(s.dim));
+    matrix(p + "ffn_gate.weight", s.dim, s.ffn_dim);
+    matrix(p + "ffn_up.weight", s.dim, s.ffn_dim);
+    matrix(p + "ffn_down.weight", s.ffn_dim, s.dim);
+  }
+  w.write(path);
+}
+
+}  // namespace ys::engine

@@ -1,0 +1,34 @@
+// Writes a llama-family GGUF with random weights and a small SentencePiece vocabulary:
+// fixtures for tests and models of any size for benchmarks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "runners/engine/ggml_types.h"
+
+namespace ys::engine {
+
+struct RandomModelSpec {
+  std::string arch = "llama";      // "qwen2" adds QKV biases and NEOX RoPE
+  GgmlType type = GgmlType::kF32;  // type of the 2-D weight matrices; norms stay F32
+  int n_vocab = 320;               // >= 259: <unk>, <s>, </s>, 256 byte tokens, then letters
+  int dim = 64;
+  int n_layers = 2;
+  int n_heads = 4;
+  int n_kv_heads = 2;
+  int ffn_dim = 96;
+  int n_ctx = 256;
+  bool tied_output = false;
+  uint32_t seed = 1;
+};
+
+// Writes the model to `path`. Weights are drawn from N(0, 1/sqrt(fan_in)), so activations
+// stay of order one whatever the size. Dimensions that a quantized type stores in rows
+// must be multiples of 32. Throws InputError when the file cannot be written.
+void write_random_model(const std::string& path, const RandomModelSpec& spec);
+
+// Number of parameters of such a model.
+int64_t random_model_parameters(const RandomModelSpec& spec);
+
+}  // namespace ys::engine
