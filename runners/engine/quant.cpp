@@ -1,5 +1,9 @@
 #include "runners/engine/quant.h"
 
+#ifdef YS_ENGINE_AVX2
+#include "runners/engine/quant_avx2.h"
+#endif
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -177,7 +181,8 @@ std::vector<uint8_t> quantize_row(GgmlType type, const float* src, int64_t n) {
   return out;
 }
 
-float vec_dot(GgmlType type, const uint8_t* row, const float* x, const uint8_t* xq8, int64_t n) {
+float vec_dot_reference(GgmlType type, const uint8_t* row, const float* x, const uint8_t* xq8,
+                        int64_t n) {
   switch (type) {
     case GgmlType::kF32: {
       // Eight partial sums: the loop vectorizes without reassociating a single sum.
@@ -239,6 +244,27 @@ float vec_dot(GgmlType type, const uint8_t* row, const float* x, const uint8_t* 
     }
   }
   return 0;
+}
+
+float vec_dot(GgmlType type, const uint8_t* row, const float* x, const uint8_t* xq8, int64_t n) {
+#ifdef YS_ENGINE_AVX2
+  static const bool has_avx2 = avx2::supported();
+  if (has_avx2) {
+    switch (type) {
+      case GgmlType::kF32:
+        return avx2::dot_f32(reinterpret_cast<const float*>(row), x, n);
+      case GgmlType::kF16:
+        return avx2::dot_f16(row, x, n);
+      case GgmlType::kBF16:
+        return avx2::dot_bf16(row, x, n);
+      case GgmlType::kQ8_0:
+        return avx2::dot_q8_0(row, xq8, n, f16_table().data());
+      case GgmlType::kQ4_0:
+        return avx2::dot_q4_0(row, xq8, n, f16_table().data());
+    }
+  }
+#endif
+  return vec_dot_reference(type, row, x, xq8, n);
 }
 
 }  // namespace ys::engine

@@ -35,7 +35,13 @@ void quantize_q8_0(const float* src, uint8_t* out, int64_t n);
 // F32, F16 and BF16 rows use `x`; Q8_0 and Q4_0 rows use `xq8`, the activations after
 // quantize_q8_0, and multiply integer blocks (the result then differs from the F32 dot
 // product by the activation's quantization error, at most d_x/2 per element).
+// Runs AVX2 code where the CPU has it, else vec_dot_reference.
 float vec_dot(GgmlType type, const uint8_t* row, const float* x, const uint8_t* xq8, int64_t n);
+
+// The portable scalar vec_dot, against which the SIMD versions are tested: equal up to the
+// order of float additions.
+float vec_dot_reference(GgmlType type, const uint8_t* row, const float* x, const uint8_t* xq8,
+                        int64_t n);
 
 // True for types whose vec_dot reads the Q8_0 activations.
 inline bool uses_q8_activations(GgmlType type) {

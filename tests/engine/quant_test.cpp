@@ -113,6 +113,26 @@ TEST(Quant, VecDotMatchesDequantizedDot) {
   }
 }
 
+// The dispatched kernel (SIMD where the CPU has it) against the portable one, on lengths
+// with and without a remainder after the SIMD width.
+TEST(Quant, VecDotEqualsReference) {
+  for (int64_t n : {32, 96, 1024, 4096 + 32}) {
+    std::vector<float> w = random_values(n, 4, 3.0f);
+    std::vector<float> x = random_values(n, 5);
+    std::vector<uint8_t> xq(row_bytes(GgmlType::kQ8_0, n));
+    quantize_q8_0(x.data(), xq.data(), n);
+    for (GgmlType type :
+         {GgmlType::kF32, GgmlType::kF16, GgmlType::kBF16, GgmlType::kQ8_0, GgmlType::kQ4_0}) {
+      std::vector<uint8_t> row = quantize_row(type, w.data(), n);
+      float want = vec_dot_reference(type, row.data(), x.data(), xq.data(), n);
+      float got = vec_dot(type, row.data(), x.data(), xq.data(), n);
+      double l1 = 0;
+      for (int64_t i = 0; i < n; ++i) l1 += std::fabs(w[i] * x[i]);
+      EXPECT_NEAR(got, want, 1e-5 * l1) << type_name(type) << " n=" << n;
+    }
+  }
+}
+
 TEST(Quant, TypeTable) {
   EXPECT_EQ(row_bytes(GgmlType::kQ8_0, 64), 68u);
   EXPECT_EQ(row_bytes(GgmlType::kQ4_0, 64), 36u);

@@ -1,0 +1,119 @@
+// Compiled with -mavx2 -mfma -mf16c: only intrinsics and plain loops here, no inline
+// library templates that could leak AVX2 code into callers on other CPUs.
+#include "runners/engine/quant_avx2.h"
+
+#include <immintrin.h>
+
+#include <cstring>
+
+namespace ys::engine::avx2 {
+namespace {
+
+float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+uint16_t load_u16(const uint8_t* p) {
+  uint16_t v;
+  std::memcpy(&v, p, 2);
+  return v;
+}
+
+// Sum over 32 lanes of a[i] * b[i] for signed bytes, as 8 int32 partial sums converted to
+// float: |a| times b with a's sign (maddubs takes one unsigned operand).
+__m256 dot_i8x32(__m256i a, __m256i b) {
+  __m256i ua = _mm256_sign_epi8(a, a);
+  __m256i sb = _mm256_sign_epi8(b, a);
+  __m256i s16 = _mm256_maddubs_epi16(ua, sb);
+  __m256i s32 = _mm256_madd_epi16(s16, _mm256_set1_epi16(1));
+  return _mm256_cvtepi32_ps(s32);
+}
+
+}  // namespace
+
+bool supported() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+         __builtin_cpu_supports("f16c");
+}
+
+float dot_f32(const float* w, const float* x, int64_t n) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), acc1);
+  }
+  float sum = hsum(_mm256_add_ps(acc0, acc1));
+  for (; i < n; ++i) sum += w[i] * x[i];
+  return sum;
+}
+
+float dot_f16(const uint8_t* w, const float* x, int64_t n) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m256 w0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * i)));
+    __m256 w1 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * i + 16)));
+    acc0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + i), acc0);
+    acc1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x + i + 8), acc1);
+  }
+  float sum = hsum(_mm256_add_ps(acc0, acc1));
+  for (; i < n; ++i) sum += _cvtsh_ss(load_u16(w + 2 * i)) * x[i];
+  return sum;
+}
+
+float dot_bf16(const uint8_t* w, const float* x, int64_t n) {
+  __m256 acc = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * i)));
+    __m256 wf = _mm256_castsi256_ps(_mm256_slli_epi32(h, 16));
+    acc = _mm256_fmadd_ps(wf, _mm256_loadu_ps(x + i), acc);
+  }
+  float sum = hsum(acc);
+  for (; i < n; ++i) {
+    uint32_t bits = static_cast<uint32_t>(load_u16(w + 2 * i)) << 16;
+    float f;
+    std::memcpy(&f, &bits, 4);
+    sum += f * x[i];
+  }
+  return sum;
+}
+
+float dot_q8_0(const uint8_t* w, const uint8_t* xq8, int64_t n, const float* f16_table) {
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t b = 0; b < n / 32; ++b) {
+    const uint8_t* wb = w + b * 34;
+    const uint8_t* xb = xq8 + b * 34;
+    __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + 2));
+    __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb + 2));
+    __m256 d = _mm256_set1_ps(f16_table[load_u16(wb)] * f16_table[load_u16(xb)]);
+    acc = _mm256_fmadd_ps(d, dot_i8x32(wq, xq), acc);
+  }
+  return hsum(acc);
+}
+
+float dot_q4_0(const uint8_t* w, const uint8_t* xq8, int64_t n, const float* f16_table) {
+  __m256 acc = _mm256_setzero_ps();
+  const __m128i low4 = _mm_set1_epi8(0x0f);
+  const __m256i eight = _mm256_set1_epi8(8);
+  for (int64_t b = 0; b < n / 32; ++b) {
+    const uint8_t* wb = w + b * 18;
+    const uint8_t* xb = xq8 + b * 34;
+    // Elements 0..15 are the low nibbles, 16..31 the high nibbles, both offset by 8.
+    __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(wb + 2));
+    __m128i lo = _mm_and_si128(packed, low4);
+    __m128i hi = _mm_and_si128(_mm_srli_epi16(packed, 4), low4);
+    __m256i wq = _mm256_sub_epi8(_mm256_set_m128i(hi, lo), eight);
+    __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb + 2));
+    __m256 d = _mm256_set1_ps(f16_table[load_u16(wb)] * f16_table[load_u16(xb)]);
+    acc = _mm256_fmadd_ps(d, dot_i8x32(wq, xq), acc);
+  }
+  return hsum(acc);
+}
+
+}  // namespace ys::engine::avx2
