@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -87,6 +88,8 @@ class GgufFile {
   uint32_t version() const { return version_; }
   uint64_t alignment() const { return alignment_; }
   size_t file_size() const { return size_; }
+  // The whole file, as mapped.
+  std::string_view bytes() const { return {reinterpret_cast<const char*>(base_), size_}; }
   // Byte offset of the tensor data section (tensor offsets are relative to it).
   size_t data_offset() const { return data_offset_; }
 

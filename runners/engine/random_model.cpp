@@ -69,6 +69,7 @@ void write_random_model(const std::string& path, const RandomModelSpec& s) {
   w.set_f32(a + "rope.freq_base", 10000.0f);
   w.set_f32(a + "attention.layer_norm_rms_epsilon", 1e-5f);
   add_vocabulary(w, s.n_vocab);
+  if (!s.chat_template.empty()) w.set_string("tokenizer.chat_template", s.chat_template);
 
   std::mt19937 rng(s.seed);
   auto random = [&](int64_t cols, int64_t rows) {

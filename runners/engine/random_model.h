@@ -20,6 +20,7 @@ struct RandomModelSpec {
   int ffn_dim = 96;
   int n_ctx = 256;
   bool tied_output = false;
+  std::string chat_template;  // tokenizer.chat_template; empty: none
   uint32_t seed = 1;
 };
 

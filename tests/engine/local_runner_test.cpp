@@ -1,0 +1,111 @@
+#include "runners/engine/local_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <nlohmann/json.hpp>
+
+#include "runners/engine/random_model.h"
+#include "tests/engine/test_data.h"
+#include "util/error.h"
+
+namespace ys::engine {
+namespace {
+
+Request user_request(const std::string& text, int max_tokens) {
+  Request r;
+  r.messages = {{"user", text}};
+  r.sampling.max_tokens = max_tokens;
+  return r;
+}
+
+// Greedy answers through the runner equal the expected continuations (a model without a
+// chat template: the prompt is BOS + the text).
+TEST(LocalRunner, Stories260KContinuations) {
+  YS_SHARED_FILE(model_path, "models/stories260K.gguf");
+  YS_SHARED_FILE(expected_path, "models/stories260K.expected.json");
+  nlohmann::json expected = nlohmann::json::parse(std::ifstream(expected_path));
+  LocalRunnerOptions o;
+  o.path = model_path;
+  LocalRunner runner(o);
+  EXPECT_EQ(runner.identity().rfind("local:stories260K.gguf#", 0), 0u) << runner.identity();
+  EXPECT_EQ(runner.config()["arch"], "llama");
+  for (const auto& c : expected["cases"]) {
+    Completion got = runner.answer(user_request(c["prompt"], c["n_generated"]));
+    ASSERT_TRUE(got.ok()) << got.error_message;
+    EXPECT_EQ(got.text, c["continuation_text"].get<std::string>());
+    EXPECT_EQ(got.finish_reason, "length");
+    EXPECT_EQ(got.usage.prompt_tokens, static_cast<int64_t>(c["prompt_ids"].size()));
+    EXPECT_EQ(got.usage.completion_tokens, c["n_generated"].get<int64_t>());
+  }
+  // A stop string ends the answer before it.
+  Request r = user_request("Once upon a time", 60);
+  r.sampling.stop = {"park"};
+  Completion stopped = runner.answer(r);
+  EXPECT_EQ(stopped.finish_reason, "stop");
+  EXPECT_EQ(expected["cases"][0]["continuation_text"].get<std::string>().rfind(stopped.text, 0),
+            0u);
+  EXPECT_EQ(stopped.text.find("park"), std::string::npos);
+  EXPECT_LT(stopped.usage.completion_tokens, 60);
+}
+
+class LocalRunnerRandom : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (std::filesystem::temp_directory_path() /
+             ("ys_local_runner_" + std::to_string(::getpid()) + ".gguf"))
+                .string();
+  }
+  void TearDown() override { std::filesystem::remove(path_); }
+  std::string path_;
+};
+
+// Submitted requests are all answered, from the runner's thread, as answer() would, and
+// sampled repeats differ while each is reproducible.
+TEST_F(LocalRunnerRandom, SubmitAnswersEveryRequest) {
+  RandomModelSpec spec;
+  spec.chat_template = "{% for m in messages %}{{'<|im_start|>' + m['role']}}{% endfor %}";
+  write_random_model(path_, spec);
+  LocalRunnerOptions o;
+  o.path = path_;
+  o.threads = 2;
+  o.n_ctx = 128;
+  LocalRunner runner(o);
+  EXPECT_EQ(runner.config()["chat_template"], "chatml");
+  std::vector<std::promise<Completion>> promises(6);
+  for (int i = 0; i < 6; ++i) {
+    Request r = user_request("hello there", 8);
+    r.sampling.temperature = 1.0;
+    r.repeat = i % 3;
+    runner.submit(r, [&promises, i](Completion c) { promises[i].set_value(std::move(c)); });
+  }
+  std::vector<Completion> got;
+  for (auto& p : promises) got.push_back(p.get_future().get());
+  for (const Completion& c : got) {
+    ASSERT_TRUE(c.ok()) << c.error_message;
+    EXPECT_GT(c.usage.completion_tokens, 0);
+  }
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(got[i].text, got[i + 3].text) << i;  // same repeat
+  EXPECT_FALSE(got[0].text == got[1].text && got[1].text == got[2].text);
+
+  // A prompt longer than the context is an error answer, not an exception.
+  Completion too_long = runner.answer(user_request(std::string(400, 'a'), 4));
+  EXPECT_EQ(too_long.error, ErrorKind::kInvalid);
+  EXPECT_NE(too_long.error_message.find("does not fit"), std::string::npos);
+}
+
+TEST_F(LocalRunnerRandom, RejectsUnknownChatTemplate) {
+  RandomModelSpec spec;
+  spec.chat_template = "{{ messages | to_klingon }}";
+  write_random_model(path_, spec);
+  LocalRunnerOptions o;
+  o.path = path_;
+  EXPECT_THROW(LocalRunner{o}, InputError);
+  o.path = path_ + ".missing";
+  EXPECT_THROW(LocalRunner{o}, InputError);
+}
+
+}  // namespace
+}  // namespace ys::engine
