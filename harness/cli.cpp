@@ -9,12 +9,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "harness/evaluation.h"
 #include "harness/store.h"
 #include "reports/html.h"
 #include "reports/table.h"
 #include "runners/factory.h"
+#include "scoring/sandbox/judge.h"
 #include "tasks/registry.h"
 #include "tasks/task.h"
 #include "util/error.h"
@@ -79,6 +81,8 @@ struct RunArgs {
   std::string data, base_url, api_key_env = "OPENAI_API_KEY";
   double timeout_s = 300, retry_base_s = 1.0;
   bool no_cache = false;
+  std::string sandbox_mode = "default", python = "/usr/bin/python3";
+  int scoring_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };
 
 void add_run_command(CLI::App& app, RunArgs& a) {
@@ -106,6 +110,13 @@ void add_run_command(CLI::App& app, RunArgs& a) {
   run->add_option("--retry-base-delay", a.retry_base_s, "First retry delay in seconds (doubles)")
       ->check(CLI::NonNegativeNumber);
   run->add_flag("--no-cache", a.no_cache, "Do not reuse stored responses to identical requests");
+  run->add_option("--sandbox", a.sandbox_mode,
+                  "Code sandbox: 'default' uses every protection available, 'strict' refuses to "
+                  "run code without network isolation")
+      ->check(CLI::IsMember({"default", "strict"}));
+  run->add_option("--python", a.python, "Python interpreter for generated code");
+  run->add_option("--scoring-threads", a.scoring_threads, "Workers running generated code")
+      ->check(CLI::PositiveNumber);
 }
 
 int do_run(const RunArgs& a, const CommonOptions& common, const std::string& command) {
@@ -142,6 +153,23 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
   std::vector<std::pair<std::string, std::unique_ptr<Runner>>> runners;
   for (const auto& m : split_list(a.models)) runners.emplace_back(m, make_runner(m, ro));
 
+  // Tasks that run code get a judge over the sandbox (strict mode refuses to start here,
+  // before anything is stored, when the machine cannot isolate the network).
+  std::unique_ptr<sandbox::Sandbox> box;
+  std::unique_ptr<sandbox::Judge> judge;
+  if (std::any_of(tasks.begin(), tasks.end(), [](const Task& t) { return t.runs_code(); })) {
+    sandbox::Config config;
+    config.strict = a.sandbox_mode == "strict";
+    try {
+      box = std::make_unique<sandbox::Sandbox>(config);
+    } catch (const std::runtime_error& e) {
+      throw InputError(e.what());
+    }
+    sandbox::JudgeOptions jo;
+    jo.python = a.python;
+    judge = std::make_unique<sandbox::Judge>(*box, jo);
+  }
+
   Store store(common.db);
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
@@ -155,6 +183,8 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
   eo.command = command;
   eo.interactive = isatty(STDERR_FILENO);
   eo.stop = &g_stop;
+  eo.judge = judge.get();
+  eo.scoring_threads = a.scoring_threads;
 
   std::vector<TaskResult> all;
   for (auto& [spec, runner] : runners) {
@@ -186,6 +216,18 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
       "To evaluate a real model: yardstick run --model openai:MODEL --base-url "
       "http://HOST:PORT/v1 --tasks %s (key from $OPENAI_API_KEY, if the server needs one)\n",
       common.db.c_str(), common.db.c_str(), names.front().c_str());
+  return kExitOk;
+}
+
+// ---- yardstick sandbox doctor -------------------------------------------------------------
+
+int do_sandbox_doctor(bool strict) {
+  sandbox::Protections p = sandbox::probe();
+  std::cout << sandbox::describe(p, strict);
+  if (strict && !p.network_isolated()) {
+    std::fprintf(stderr, "error: strict mode would refuse to run code on this machine\n");
+    return kExitRunFailed;
+  }
   return kExitOk;
 }
 
@@ -269,7 +311,13 @@ int run_cli(int argc, char** argv) {
   std::string report_out = "results/report.html";
   auto* report_cmd = app.add_subcommand("report", "Write a self-contained HTML report");
   report_cmd->add_option("--out,-o", report_out, "Output file")->capture_default_str();
-  for (auto* sub : app.get_subcommands({})) {
+  auto* sandbox_cmd = app.add_subcommand("sandbox", "The code sandbox");
+  sandbox_cmd->require_subcommand(1);
+  bool doctor_strict = false;
+  auto* doctor_cmd =
+      sandbox_cmd->add_subcommand("doctor", "Print which protections are active here");
+  doctor_cmd->add_flag("--strict", doctor_strict, "Fail unless strict mode could run code");
+  for (auto* sub : {app.get_subcommand("run"), tasks_cmd, runs_cmd, report_cmd}) {
     sub->add_option("--db", common.db, "SQLite store")->capture_default_str();
     sub->add_option("--specs", common.specs_dir, "Task specs folder");
   }
@@ -285,6 +333,7 @@ int run_cli(int argc, char** argv) {
     if (app.got_subcommand(tasks_cmd)) return do_tasks(common, tasks_data);
     if (app.got_subcommand(runs_cmd)) return do_runs(common);
     if (app.got_subcommand(report_cmd)) return do_report(common, report_out);
+    if (app.got_subcommand(sandbox_cmd)) return do_sandbox_doctor(doctor_strict);
   } catch (const InputError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return kExitBadInput;

@@ -1,13 +1,16 @@
 #include "harness/evaluation.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 
 #include "harness/progress.h"
+#include "harness/scoring_pool.h"
 #include "scoring/stats.h"
 #include "util/hash.h"
 #include "util/strings.h"
@@ -26,17 +29,25 @@ struct WorkItem {
   std::string key;
 };
 
-// Completions handed from runner threads to the evaluation loop. Shared ownership: a
-// runner may still hold a callback after the evaluation returns.
+// A completion for a work item, and its scores once a scoring worker has them.
+struct Arrival {
+  size_t item = 0;
+  Completion completion;
+  bool scored = false;
+  std::vector<Score> scores;
+};
+
+// Arrivals handed from runner and scoring threads to the evaluation loop. Shared
+// ownership: a runner may still hold a callback after the evaluation returns.
 struct Inbox {
   std::mutex mutex;
   std::condition_variable ready;
-  std::deque<std::pair<size_t, Completion>> items;  // (work item index, completion)
+  std::deque<Arrival> items;
 
-  void push(size_t item, Completion c) {
+  void push(Arrival a) {
     {
       std::lock_guard lock(mutex);
-      items.emplace_back(item, std::move(c));
+      items.push_back(std::move(a));
     }
     ready.notify_one();
   }
@@ -45,7 +56,14 @@ struct Inbox {
 class Evaluation {
  public:
   Evaluation(Runner& runner, const std::vector<Task>& tasks, Store& store, const EvalOptions& o)
-      : runner_(runner), tasks_(tasks), store_(store), options_(o) {}
+      : runner_(runner), tasks_(tasks), store_(store), options_(o) {
+    bool code =
+        std::any_of(tasks.begin(), tasks.end(), [](const Task& t) { return t.runs_code(); });
+    if (code) {
+      if (!o.judge) throw std::logic_error("tasks run code but the evaluation has no judge");
+      pool_ = std::make_unique<ScoringPool>(std::max(1, o.scoring_threads));
+    }
+  }
 
   EvalOutcome run() {
     auto started = Clock::now();
@@ -138,36 +156,42 @@ class Evaluation {
   }
 
   void send_and_collect() {
-    auto inbox = std::make_shared<Inbox>();
     size_t in_flight = 0, next = 0;
     const size_t window = static_cast<size_t>(std::max(1, options_.concurrency));
-    while ((next < pending_.size() || in_flight > 0) && outcome_.failure.empty() &&
+    while ((next < pending_.size() || in_flight > 0 || scoring_ > 0) && outcome_.failure.empty() &&
            !stop_requested()) {
       while (next < pending_.size() && in_flight < window) {
         size_t item = pending_[next++];
         mark_started(items_[item].task);
         ++in_flight;
         ++outcome_.sent;
-        runner_.submit(items_[item].request,
-                       [inbox, item](Completion c) { inbox->push(item, std::move(c)); });
+        runner_.submit(items_[item].request, [inbox = inbox_, item](Completion c) {
+          inbox->push({item, std::move(c), false, {}});
+        });
       }
-      std::deque<std::pair<size_t, Completion>> arrived;
+      std::deque<Arrival> arrived;
       {
-        std::unique_lock lock(inbox->mutex);
-        inbox->ready.wait_for(lock, std::chrono::milliseconds(200),
-                              [&] { return !inbox->items.empty(); });
-        arrived.swap(inbox->items);
+        std::unique_lock lock(inbox_->mutex);
+        inbox_->ready.wait_for(lock, std::chrono::milliseconds(200),
+                               [&] { return !inbox_->items.empty(); });
+        arrived.swap(inbox_->items);
       }
-      for (auto& [item, completion] : arrived) {
-        --in_flight;
-        if (completion.error == ErrorKind::kFatal) {
-          if (outcome_.failure.empty()) outcome_.failure = completion.error_message;
+      for (auto& a : arrived) {
+        if (a.scored) {
+          --scoring_;
+          finish(a.item, std::move(a.completion), std::move(a.scores));
           continue;
         }
-        record(item, std::move(completion));
+        --in_flight;
+        if (a.completion.error == ErrorKind::kFatal) {
+          if (outcome_.failure.empty()) outcome_.failure = a.completion.error_message;
+          continue;
+        }
+        record(a.item, std::move(a.completion));
       }
-      if (arrived.empty())
+      if (arrived.empty()) {
         progress_->update(done_, outcome_.errors, accuracy_.count() ? accuracy_.mean() : -1);
+      }
     }
   }
 
@@ -176,8 +200,30 @@ class Evaluation {
     if (wall.first == Clock::time_point{}) wall.first = Clock::now();
   }
 
-  // Scores a completion and queues its row for the store.
+  // Scores a completion (on a scoring worker when it runs code) and then finishes it.
   void record(size_t index, Completion completion) {
+    const Task& task = tasks_[items_[index].task];
+    const bool scorable = completion.ok() || completion.error == ErrorKind::kRefused;
+    if (!scorable) {
+      finish(index, std::move(completion), {});
+      return;
+    }
+    if (!task.runs_code()) {
+      auto scores = task.score(task.samples()[items_[index].sample], completion.text);
+      finish(index, std::move(completion), std::move(scores));
+      return;
+    }
+    ++scoring_;
+    pool_->submit([this, index, c = std::move(completion)](int slot) mutable {
+      const WorkItem& item = items_[index];
+      const Task& t = tasks_[item.task];
+      auto scores = t.score(t.samples()[item.sample], c.text, {options_.judge, slot});
+      inbox_->push({index, std::move(c), true, std::move(scores)});
+    });
+  }
+
+  // Queues a scored (or failed) completion's row for the store.
+  void finish(size_t index, Completion completion, std::vector<Score> scores) {
     const WorkItem& item = items_[index];
     const Task& task = tasks_[item.task];
     const Sample& sample = task.samples()[item.sample];
@@ -190,10 +236,8 @@ class Evaluation {
     row.request = canonical_json(item.request);
     row.request["runner"] = runner_.identity();
     row.reference = sample.reference;
-    if (completion.ok() || completion.error == ErrorKind::kRefused) {
-      row.scores = task.score(sample, completion.text);
-      if (!row.scores.empty()) accuracy_.add(row.scores[0].value);
-    }
+    row.scores = std::move(scores);
+    if (!row.scores.empty()) accuracy_.add(row.scores[0].value);
     if (!completion.ok()) ++outcome_.errors;
     row.completion = std::move(completion);
     store_.write(std::move(row));
@@ -215,6 +259,9 @@ class Evaluation {
   size_t done_ = 0;
   MeanAccumulator accuracy_;
   std::map<std::string, std::pair<Clock::time_point, Clock::time_point>> task_wall_;
+  std::shared_ptr<Inbox> inbox_ = std::make_shared<Inbox>();
+  size_t scoring_ = 0;                 // completions out with scoring workers
+  std::unique_ptr<ScoringPool> pool_;  // last: its workers stop before the rest goes
 };
 
 }  // namespace

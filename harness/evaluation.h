@@ -23,6 +23,8 @@ struct EvalOptions {
   std::string command;                      // the command line, stored with the run
   bool interactive = false;                 // progress on a terminal
   const std::atomic<bool>* stop = nullptr;  // set by a signal handler to stop early
+  sandbox::Judge* judge = nullptr;          // needed by tasks that run code
+  int scoring_threads = 2;                  // code-running workers (one sandbox slot each)
 };
 
 struct EvalOutcome {

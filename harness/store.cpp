@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <map>
 
 #include "harness/sqlite_util.h"
@@ -351,6 +352,40 @@ void Store::commit_batch(std::vector<SampleRecord>& batch) {
   }
 }
 
+void Store::add_pass_at_k(std::optional<int64_t> run_id,
+                          std::map<std::pair<int64_t, std::string>, TaskResult>& results) {
+  // Per (run, task): each sample's (n, c) of the "pass" metric.
+  std::string sql =
+      "SELECT s.run_id, s.task, count(*), sum(sc.value) FROM scores sc "
+      "JOIN samples s ON s.id = sc.sample_row WHERE sc.metric='pass'" +
+      std::string(run_id ? " AND s.run_id=?" : "") + " GROUP BY s.run_id, s.task, s.sample_id";
+  Statement s(db_, sql.c_str());
+  if (run_id) s.bind(1, *run_id);
+  std::map<std::pair<int64_t, std::string>, std::vector<std::pair<int, int>>> counts;
+  while (s.step()) {
+    counts[{s.integer(0), s.text(1)}].emplace_back(static_cast<int>(s.integer(2)),
+                                                   static_cast<int>(s.real(3)));
+  }
+  for (auto& [key, per_sample] : counts) {
+    auto it = results.find(key);
+    if (it == results.end()) continue;
+    int min_n = per_sample.front().first;
+    for (const auto& [n, c] : per_sample) min_n = std::min(min_n, n);
+    std::vector<MetricResult> pass;
+    for (int k : {1, 10, 100}) {
+      if (k > min_n) break;  // reported only when every problem has n >= k
+      MeanAccumulator acc;
+      for (const auto& [n, c] : per_sample) acc.add(pass_at_k(n, c, k));
+      pass.push_back({"pass@" + std::to_string(k), acc.count(), acc.mean(), acc.stderr_of_mean()});
+    }
+    auto& metrics = it->second.metrics;
+    metrics.erase(std::remove_if(metrics.begin(), metrics.end(),
+                                 [](const MetricResult& m) { return m.metric == "pass"; }),
+                  metrics.end());
+    metrics.insert(metrics.begin(), pass.begin(), pass.end());
+  }
+}
+
 std::vector<TaskResult> Store::task_results(std::optional<int64_t> run_id) {
   std::map<std::pair<int64_t, std::string>, TaskResult> by_key;
   std::string filter = run_id ? " WHERE s.run_id=?" : "";
@@ -395,6 +430,7 @@ std::vector<TaskResult> Store::task_results(std::optional<int64_t> run_id) {
       it->second.metrics.push_back(std::move(m));
     }
   }
+  add_pass_at_k(run_id, by_key);
   std::vector<TaskResult> out;
   out.reserve(by_key.size());
   for (auto& [key, t] : by_key) out.push_back(std::move(t));

@@ -6,6 +6,7 @@
 #include <deque>
 #include <exception>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -93,13 +94,17 @@ class Store {
 
   // Reading for reports. ----------------------------------------------------------------
   // Per (run, task): sample and error counts, tokens and each metric's mean and standard
-  // error. All runs when `run_id` is empty.
+  // error; for coding tasks, pass@1/10/100 (the unbiased estimator over each problem's
+  // repeats, for each k no larger than every problem's count) instead of the raw "pass".
+  // All runs when `run_id` is empty.
   std::vector<TaskResult> task_results(std::optional<int64_t> run_id = std::nullopt);
 
   int schema_version();
 
  private:
   void migrate();
+  void add_pass_at_k(std::optional<int64_t> run_id,
+                     std::map<std::pair<int64_t, std::string>, TaskResult>& results);
   void writer_loop();
   void commit_batch(std::vector<SampleRecord>& batch);
   void rethrow_writer_error();

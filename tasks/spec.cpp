@@ -128,7 +128,8 @@ class SpecReader {
 
 DatasetSpec read_dataset(const SpecReader& r, const YAML::Node& n) {
   r.require_map(n, "'dataset'");
-  r.only_keys(n, {"path", "format", "split", "id_field", "fields", "csv_header"}, "'dataset'");
+  r.only_keys(n, {"path", "format", "split", "id_field", "fields", "csv_header", "id_range"},
+              "'dataset'");
   DatasetSpec d;
   d.path = r.required<std::string>(n, "path", "'dataset'");
   try {
@@ -139,6 +140,12 @@ DatasetSpec read_dataset(const SpecReader& r, const YAML::Node& n) {
   d.read.split = r.get<std::string>(n, "split", "");
   d.read.csv_header = r.get<bool>(n, "csv_header", true);
   d.id_field = r.get<std::string>(n, "id_field", "");
+  if (n["id_range"].IsDefined()) {
+    auto range = r.get<std::vector<long>>(n, "id_range", {});
+    if (range.size() != 2 || range[0] > range[1])
+      r.fail(n["id_range"], "'id_range' must be [first, last]");
+    d.id_range = std::make_pair(range[0], range[1]);
+  }
   if (n["fields"].IsDefined()) {
     r.require_map(n["fields"], "'dataset.fields'");
     for (const auto& kv : n["fields"])
@@ -169,7 +176,7 @@ GeneratorSpec read_generator(const SpecReader& r, const YAML::Node& n) {
 
 FewShotSpec read_fewshot(const SpecReader& r, const YAML::Node& n) {
   r.require_map(n, "'fewshot'");
-  r.only_keys(n, {"count", "sampler", "seed", "separator", "as_turns"}, "'fewshot'");
+  r.only_keys(n, {"count", "sampler", "seed", "separator", "as_turns", "ids"}, "'fewshot'");
   FewShotSpec f;
   f.count = r.get<int>(n, "count", 0);
   if (f.count < 0) r.fail(n["count"], "'fewshot.count' must be >= 0");
@@ -184,6 +191,7 @@ FewShotSpec read_fewshot(const SpecReader& r, const YAML::Node& n) {
   f.seed = r.get<uint64_t>(n, "seed", 1234);
   f.separator = r.get<std::string>(n, "separator", "\n\n");
   f.as_turns = r.get<bool>(n, "as_turns", true);
+  f.ids = r.string_list(n, "ids");
   return f;
 }
 
@@ -211,6 +219,40 @@ MetricSpec read_metric(const SpecReader& r, const YAML::Node& n) {
   return m;
 }
 
+CodeSpec read_code(const SpecReader& r, const YAML::Node& n) {
+  r.require_map(n, "'code'");
+  r.only_keys(n,
+              {"judge", "program", "entry_point_field", "stops", "language", "tests_field",
+               "comparison", "comparison_field", "timeout_s", "memory_mb"},
+              "'code'");
+  CodeSpec c;
+  auto judge = r.get<std::string>(n, "judge", "python_script");
+  if (judge == "python_script") {
+    c.judge = CodeSpec::Judge::kPythonScript;
+    c.program = r.required<std::string>(n, "program", "a python_script judge");
+  } else if (judge == "stdio") {
+    c.judge = CodeSpec::Judge::kStdio;
+  } else {
+    r.fail(n["judge"], "'code.judge' must be 'python_script' or 'stdio'");
+  }
+  c.entry_point_field = r.get<std::string>(n, "entry_point_field", "");
+  c.stops = r.string_list(n, "stops");
+  c.language = r.get<std::string>(n, "language", "python");
+  if (c.language != "python" && c.language != "cpp" && c.language != "javascript") {
+    r.fail(n["language"], "'code.language' must be python, cpp or javascript");
+  }
+  c.tests_field = r.get<std::string>(n, "tests_field", "tests");
+  c.comparison = r.get<std::string>(n, "comparison", "exact");
+  if (c.comparison != "exact" && c.comparison != "tokens") {
+    r.fail(n["comparison"], "'code.comparison' must be 'exact' or 'tokens'");
+  }
+  c.comparison_field = r.get<std::string>(n, "comparison_field", "");
+  c.timeout_s = r.get<double>(n, "timeout_s", 3.0);
+  if (c.timeout_s <= 0) r.fail(n["timeout_s"], "'code.timeout_s' must be positive");
+  c.memory_mb = r.get<uint64_t>(n, "memory_mb", 2048);
+  return c;
+}
+
 // Every template may use only the task's fields.
 void check_template_fields(const SpecReader& r, const YAML::Node& node, const std::string& tmpl,
                            const std::set<std::string>& known) {
@@ -235,7 +277,7 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
   r.require_map(root, "a task spec");
   r.only_keys(root,
               {"name", "description", "dataset", "generator", "prompt", "fewshot", "generation",
-               "reference", "metrics"},
+               "reference", "metrics", "code"},
               "a task spec");
   TaskSpec spec;
   spec.file = file;
@@ -269,20 +311,26 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
   if (root["fewshot"].IsDefined()) spec.fewshot = read_fewshot(r, root["fewshot"]);
   if (root["generation"].IsDefined()) spec.generation = read_generation(r, root["generation"]);
 
+  if (root["code"].IsDefined()) spec.code = read_code(r, root["code"]);
+
   YAML::Node ref = root["reference"];
-  if (!ref.IsDefined()) r.fail(root, "a task spec needs 'reference'");
-  r.require_map(ref, "'reference'");
-  r.only_keys(ref, {"template", "extract", "normalize"}, "'reference'");
-  spec.reference_template = r.required<std::string>(ref, "template", "'reference'");
-  check_template_fields(r, ref["template"], spec.reference_template, known_fields);
-  if (ref["extract"].IsDefined()) spec.reference_extractor = r.extract_chain(ref["extract"]);
-  spec.reference_normalization = r.normalization(ref);
+  if (ref.IsDefined()) {
+    r.require_map(ref, "'reference'");
+    r.only_keys(ref, {"template", "extract", "normalize"}, "'reference'");
+    spec.reference_template = r.required<std::string>(ref, "template", "'reference'");
+    check_template_fields(r, ref["template"], spec.reference_template, known_fields);
+    if (ref["extract"].IsDefined()) spec.reference_extractor = r.extract_chain(ref["extract"]);
+    spec.reference_normalization = r.normalization(ref);
+  } else if (!spec.code) {
+    r.fail(root, "a task spec needs 'reference'");
+  }
 
   YAML::Node metrics = root["metrics"];
-  if (!metrics.IsDefined() || !metrics.IsSequence() || metrics.size() == 0) {
+  if (!spec.code && (!metrics.IsDefined() || !metrics.IsSequence() || metrics.size() == 0)) {
     r.fail(metrics.IsDefined() ? metrics : root, "a task spec needs a non-empty 'metrics' list");
   }
   std::set<std::string> names;
+  if (spec.code) names.insert("pass");
   for (const auto& m : metrics) {
     spec.metrics.push_back(read_metric(r, m));
     if (!names.insert(spec.metrics.back().name).second) {

@@ -19,6 +19,9 @@ struct DatasetSpec {
   ReadOptions read;
   std::string id_field;                       // empty: the record's 0-based index
   std::map<std::string, std::string> fields;  // task field -> record field; empty: all as-is
+  // Only records whose numeric id is in [first, second] are evaluated (all are few-shot
+  // candidates), e.g. MBPP's evaluation split 11-510.
+  std::optional<std::pair<long, long>> id_range;
 };
 
 struct GeneratorSpec {
@@ -33,7 +36,26 @@ struct FewShotSpec {
   enum class Sampler { kFirst, kRandom } sampler = Sampler::kFirst;
   uint64_t seed = 1234;
   std::string separator = "\n\n";
-  bool as_turns = true;  // examples as user/assistant turns; else inlined in one message
+  bool as_turns = true;          // examples as user/assistant turns; else inlined in one message
+  std::vector<std::string> ids;  // fixed examples by sample id (overrides count and sampler)
+};
+
+// How a coding task runs a completion (docs/TASKS.md, "Code tasks"). Its metric is "pass".
+struct CodeSpec {
+  enum class Judge {
+    kPythonScript,  // a self-checking program: `program` rendered with {{completion}}
+    kStdio,         // the completion's program run on each test of `tests_field`
+  };
+  Judge judge = Judge::kPythonScript;
+  std::string program;                // python_script: the program template
+  std::string entry_point_field;      // python_script: the function a full answer may redefine
+  std::vector<std::string> stops;     // a raw continuation is cut at the first of these
+  std::string language = "python";    // stdio: python, cpp or javascript
+  std::string tests_field = "tests";  // stdio: a list of {input, output}
+  std::string comparison = "exact";   // stdio: exact or tokens ...
+  std::string comparison_field;       // ... or taken from this field of the sample
+  double timeout_s = 3;               // wall and CPU seconds per program (per test for stdio)
+  uint64_t memory_mb = 2048;          // address-space limit
 };
 
 struct TaskSpec {
@@ -55,7 +77,8 @@ struct TaskSpec {
   std::string reference_template;
   ExtractChain reference_extractor;  // empty: the rendered reference as is
   Normalization reference_normalization = Normalization::kNone;
-  std::vector<MetricSpec> metrics;
+  std::vector<MetricSpec> metrics;  // exact-match metrics
+  std::optional<CodeSpec> code;     // coding tasks: the "pass" metric
 };
 
 // Reads and validates a spec. Throws InputError "FILE:LINE: message" for malformed YAML,

@@ -1,10 +1,14 @@
 #include "tasks/task.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <numeric>
 #include <random>
+#include <stdexcept>
 
 #include "datasets/reader.h"
+#include "scoring/code_extract.h"
+#include "scoring/sandbox/judge.h"
 #include "tasks/generators.h"
 #include "tasks/template.h"
 #include "util/error.h"
@@ -92,12 +96,13 @@ Task Task::load(const TaskSpec& spec, const DataLocation& where) {
     Sample& s = task.samples_[i];
     std::string raw;
     try {
-      raw = render_template(spec.reference_template, s.fields);
+      if (!spec.reference_template.empty())
+        raw = render_template(spec.reference_template, s.fields);
       render_template(spec.prompt_template, s.fields);  // fail early on missing fields
     } catch (const InputError& e) {
       throw InputError(located(source, 0, "record " + std::to_string(i) + ": " + e.what()));
     }
-    if (!spec.reference_extractor.empty()) {
+    if (!spec.reference_extractor.empty() && !spec.reference_template.empty()) {
       auto found = extract_answer(spec.reference_extractor, raw);
       if (!found) {
         throw InputError(located(source, 0,
@@ -109,6 +114,15 @@ Task Task::load(const TaskSpec& spec, const DataLocation& where) {
     }
     s.reference = normalize(raw, spec.reference_normalization);
   }
+  task.pool_ = task.samples_;
+  if (spec.dataset && spec.dataset->id_range) {
+    auto [lo, hi] = *spec.dataset->id_range;
+    std::erase_if(task.samples_, [lo = lo, hi = hi](const Sample& s) {
+      char* end = nullptr;
+      long id = std::strtol(s.id.c_str(), &end, 10);
+      return end == s.id.c_str() || *end != '\0' || id < lo || id > hi;
+    });
+  }
   std::string all;
   for (const auto& s : task.samples_)
     all += s.id + '\n' + s.fields.dump() + '\n' + s.reference + '\n';
@@ -118,9 +132,19 @@ Task Task::load(const TaskSpec& spec, const DataLocation& where) {
 
 std::vector<size_t> Task::fewshot_indices(size_t index) const {
   const FewShotSpec& f = spec_.fewshot;
-  std::vector<size_t> pool(samples_.size());
-  std::iota(pool.begin(), pool.end(), 0);
-  pool.erase(pool.begin() + static_cast<long>(index));  // never show a sample its own answer
+  const std::string& own_id = samples_.at(index).id;
+  std::vector<size_t> pool;
+  if (!f.ids.empty()) {  // fixed examples, in the order given
+    for (const auto& id : f.ids) {
+      for (size_t i = 0; i < pool_.size(); ++i) {
+        if (pool_[i].id == id && id != own_id) pool.push_back(i);
+      }
+    }
+    return pool;
+  }
+  for (size_t i = 0; i < pool_.size(); ++i) {
+    if (pool_[i].id != own_id) pool.push_back(i);  // never show a sample its own answer
+  }
   size_t n = std::min(pool.size(), static_cast<size_t>(f.count));
   if (f.sampler == FewShotSpec::Sampler::kRandom) {
     std::mt19937_64 rng(f.seed ^ (0x9e3779b97f4a7c15ULL * (index + 1)));
@@ -138,9 +162,10 @@ Request Task::build_request(size_t index, int repeat) const {
   Request r;
   if (!spec_.system_prompt.empty()) r.messages.push_back({"system", spec_.system_prompt});
   std::string inline_prefix;
-  for (size_t ex : spec_.fewshot.count > 0 ? fewshot_indices(index) : std::vector<size_t>{}) {
-    std::string question = render_template(spec_.prompt_template, samples_[ex].fields);
-    std::string answer = render_template(spec_.target_template, samples_[ex].fields);
+  const bool fewshot = spec_.fewshot.count > 0 || !spec_.fewshot.ids.empty();
+  for (size_t ex : fewshot ? fewshot_indices(index) : std::vector<size_t>{}) {
+    std::string question = render_template(spec_.prompt_template, pool_[ex].fields);
+    std::string answer = render_template(spec_.target_template, pool_[ex].fields);
     if (spec_.fewshot.as_turns) {
       r.messages.push_back({"user", question});
       r.messages.push_back({"assistant", answer});
@@ -156,8 +181,48 @@ Request Task::build_request(size_t index, int repeat) const {
   return r;
 }
 
-std::vector<Score> Task::score(const Sample& sample, const std::string& output) const {
-  return score_all(spec_.metrics, output, sample.reference);
+Score Task::score_code(const Sample& sample, const std::string& output,
+                       const CodeContext& ctx) const {
+  if (!ctx.judge) throw std::logic_error("task " + spec_.name + " runs code but has no judge");
+  const CodeSpec& code = *spec_.code;
+  sandbox::Limits limits = ctx.judge->options().limits;
+  limits.wall_s = limits.cpu_s = code.timeout_s;
+  limits.address_space = code.memory_mb << 20;
+  sandbox::Judgement j;
+  if (code.judge == CodeSpec::Judge::kPythonScript) {
+    std::string entry;
+    if (!code.entry_point_field.empty()) entry = sample.fields.value(code.entry_point_field, "");
+    nlohmann::json fields = sample.fields;
+    fields["completion"] = clean_function_completion(output, entry, code.stops);
+    j = ctx.judge->python_script(render_template(code.program, fields), ctx.slot, limits);
+  } else {
+    std::vector<sandbox::StdioTest> tests;
+    for (const auto& t : sample.fields.at(code.tests_field)) {
+      tests.push_back({t.at("input").get<std::string>(), t.at("output").get<std::string>()});
+    }
+    std::string how = code.comparison_field.empty()
+                          ? code.comparison
+                          : sample.fields.value(code.comparison_field, code.comparison);
+    auto language = sandbox::parse_language(code.language);
+    j = ctx.judge->stdio(
+        language, extract_code_block(output, code.language), tests,
+        how == "tokens" ? sandbox::Comparison::kTokens : sandbox::Comparison::kExact, ctx.slot,
+        limits);
+  }
+  Score s;
+  s.metric = "pass";
+  s.value = j.verdict == sandbox::Verdict::kPassed ? 1.0 : 0.0;
+  s.extracted = sandbox::verdict_name(j.verdict);
+  s.reason = j.detail;
+  return s;
+}
+
+std::vector<Score> Task::score(const Sample& sample, const std::string& output,
+                               const CodeContext& code) const {
+  std::vector<Score> scores;
+  if (spec_.code) scores.push_back(score_code(sample, output, code));
+  for (auto& s : score_all(spec_.metrics, output, sample.reference)) scores.push_back(std::move(s));
+  return scores;
 }
 
 }  // namespace ys

@@ -13,6 +13,16 @@
 
 namespace ys {
 
+namespace sandbox {
+class Judge;
+}
+
+// What scoring a coding task needs: the judge, and the worker slot to run the code in.
+struct CodeContext {
+  sandbox::Judge* judge = nullptr;
+  int slot = 0;
+};
+
 struct Sample {
   std::string id;
   nlohmann::json fields;  // the task's fields (after the spec's field mapping)
@@ -43,15 +53,23 @@ class Task {
   // The request for samples()[index] (with its few-shot examples) for repeat `repeat`.
   Request build_request(size_t index, int repeat) const;
 
-  // Scores a model's output on sample `sample` with every metric of the spec.
-  std::vector<Score> score(const Sample& sample, const std::string& output) const;
+  // Whether scoring runs code (and so needs a CodeContext with a judge).
+  bool runs_code() const { return spec_.code.has_value(); }
+
+  // Scores a model's output on `sample` with every metric of the spec: for a coding task,
+  // first "pass" (1 when the judge's verdict is passed; the verdict is the extracted
+  // answer), then the exact-match metrics.
+  std::vector<Score> score(const Sample& sample, const std::string& output,
+                           const CodeContext& code = {}) const;
 
  private:
   Task() = default;
   std::vector<size_t> fewshot_indices(size_t index) const;
+  Score score_code(const Sample& sample, const std::string& output, const CodeContext& code) const;
 
   TaskSpec spec_;
-  std::vector<Sample> samples_;
+  std::vector<Sample> samples_;  // evaluated
+  std::vector<Sample> pool_;     // every record: few-shot examples come from here
   std::filesystem::path data_file_;
   std::string data_hash_;
 };

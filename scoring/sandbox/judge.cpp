@@ -174,12 +174,16 @@ Judge::Judge(Sandbox& sandbox, JudgeOptions options)
 }
 
 Judgement Judge::python_script(const std::string& program, int slot) {
+  return python_script(program, slot, options_.limits);
+}
+
+Judgement Judge::python_script(const std::string& program, int slot, const Limits& limits) {
   const std::string nonce = random_nonce();
   Program p;
   p.argv = {options_.python, "-I", "-S", "driver.py"};
   p.files = {{"driver.py", kPythonDriver}, {"program.py", program}};
   p.stdin_data = nonce + "\n";
-  p.limits = options_.limits;
+  p.limits = limits;
   RunResult r = sandbox_.run(p, slot);
   if (auto j = abnormal(r)) return *j;
   Judgement j;
@@ -238,8 +242,14 @@ Judgement Judge::compile_cpp(const std::string& source, int slot, std::string* b
 
 Judgement Judge::stdio(Language language, const std::string& source,
                        const std::vector<StdioTest>& tests, Comparison how, int slot) {
+  return stdio(language, source, tests, how, slot, options_.limits);
+}
+
+Judgement Judge::stdio(Language language, const std::string& source,
+                       const std::vector<StdioTest>& tests, Comparison how, int slot,
+                       const Limits& limits) {
   Program p;
-  p.limits = options_.limits;
+  p.limits = limits;
   switch (language) {
     case Language::kPython:
       p.argv = {options_.python, "-I", "-S", "main.py"};

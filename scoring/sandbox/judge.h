@@ -52,7 +52,7 @@ struct JudgeOptions {
   std::string python = "/usr/bin/python3";  // the system interpreter, not a slow shim
   std::string node = "/usr/bin/node";
   std::string gxx = "/usr/bin/g++";
-  Limits limits;  // per program (per test for stdio)
+  Limits limits;  // per program (per test for stdio), unless a call gives its own
 };
 
 class Judge {
@@ -63,12 +63,15 @@ class Judge {
   // check(entry_point), or MBPP's code + asserts). Passed only when the program ran to
   // its end: exiting early, even with status 0, is a failure.
   Judgement python_script(const std::string& program, int slot = 0);
+  Judgement python_script(const std::string& program, int slot, const Limits& limits);
 
   // Runs `source` on each test's input and compares its stdout with the expected output.
   // C++ is compiled once (g++ -O2 -std=c++17, in the sandbox) and cached by source hash.
   // The first test that does not pass decides the verdict.
   Judgement stdio(Language language, const std::string& source, const std::vector<StdioTest>& tests,
                   Comparison how, int slot = 0);
+  Judgement stdio(Language language, const std::string& source, const std::vector<StdioTest>& tests,
+                  Comparison how, int slot, const Limits& limits);
 
   const JudgeOptions& options() const { return options_; }
 

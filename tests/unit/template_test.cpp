@@ -42,3 +42,18 @@ TEST(Template, ListsFieldsInFirstAppearanceOrder) {
 
 }  // namespace
 }  // namespace ys
+
+namespace ys {
+namespace {
+
+TEST(Template, ListIndexAndLines) {
+  nlohmann::json f = {{"tests", {"assert f(1) == 2", "assert f(2) == 3"}}};
+  EXPECT_EQ(render_template("{{tests.1}}", f), "assert f(2) == 3");
+  EXPECT_EQ(render_template("{{ tests|lines }}", f), "assert f(1) == 2\nassert f(2) == 3");
+  EXPECT_THROW(render_template("{{tests.5}}", f), InputError);
+  EXPECT_THROW(render_template("{{tests|upper}}", f), InputError);
+  EXPECT_EQ(template_fields("{{tests.0}} {{tests|lines}}"), std::vector<std::string>{"tests"});
+}
+
+}  // namespace
+}  // namespace ys
