@@ -66,84 +66,121 @@ int Context::reuse_prefix(const std::vector<int32_t>& tokens) {
 }
 
 const float* Context::eval(const std::vector<int32_t>& tokens, bool all_logits) {
-  const ModelConfig& c = model_.config();
-  const int n = static_cast<int>(tokens.size());
-  const int pos0 = n_past();
-  if (n == 0) throw InputError("eval: no tokens");
-  if (pos0 + n > n_ctx_) {
-    throw InputError("context full: " + std::to_string(pos0 + n) + " positions needed, " +
-                     std::to_string(n_ctx_) + " available");
-  }
-  for (int32_t t : tokens) {
-    if (t < 0 || t >= c.n_vocab)
-      throw InputError("token id " + std::to_string(t) + " out of range");
-  }
-  const int dim = c.dim, q_dim = c.n_heads * c.head_dim, kv_dim = c.n_kv_heads * c.head_dim;
-  const size_t nn = static_cast<size_t>(n);
-  grow(x_, nn * dim);
-  grow(xb_, nn * std::max(dim, q_dim));
-  grow(q_, nn * q_dim);
-  grow(k_, nn * kv_dim);
-  grow(v_, nn * kv_dim);
-  grow(att_, nn * q_dim);
-  grow(gate_, nn * c.ffn_dim);
-  grow(up_, nn * c.ffn_dim);
-
-  const WeightMatrix& emb = model_.token_embedding();
-  const size_t emb_row = row_bytes(emb.type, emb.cols);
-  for (int t = 0; t < n; ++t) {
-    dequantize_row(emb.type, emb.data + static_cast<size_t>(tokens[t]) * emb_row,
-                   x_.data() + static_cast<size_t>(t) * dim, dim);
-  }
-  tokens_.insert(tokens_.end(), tokens.begin(), tokens.end());
-
-  for (int li = 0; li < c.n_layers; ++li) {
-    const LayerWeights& l = model_.layers()[static_cast<size_t>(li)];
-    for (int t = 0; t < n; ++t) {
-      rms_norm(&x_[t * dim], l.attn_norm.data(), &xb_[t * dim], dim, c.rms_eps);
-    }
-    matmul(l.wq, xb_.data(), n, q_.data(), pool_, q8_);
-    matmul(l.wk, xb_.data(), n, k_.data(), pool_, q8_);
-    matmul(l.wv, xb_.data(), n, v_.data(), pool_, q8_);
-    add_bias(q_.data(), l.bq, n);
-    add_bias(k_.data(), l.bk, n);
-    add_bias(v_.data(), l.bv, n);
-    attention(li, n, pos0);
-    matmul(l.wo, att_.data(), n, xb_.data(), pool_, q8_);
-    for (size_t i = 0; i < nn * dim; ++i) x_[i] += xb_[i];
-
-    for (int t = 0; t < n; ++t) {
-      rms_norm(&x_[t * dim], l.ffn_norm.data(), &xb_[t * dim], dim, c.rms_eps);
-    }
-    matmul(l.w_gate, xb_.data(), n, gate_.data(), pool_, q8_);
-    matmul(l.w_up, xb_.data(), n, up_.data(), pool_, q8_);
-    for (size_t i = 0; i < nn * c.ffn_dim; ++i) {
-      float g = gate_[i];
-      gate_[i] = g / (1.0f + std::exp(-g)) * up_[i];  // SwiGLU: silu(gate) * up
-    }
-    matmul(l.w_down, gate_.data(), n, xb_.data(), pool_, q8_);
-    for (size_t i = 0; i < nn * dim; ++i) x_[i] += xb_[i];
-  }
-
-  const int first = all_logits ? 0 : n - 1;
-  const int rows = n - first;
-  for (int t = first; t < n; ++t) {
-    rms_norm(&x_[t * dim], model_.output_norm().data(), &xb_[(t - first) * dim], dim, c.rms_eps);
-  }
-  grow(logits_, static_cast<size_t>(rows) * c.n_vocab);
-  matmul(model_.output(), xb_.data(), rows, logits_.data(), pool_, q8_);
-  return logits_.data();
+  return eval_batch({this}, {tokens}, all_logits)[0];
 }
 
-// RoPE on the new queries and keys, the keys and values into the cache, then causal
-// attention of every new token over all positions up to its own.
-void Context::attention(int layer, int n_tokens, int pos0) {
+std::vector<const float*> Context::eval_batch(const std::vector<Context*>& contexts,
+                                              const std::vector<std::vector<int32_t>>& tokens,
+                                              bool all_logits) {
+  if (contexts.empty() || contexts.size() != tokens.size()) {
+    throw InputError("eval_batch: one token list per context is needed");
+  }
+  Context& lead = *contexts[0];
+  const Model& model = lead.model_;
+  const ModelConfig& c = model.config();
+  std::vector<Row>& rows = lead.rows_;
+  rows.clear();
+  for (size_t s = 0; s < contexts.size(); ++s) {
+    Context* ctx = contexts[s];
+    const int n = static_cast<int>(tokens[s].size());
+    if (&ctx->model_ != &model) throw InputError("eval_batch: contexts of different models");
+    if (n == 0) throw InputError("eval: no tokens");
+    if (ctx->n_past() + n > ctx->n_ctx_) {
+      throw InputError("context full: " + std::to_string(ctx->n_past() + n) +
+                       " positions needed, " + std::to_string(ctx->n_ctx_) + " available");
+    }
+    for (int32_t t : tokens[s]) {
+      if (t < 0 || t >= c.n_vocab) {
+        throw InputError("token id " + std::to_string(t) + " out of range");
+      }
+    }
+    for (size_t r = 0; r < s; ++r) {
+      if (contexts[r] == ctx) throw InputError("eval_batch: a context appears twice");
+    }
+    for (int i = 0; i < n; ++i) rows.push_back({ctx, ctx->n_past() + i});
+  }
+  const int n = static_cast<int>(rows.size());
+  const int dim = c.dim, q_dim = c.n_heads * c.head_dim, kv_dim = c.n_kv_heads * c.head_dim;
+  const size_t nn = static_cast<size_t>(n);
+  grow(lead.x_, nn * dim);
+  grow(lead.xb_, nn * std::max(dim, q_dim));
+  grow(lead.q_, nn * q_dim);
+  grow(lead.k_, nn * kv_dim);
+  grow(lead.v_, nn * kv_dim);
+  grow(lead.att_, nn * q_dim);
+  grow(lead.gate_, nn * c.ffn_dim);
+  grow(lead.up_, nn * c.ffn_dim);
+  std::vector<float>&x = lead.x_, &xb = lead.xb_, &gate = lead.gate_, &up = lead.up_;
+  ThreadPool& pool = lead.pool_;
+  std::vector<uint8_t>& q8 = lead.q8_;
+
+  const WeightMatrix& emb = model.token_embedding();
+  const size_t emb_row = row_bytes(emb.type, emb.cols);
+  size_t row = 0;
+  for (size_t s = 0; s < contexts.size(); ++s) {
+    for (int32_t t : tokens[s]) {
+      dequantize_row(emb.type, emb.data + static_cast<size_t>(t) * emb_row, &x[row++ * dim], dim);
+    }
+    contexts[s]->tokens_.insert(contexts[s]->tokens_.end(), tokens[s].begin(), tokens[s].end());
+  }
+
+  for (int li = 0; li < c.n_layers; ++li) {
+    const LayerWeights& l = model.layers()[static_cast<size_t>(li)];
+    for (int t = 0; t < n; ++t) {
+      rms_norm(&x[t * dim], l.attn_norm.data(), &xb[t * dim], dim, c.rms_eps);
+    }
+    matmul(l.wq, xb.data(), n, lead.q_.data(), pool, q8);
+    matmul(l.wk, xb.data(), n, lead.k_.data(), pool, q8);
+    matmul(l.wv, xb.data(), n, lead.v_.data(), pool, q8);
+    add_bias(lead.q_.data(), l.bq, n);
+    add_bias(lead.k_.data(), l.bk, n);
+    add_bias(lead.v_.data(), l.bv, n);
+    lead.attention(li, rows);
+    matmul(l.wo, lead.att_.data(), n, xb.data(), pool, q8);
+    for (size_t i = 0; i < nn * dim; ++i) x[i] += xb[i];
+
+    for (int t = 0; t < n; ++t) {
+      rms_norm(&x[t * dim], l.ffn_norm.data(), &xb[t * dim], dim, c.rms_eps);
+    }
+    matmul(l.w_gate, xb.data(), n, gate.data(), pool, q8);
+    matmul(l.w_up, xb.data(), n, up.data(), pool, q8);
+    for (size_t i = 0; i < nn * c.ffn_dim; ++i) {
+      float g = gate[i];
+      gate[i] = g / (1.0f + std::exp(-g)) * up[i];  // SwiGLU: silu(gate) * up
+    }
+    matmul(l.w_down, gate.data(), n, xb.data(), pool, q8);
+    for (size_t i = 0; i < nn * dim; ++i) x[i] += xb[i];
+  }
+
+  // Final norm and output projection of the rows whose logits are wanted.
+  std::vector<size_t> first_out;  // per context: its first output row
+  int n_out = 0;
+  row = 0;
+  for (size_t s = 0; s < contexts.size(); ++s) {
+    const size_t len = tokens[s].size();
+    first_out.push_back(static_cast<size_t>(n_out));
+    for (size_t i = all_logits ? 0 : len - 1; i < len; ++i) {
+      rms_norm(&x[(row + i) * dim], model.output_norm().data(), &xb[n_out++ * dim], dim, c.rms_eps);
+    }
+    row += len;
+  }
+  grow(lead.logits_, static_cast<size_t>(n_out) * c.n_vocab);
+  matmul(model.output(), xb.data(), n_out, lead.logits_.data(), pool, q8);
+  std::vector<const float*> out;
+  for (size_t f : first_out) out.push_back(lead.logits_.data() + f * c.n_vocab);
+  return out;
+}
+
+// RoPE on the new queries and keys, the keys and values into each row's cache, then causal
+// attention of every row over its context's positions up to its own.
+void Context::attention(int layer, const std::vector<Row>& rows) {
   const ModelConfig& c = model_.config();
   const int hd = c.head_dim, kv_dim = c.n_kv_heads * hd, q_dim = c.n_heads * hd;
   const int half = c.rope_dims / 2;
-  auto rope = [&](float* head, int pos) {
-    const float* cs = &rope_cos_[static_cast<size_t>(pos) * half];
-    const float* sn = &rope_sin_[static_cast<size_t>(pos) * half];
+  const int n = static_cast<int>(rows.size());
+  auto rope = [&](const Context& ctx, float* head, int pos) {
+    const float* cs = &ctx.rope_cos_[static_cast<size_t>(pos) * half];
+    const float* sn = &ctx.rope_sin_[static_cast<size_t>(pos) * half];
     for (int i = 0; i < half; ++i) {
       int a = c.rope_neox ? i : 2 * i;
       int b = c.rope_neox ? i + half : 2 * i + 1;
@@ -152,26 +189,31 @@ void Context::attention(int layer, int n_tokens, int pos0) {
       head[b] = x0 * sn[i] + x1 * cs[i];
     }
   };
-  const size_t layer_off = static_cast<size_t>(layer) * n_ctx_ * kv_dim;
-  for (int t = 0; t < n_tokens; ++t) {
-    for (int h = 0; h < c.n_heads; ++h) rope(&q_[t * q_dim + h * hd], pos0 + t);
-    for (int h = 0; h < c.n_kv_heads; ++h) rope(&k_[t * kv_dim + h * hd], pos0 + t);
-    size_t at = layer_off + static_cast<size_t>(pos0 + t) * kv_dim;
-    std::copy_n(&k_[t * kv_dim], kv_dim, &k_cache_[at]);
-    std::copy_n(&v_[t * kv_dim], kv_dim, &v_cache_[at]);
+  auto layer_off = [&](const Context& ctx) {
+    return static_cast<size_t>(layer) * ctx.n_ctx_ * kv_dim;
+  };
+  for (int t = 0; t < n; ++t) {
+    Context& ctx = *rows[t].ctx;
+    const int pos = rows[t].pos;
+    for (int h = 0; h < c.n_heads; ++h) rope(ctx, &q_[t * q_dim + h * hd], pos);
+    for (int h = 0; h < c.n_kv_heads; ++h) rope(ctx, &k_[t * kv_dim + h * hd], pos);
+    size_t at = layer_off(ctx) + static_cast<size_t>(pos) * kv_dim;
+    std::copy_n(&k_[t * kv_dim], kv_dim, &ctx.k_cache_[at]);
+    std::copy_n(&v_[t * kv_dim], kv_dim, &ctx.v_cache_[at]);
   }
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const int group = c.n_heads / c.n_kv_heads;
-  pool_.parallel_for(int64_t{n_tokens} * c.n_heads, [&](int64_t i) {
+  pool_.parallel_for(int64_t{n} * c.n_heads, [&](int64_t i) {
     const int t = static_cast<int>(i / c.n_heads), h = static_cast<int>(i % c.n_heads);
+    const Context& ctx = *rows[t].ctx;
     const float* q = &q_[t * q_dim + h * hd];
     float* out = &att_[t * q_dim + h * hd];
-    const size_t head_off = layer_off + static_cast<size_t>(h / group) * hd;
+    const size_t head_off = layer_off(ctx) + static_cast<size_t>(h / group) * hd;
     // Softmax in one pass (running maximum, rescaled sums; Milakov & Gimelshein 2018).
     float m = -INFINITY, sum = 0;
     std::fill_n(out, hd, 0.0f);
-    for (int j = 0; j <= pos0 + t; ++j) {
-      const float* k = &k_cache_[head_off + static_cast<size_t>(j) * kv_dim];
+    for (int j = 0; j <= rows[t].pos; ++j) {
+      const float* k = &ctx.k_cache_[head_off + static_cast<size_t>(j) * kv_dim];
       float s = 0;
       for (int d = 0; d < hd; ++d) s += q[d] * k[d];
       s *= scale;
@@ -183,7 +225,7 @@ void Context::attention(int layer, int n_tokens, int pos0) {
       }
       float w = std::exp(s - m);
       sum += w;
-      const float* v = &v_cache_[head_off + static_cast<size_t>(j) * kv_dim];
+      const float* v = &ctx.v_cache_[head_off + static_cast<size_t>(j) * kv_dim];
       for (int d = 0; d < hd; ++d) out[d] += w * v[d];
     }
     for (int d = 0; d < hd; ++d) out[d] /= sum;

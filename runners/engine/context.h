@@ -1,5 +1,7 @@
-// One sequence being evaluated by a Model: its KV cache, the tokens in it, and the scratch
-// buffers of the forward pass (grown once, reused: no allocation per token).
+// Sequences being evaluated by a Model: each Context holds one sequence's KV cache and the
+// tokens in it; a forward pass runs over the new tokens of one or several contexts at
+// once (batched prefill, and batched decoding where every weight is read once for all
+// sequences). Scratch buffers grow once and are reused: no allocation per token.
 #pragma once
 
 #include <cstdint>
@@ -19,9 +21,17 @@ class Context {
   // Runs the forward pass over `tokens` at the next positions (a batched prefill when
   // there are several) and appends them to the cache. Returns the logits: one row of
   // n_vocab per token when `all_logits`, else the last token's row only. The pointer stays
-  // valid until the next call. Throws InputError when the tokens do not fit in n_ctx or an
-  // id is out of range.
+  // valid until the next evaluation of this context. Throws InputError when the tokens do
+  // not fit in n_ctx or an id is out of range.
   const float* eval(const std::vector<int32_t>& tokens, bool all_logits = false);
+
+  // One forward pass over several contexts of the same model: appends tokens[i] to
+  // contexts[i] (distinct contexts) and returns, for each, its logits as eval() would.
+  // The results equal separate eval() calls up to float rounding. The pointers stay valid
+  // until the next evaluation of contexts[0]. Throws InputError as eval() does.
+  static std::vector<const float*> eval_batch(const std::vector<Context*>& contexts,
+                                              const std::vector<std::vector<int32_t>>& tokens,
+                                              bool all_logits = false);
 
   // Drops cached positions from `n` on (n <= n_past()).
   void truncate(int n);
@@ -38,16 +48,23 @@ class Context {
   const Model& model() const { return model_; }
 
  private:
-  void attention(int layer, int n_tokens, int pos0);
+  // One token of a batch: which context, and its position there.
+  struct Row {
+    Context* ctx;
+    int pos;
+  };
+  void attention(int layer, const std::vector<Row>& rows);
 
   const Model& model_;
   ThreadPool& pool_;
   int n_ctx_;
   std::vector<int32_t> tokens_;
-  std::vector<float> k_cache_, v_cache_;  // [layer][position][n_kv_heads * head_dim]
-  std::vector<float> x_, xb_, q_, k_, v_, att_, gate_, up_, logits_;
+  std::vector<float> k_cache_, v_cache_;    // [layer][position][n_kv_heads * head_dim]
   std::vector<float> rope_cos_, rope_sin_;  // [position][rope_dims / 2]
+  // Scratch of the passes this context leads (contexts[0] of eval_batch).
+  std::vector<float> x_, xb_, q_, k_, v_, att_, gate_, up_, logits_;
   std::vector<uint8_t> q8_;
+  std::vector<Row> rows_;
 };
 
 }  // namespace ys::engine

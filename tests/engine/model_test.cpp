@@ -10,6 +10,7 @@
 #include "runners/engine/generate.h"
 #include "runners/engine/gguf_writer.h"
 #include "runners/engine/random_model.h"
+#include "runners/engine/sampler.h"
 #include "util/error.h"
 
 namespace ys::engine {
@@ -70,6 +71,37 @@ TEST_F(ModelTest, BatchedPrefillEqualsTokenByToken) {
       }
     }
   }
+}
+
+// Several sequences in one forward pass (mixed prefill lengths, then greedy decoding steps
+// of all three together) give the logits of evaluating each alone.
+TEST_F(ModelTest, BatchedDecodingEqualsOneAtATime) {
+  RandomModelSpec spec;
+  spec.type = GgmlType::kQ8_0;
+  std::unique_ptr<Model> m = make(spec);
+  const int nv = m->config().n_vocab;
+  ThreadPool pool(2);
+  const std::vector<std::vector<int32_t>> prompts = {{1, 300, 17}, {1, 5}, {1, 260, 290, 111, 42}};
+  std::vector<std::unique_ptr<Context>> together, alone;
+  std::vector<Context*> ptrs;
+  for (size_t s = 0; s < prompts.size(); ++s) {
+    together.push_back(std::make_unique<Context>(*m, 64, pool));
+    alone.push_back(std::make_unique<Context>(*m, 64, pool));
+    ptrs.push_back(together.back().get());
+  }
+  std::vector<std::vector<int32_t>> step = prompts;
+  for (int iter = 0; iter < 6; ++iter) {
+    std::vector<const float*> batch = Context::eval_batch(ptrs, step);
+    for (size_t s = 0; s < prompts.size(); ++s) {
+      const float* single = alone[s]->eval(step[s]);
+      for (int i = 0; i < nv; ++i) {
+        ASSERT_NEAR(batch[s][i], single[i], 1e-4) << "sequence " << s << " step " << iter;
+      }
+      step[s] = {argmax(single, nv)};
+    }
+  }
+  EXPECT_EQ(together[2]->tokens(), alone[2]->tokens());
+  EXPECT_THROW(Context::eval_batch({ptrs[0], ptrs[0]}, {{1}, {2}}), InputError);
 }
 
 TEST_F(ModelTest, ThreadCountDoesNotChangeResults) {
