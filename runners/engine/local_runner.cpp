@@ -2,14 +2,17 @@
 
 #include <chrono>
 #include <filesystem>
-#include <string_view>
+#include <future>
 
-#include "runners/engine/generate.h"
 #include "util/error.h"
 #include "util/hash.h"
 
 namespace ys::engine {
 namespace {
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 // The earliest occurrence of any of `stops` in `text`, or npos.
 size_t find_stop(const std::string& text, const std::vector<std::string>& stops) {
@@ -22,11 +25,19 @@ size_t find_stop(const std::string& text, const std::vector<std::string>& stops)
   return best;
 }
 
+size_t common_prefix(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
+  size_t n = 0;
+  while (n < a.size() && n < b.size() && a[n] == b[n]) ++n;
+  return n;
+}
+
 }  // namespace
 
 LocalRunner::LocalRunner(const LocalRunnerOptions& options) : options_(options) {
-  if (options.threads < 0 || options.n_ctx < 0) {
-    throw InputError("local runner: threads and context size must not be negative");
+  if (options.threads < 0 || options.n_ctx < 0 || options.batch < 1 || options.batch > 256) {
+    throw InputError(
+        "local runner: threads and context size must not be negative, batch must "
+        "be 1 to 256");
   }
   model_ = Model::load(options.path);
   tokenizer_ = std::make_unique<Tokenizer>(model_->file());
@@ -37,11 +48,11 @@ LocalRunner::LocalRunner(const LocalRunnerOptions& options) : options_(options) 
   }
   std::string jinja = model_->file().get_string("tokenizer.chat_template", "");
   if (!jinja.empty()) template_ = detect_chat_template(jinja);
-  int n_ctx = options.n_ctx > 0 ? options.n_ctx : std::min(model_->config().n_ctx_train, 4096);
-  options_.n_ctx = n_ctx;
+  options_.n_ctx = options.n_ctx > 0 ? options.n_ctx : std::min(model_->config().n_ctx_train, 2048);
   options_.threads = std::max(1, options.threads);
   pool_ = std::make_unique<ThreadPool>(options_.threads);
-  ctx_ = std::make_unique<Context>(*model_, n_ctx, *pool_);
+  slots_.resize(static_cast<size_t>(options.batch));
+  for (Slot& s : slots_) s.ctx = std::make_unique<Context>(*model_, options_.n_ctx, *pool_);
   identity_ = "local:" + std::filesystem::path(options.path).filename().string() + "#" +
               hash_hex(model_->file().bytes()).substr(0, 16);
   thread_ = std::thread([this] { loop(); });
@@ -65,18 +76,10 @@ void LocalRunner::submit(Request request, Callback done) {
   wake_.notify_one();
 }
 
-void LocalRunner::loop() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  while (true) {
-    wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-    if (stopping_) return;
-    auto [request, done] = std::move(queue_.front());
-    queue_.pop_front();
-    lock.unlock();
-    Completion c = answer(request);
-    done(std::move(c));
-    lock.lock();
-  }
+Completion LocalRunner::answer(const Request& request) {
+  std::promise<Completion> p;
+  submit(request, [&p](Completion c) { p.set_value(std::move(c)); });
+  return p.get_future().get();
 }
 
 std::string LocalRunner::identity() const {
@@ -84,13 +87,13 @@ std::string LocalRunner::identity() const {
 }
 
 nlohmann::json LocalRunner::config() const {
-  const ModelConfig& c = model_->config();
   return {{"provider", "local"},
           {"model", identity_},
           {"path", options_.path},
-          {"arch", c.arch},
+          {"arch", model_->config().arch},
           {"threads", options_.threads},
           {"n_ctx", options_.n_ctx},
+          {"batch", options_.batch},
           {"chat_template", template_ ? chat_template_name(*template_) : "none"}};
 }
 
@@ -108,44 +111,152 @@ std::vector<int32_t> LocalRunner::prompt_tokens(const Request& request) const {
   return ids;
 }
 
-Completion LocalRunner::answer(const Request& request) {
-  auto t0 = std::chrono::steady_clock::now();
-  Completion c;
-  try {
-    std::vector<int32_t> prompt = prompt_tokens(request);
-    c.usage.prompt_tokens = static_cast<int64_t>(prompt.size());
-    if (prompt.empty()) throw InputError("empty prompt and no BOS token");
-    SamplingParams sp;
-    sp.temperature = static_cast<float>(request.sampling.temperature);
-    if (request.sampling.top_p) sp.top_p = static_cast<float>(*request.sampling.top_p);
-    if (request.sampling.top_k) sp.top_k = *request.sampling.top_k;
-    // Repeats of one prompt are distinct samples: the repeat index enters the seed.
-    sp.seed = request.sampling.seed ? *request.sampling.seed
-                                    : hash64(std::to_string(request.repeat), options_.seed);
-    Sampler sampler(sp);
-
-    c.finish_reason = "length";
-    auto stop = [&](int32_t id) {
-      if (tokenizer_->is_end_of_generation(id)) {
-        c.finish_reason = "stop";
-        return true;
-      }
-      c.text += tokenizer_->piece(id);
-      if (size_t at = find_stop(c.text, request.sampling.stop); at != std::string::npos) {
-        c.text.resize(at);
-        c.finish_reason = "stop";
-        return true;
+void LocalRunner::loop() {
+  std::vector<std::pair<Request, Callback>> admitted;
+  std::vector<Context*> batch_ctx;
+  std::vector<std::vector<int32_t>> batch_tokens;
+  std::vector<Slot*> batch_slots;
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    auto any_active = [&] {
+      for (const Slot& s : slots_) {
+        if (s.active) return true;
       }
       return false;
     };
-    std::vector<int32_t> out = generate(*ctx_, sampler, prompt, request.sampling.max_tokens, stop);
-    c.usage.completion_tokens = static_cast<int64_t>(out.size());
-  } catch (const std::exception& e) {
-    c.error = ErrorKind::kInvalid;
-    c.error_message = e.what();
+    wake_.wait(lock, [&] { return stopping_ || !queue_.empty() || any_active(); });
+    if (stopping_) return;
+    size_t free = 0;
+    for (const Slot& s : slots_) free += s.active ? 0 : 1;
+    admitted.clear();
+    while (!queue_.empty() && admitted.size() < free) {
+      admitted.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    lock.unlock();
+
+    // Admit: each request to the free slot sharing the longest prefix with its prompt.
+    for (auto& [request, done] : admitted) {
+      Slot* best = nullptr;
+      std::vector<int32_t> prompt;
+      size_t best_shared = 0;
+      try {
+        prompt = prompt_tokens(request);
+      } catch (const std::exception& e) {
+        Completion c;
+        c.error = ErrorKind::kInvalid;
+        c.error_message = e.what();
+        done(std::move(c));
+        continue;
+      }
+      for (Slot& s : slots_) {
+        if (s.active) continue;
+        size_t shared = common_prefix(s.ctx->tokens(), prompt);
+        if (!best || shared > best_shared) {
+          best = &s;
+          best_shared = shared;
+        }
+      }
+      best->request = std::move(request);
+      best->done = std::move(done);
+      start(*best, std::move(prompt));
+    }
+
+    // Prefill the new sequences together, then sample their first tokens.
+    batch_ctx.clear();
+    batch_tokens.clear();
+    batch_slots.clear();
+    for (Slot& s : slots_) {
+      if (!s.active || s.next >= 0) continue;
+      int kept = s.ctx->reuse_prefix(s.history);
+      batch_ctx.push_back(s.ctx.get());
+      batch_tokens.emplace_back(s.history.begin() + kept, s.history.end());
+      batch_slots.push_back(&s);
+    }
+    if (!batch_slots.empty()) {
+      std::vector<const float*> logits = Context::eval_batch(batch_ctx, batch_tokens);
+      for (size_t i = 0; i < batch_slots.size(); ++i) step(*batch_slots[i], logits[i]);
+    }
+
+    // One decoding step for every sequence still going.
+    batch_ctx.clear();
+    batch_tokens.clear();
+    batch_slots.clear();
+    for (Slot& s : slots_) {
+      if (!s.active || s.next < 0) continue;
+      batch_ctx.push_back(s.ctx.get());
+      batch_tokens.push_back({s.next});
+      batch_slots.push_back(&s);
+    }
+    if (!batch_slots.empty()) {
+      std::vector<const float*> logits = Context::eval_batch(batch_ctx, batch_tokens);
+      for (size_t i = 0; i < batch_slots.size(); ++i) step(*batch_slots[i], logits[i]);
+    }
+    lock.lock();
   }
-  c.latency_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return c;
+}
+
+void LocalRunner::start(Slot& slot, std::vector<int32_t> prompt) {
+  const Request& r = slot.request;
+  slot.completion = Completion();
+  slot.completion.usage.prompt_tokens = static_cast<int64_t>(prompt.size());
+  slot.completion.finish_reason = "length";
+  slot.t0 = now_s();
+  slot.next = -1;
+  slot.history = std::move(prompt);
+  slot.active = true;
+  if (slot.history.empty() || static_cast<int>(slot.history.size()) > slot.ctx->n_ctx()) {
+    slot.completion.error = ErrorKind::kInvalid;
+    slot.completion.error_message = "prompt of " + std::to_string(slot.history.size()) +
+                                    " tokens does not fit the context of " +
+                                    std::to_string(slot.ctx->n_ctx());
+    finish(slot);
+    return;
+  }
+  if (r.sampling.max_tokens <= 0) {
+    finish(slot);
+    return;
+  }
+  SamplingParams sp;
+  sp.temperature = static_cast<float>(r.sampling.temperature);
+  if (r.sampling.top_p) sp.top_p = static_cast<float>(*r.sampling.top_p);
+  if (r.sampling.top_k) sp.top_k = *r.sampling.top_k;
+  // Repeats of one prompt are distinct samples: the repeat index enters the seed.
+  sp.seed = r.sampling.seed ? *r.sampling.seed : hash64(std::to_string(r.repeat), options_.seed);
+  slot.sampler.emplace(sp);
+}
+
+void LocalRunner::step(Slot& slot, const float* logits) {
+  Completion& c = slot.completion;
+  int32_t id = slot.sampler->sample(logits, model_->config().n_vocab, slot.history);
+  slot.history.push_back(id);
+  ++c.usage.completion_tokens;
+  if (tokenizer_->is_end_of_generation(id)) {
+    c.finish_reason = "stop";
+    finish(slot);
+    return;
+  }
+  c.text += tokenizer_->piece(id);
+  if (size_t at = find_stop(c.text, slot.request.sampling.stop); at != std::string::npos) {
+    c.text.resize(at);
+    c.finish_reason = "stop";
+    finish(slot);
+    return;
+  }
+  if (c.usage.completion_tokens >= slot.request.sampling.max_tokens ||
+      slot.ctx->n_past() >= slot.ctx->n_ctx()) {
+    finish(slot);
+    return;
+  }
+  slot.next = id;
+}
+
+void LocalRunner::finish(Slot& slot) {
+  slot.completion.latency_s = now_s() - slot.t0;
+  slot.active = false;
+  slot.next = -1;
+  Callback done = std::move(slot.done);
+  done(std::move(slot.completion));
 }
 
 }  // namespace ys::engine

@@ -1,4 +1,6 @@
-// The `local` runner: answers Requests with a GGUF model evaluated in-process on the CPU.
+// The `local` runner: answers Requests with a GGUF model evaluated in-process on the CPU,
+// decoding up to `batch` requests together (continuous batching: a finished sequence's
+// slot takes the next queued request at once).
 #pragma once
 
 #include <condition_variable>
@@ -11,6 +13,7 @@
 #include "runners/engine/chat_template.h"
 #include "runners/engine/context.h"
 #include "runners/engine/model.h"
+#include "runners/engine/sampler.h"
 #include "runners/engine/tokenizer.h"
 #include "runners/runner.h"
 
@@ -19,7 +22,8 @@ namespace ys::engine {
 struct LocalRunnerOptions {
   std::string path;  // the .gguf file
   int threads = 1;
-  int n_ctx = 0;  // 0: the model's training context, at most 4096
+  int n_ctx = 0;  // positions per sequence; 0: the model's training context, at most 2048
+  int batch = 4;  // sequences decoded together, each with its own KV cache of n_ctx
   uint64_t seed = 0;
 };
 
@@ -27,29 +31,47 @@ class LocalRunner : public Runner {
  public:
   // Loads the model and its tokenizer. Throws InputError for an unreadable or invalid file,
   // an unsupported architecture or tokenizer, a chat template that is present but not
-  // recognised, or threads/n_ctx < 0.
+  // recognised, or threads, n_ctx or batch out of range.
   explicit LocalRunner(const LocalRunnerOptions& options);
-  // Finishes the request being computed (its callback runs) and drops queued ones.
+  // Drops queued requests and those being decoded: their callbacks are never called.
   ~LocalRunner() override;
 
-  // Requests are answered one at a time, in order, on the runner's thread. The prompt is
-  // the chat template applied to the messages or, for a model without a template, their
-  // contents joined by blank lines after BOS. Consecutive prompts sharing a prefix reuse its
-  // KV cache. Generation stops at an end-of-generation token or a stop string (finish
-  // reason "stop"; the stop string is cut off) or after max_tokens ("length").
+  // The prompt is the chat template applied to the messages or, for a model without a
+  // template, their contents joined by blank lines after BOS. A request goes to the free
+  // slot whose KV cache shares the longest prefix with its prompt, which is not evaluated
+  // again (few-shot prompts). Generation stops at an end-of-generation token or a stop
+  // string (finish reason "stop"; the stop string is cut off) or after max_tokens or when
+  // the context is full ("length"). A prompt that does not fit is an kInvalid error.
+  // Answers do not depend on batching or threads.
   void submit(Request request, Callback done) override;
 
   // "local:FILE_NAME#HASH", HASH being the XXH3 of the whole file: a changed file is a
-  // different model. Threads and context size are left out: they do not change answers.
+  // different model. Threads, batch and context size are left out.
   std::string identity() const override;
   nlohmann::json config() const override;
 
-  // The answer to `request`, computed on the calling thread. Not thread-safe; submit() is
-  // the thread-safe way in.
+  // submit() and wait: the answer to `request`.
   Completion answer(const Request& request);
 
  private:
+  // One sequence slot: its KV cache and the request it is answering, if any.
+  struct Slot {
+    std::unique_ptr<Context> ctx;
+    bool active = false;
+    Request request;
+    Callback done;
+    std::optional<Sampler> sampler;
+    std::vector<int32_t> history;  // prompt and generated tokens, for the sampler
+    int32_t next = -1;             // token to evaluate in the next step
+    Completion completion;
+    double t0 = 0;
+  };
+
   void loop();
+  void start(Slot& slot, std::vector<int32_t> prompt);
+  // Samples from `logits` for `slot`; finishes the request (calling back) or sets slot.next.
+  void step(Slot& slot, const float* logits);
+  void finish(Slot& slot);
   std::vector<int32_t> prompt_tokens(const Request& request) const;
 
   LocalRunnerOptions options_;
@@ -57,7 +79,7 @@ class LocalRunner : public Runner {
   std::unique_ptr<Tokenizer> tokenizer_;
   std::optional<ChatTemplate> template_;
   std::unique_ptr<ThreadPool> pool_;
-  std::unique_ptr<Context> ctx_;
+  std::vector<Slot> slots_;
   std::string identity_;
 
   std::mutex mutex_;

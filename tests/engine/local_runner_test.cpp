@@ -51,6 +51,30 @@ TEST(LocalRunner, Stories260KContinuations) {
   EXPECT_LT(stopped.usage.completion_tokens, 60);
 }
 
+// The three prompts submitted at once to a runner with two slots: decoded together, the
+// third waiting for a free slot, each answer still the expected one.
+TEST(LocalRunner, Stories260KBatched) {
+  YS_SHARED_FILE(model_path, "models/stories260K.gguf");
+  YS_SHARED_FILE(expected_path, "models/stories260K.expected.json");
+  nlohmann::json expected = nlohmann::json::parse(std::ifstream(expected_path));
+  LocalRunnerOptions o;
+  o.path = model_path;
+  o.batch = 2;
+  o.threads = 2;
+  LocalRunner runner(o);
+  std::vector<std::promise<Completion>> promises(3);
+  for (size_t i = 0; i < 3; ++i) {
+    const auto& c = expected["cases"][i];
+    runner.submit(user_request(c["prompt"], c["n_generated"]),
+                  [&promises, i](Completion got) { promises[i].set_value(std::move(got)); });
+  }
+  for (size_t i = 0; i < 3; ++i) {
+    Completion got = promises[i].get_future().get();
+    ASSERT_TRUE(got.ok()) << got.error_message;
+    EXPECT_EQ(got.text, expected["cases"][i]["continuation_text"].get<std::string>()) << i;
+  }
+}
+
 class LocalRunnerRandom : public ::testing::Test {
  protected:
   void SetUp() override {
