@@ -262,7 +262,9 @@ void Tokenizer::encode_spm(std::string_view text, std::vector<int32_t>& out) con
     if (int32_t id = find(s); id >= 0) {
       out.push_back(id);
     } else {
-      for (unsigned char c : s) out.push_back(byte_token(c));  // byte fallback
+      for (unsigned char c : s) {  // byte fallback; without byte tokens, <unk> if any
+        if (int32_t id = byte_token(c); id >= 0) out.push_back(id);
+      }
     }
   }
 }
@@ -286,12 +288,10 @@ void Tokenizer::encode_bpe_piece(const std::string& piece, std::vector<int32_t>&
       out.push_back(id);
       continue;
     }
-    // Not in the vocabulary: one token per UTF-8 character of the symbol.
-    for (size_t pos = 0; pos < s.size();) {
-      size_t len = utf8_sequence_length(s, pos);
-      int32_t id = find(s.substr(pos, len));
-      out.push_back(id >= 0 ? id : unk_);
-      pos += len;
+    // Not in the vocabulary: the tokens of its single bytes, where they exist; bytes
+    // without one are dropped, as llama.cpp does.
+    for (char c : s) {
+      if (int32_t id = find(std::string(1, c)); id >= 0) out.push_back(id);
     }
   }
 }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "runners/engine/gguf.h"
@@ -66,6 +67,52 @@ TEST_P(TokenizerVectors, EncodeAndDecodeMatch) {
     failures += got != expected[i];
   }
   EXPECT_EQ(failures, 0);
+}
+
+// Random texts, valid UTF-8 or not, encode to valid ids. Valid UTF-8 decodes back exactly.
+// Arbitrary bytes do too for SentencePiece (byte fallback) and GPT-2 (all 256 byte symbols
+// are tokens), but not for every BPE vocabulary: some lack byte symbols (Falcon, MPT drop
+// such bytes, as llama.cpp does) or hold them as user-defined tokens that decode as text
+// (DeepSeek), so there a stray byte is not preserved.
+TEST_P(TokenizerVectors, RandomTextsRoundTrip) {
+  const std::string base = "testdata/tokenizer/ggml-vocab-" + GetParam() + ".gguf";
+  YS_SHARED_FILE(path, base);
+  GgufFile file(path);
+  Tokenizer tok(file);
+  const bool every_byte =
+      GetParam() == "llama-spm" || GetParam() == "phi-3" || GetParam() == "gpt-2";
+  std::mt19937 rng(123);
+  const std::vector<std::string> pieces = {" ",
+                                           "\n",
+                                           "\t",
+                                           "a",
+                                           "b",
+                                           "'s",
+                                           "L",
+                                           "1",
+                                           ".",
+                                           "\xc3\xa9",
+                                           "\xe4\xb8\xad",
+                                           "\xf0\x9f\x98\x81",
+                                           "\xd0\xb6",
+                                           "  "};
+  for (int i = 0; i < 300; ++i) {
+    const bool raw = i % 2 == 1;
+    std::string text;
+    size_t len = rng() % 24;
+    for (size_t j = 0; j < len; ++j) {
+      if (raw && rng() % 2) {
+        text += static_cast<char>(rng());
+      } else {
+        text += pieces[rng() % pieces.size()];
+      }
+    }
+    std::vector<int32_t> ids = tok.encode(text, false, false);
+    for (int32_t id : ids) ASSERT_TRUE(id >= 0 && id < tok.n_tokens()) << GetParam() << " " << i;
+    if (!raw || every_byte) {
+      ASSERT_EQ(tok.decode(ids), text) << GetParam() << " case " << i;
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllVocabularies, TokenizerVectors,
