@@ -32,11 +32,12 @@ void scan(std::string_view tmpl, OnText on_text, OnField on_field) {
   }
 }
 
-// A placeholder: a field name, an optional list index (".N") and an optional "|lines"
-// (a list's items, one per line).
+// A placeholder: a field name, an optional list index (".N") or object member (".name"),
+// and an optional "|lines" (a list's items, one per line).
 struct Placeholder {
   std::string field;
   long index = -1;
+  std::string key;  // ".name": a member of an object
   bool lines = false;
 };
 
@@ -53,10 +54,12 @@ Placeholder parse_placeholder(const std::string& text) {
   }
   if (size_t dot = rest.find('.'); dot != std::string::npos) {
     std::string index = rest.substr(dot + 1);
-    if (index.empty() || index.find_first_not_of("0123456789") != std::string::npos) {
-      throw InputError("template index in '" + text + "' must be a number");
+    if (index.empty()) throw InputError("template placeholder '" + text + "' ends with '.'");
+    if (index.find_first_not_of("0123456789") == std::string::npos) {
+      p.index = std::stol(index);
+    } else {
+      p.key = index;
     }
-    p.index = std::stol(index);
     rest = rest.substr(0, dot);
   }
   p.field = rest;
@@ -99,6 +102,12 @@ std::string render_template(std::string_view tmpl, const nlohmann::json& fields)
             throw InputError("template field '" + text + "': no such list item");
           }
           v = &(*v)[static_cast<size_t>(p.index)];
+        }
+        if (!p.key.empty()) {
+          if (!v->is_object() || !v->contains(p.key)) {
+            throw InputError("template field '" + text + "': no such member");
+          }
+          v = &(*v)[p.key];
         }
         if (!p.lines) {
           append_value(out, *v);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "harness/evaluation.h"
+#include "harness/store.h"
 #include "runners/mock.h"
 #include "scoring/sandbox/judge.h"
 #include "tasks/registry.h"
@@ -79,6 +80,44 @@ TEST_F(CodeRun, WrongAnswersFailWithTheirVerdictStored) {
   MockRunner wrong(MockRunner::Behavior::kWrong, 0, 0);
   EvalOutcome out = run(wrong, 5, 1);
   EXPECT_EQ(find(out.results.at(0), "pass@1")->mean, 0.0);
+}
+
+}  // namespace
+}  // namespace ys
+
+namespace ys {
+namespace {
+
+// Every reference solution of stdio-basic passes every test, in each of its languages,
+// through the whole pipeline (prompt, answer, fenced-code extraction, judge, store).
+TEST(StdioBasic, AllReferenceSolutionsPassInEveryLanguage) {
+  TaskRegistry registry = TaskRegistry::load(std::filesystem::path(YS_SOURCE_DIR) / "tasks/specs");
+  DataLocation where;  // the bundled data root
+  where.roots = {std::filesystem::path(YS_SOURCE_DIR) / "datasets/data"};
+  std::vector<Task> tasks;
+  for (const char* name : {"stdio-basic", "stdio-basic-cpp", "stdio-basic-js"}) {
+    tasks.push_back(Task::load(registry.tasks().at(name), where));
+    ASSERT_EQ(tasks.back().samples().size(), 32u);
+    for (const auto& s : tasks.back().samples()) {
+      ASSERT_GE(s.fields.at("tests").size(), 5u) << s.id;
+    }
+  }
+  sandbox::Sandbox box;
+  sandbox::Judge judge(box, {});
+  test::ScratchDir dir;
+  Store store(dir / "y.db");
+  MockRunner oracle(MockRunner::Behavior::kOracle, 1, 0);
+  EvalOptions o;
+  o.model_spec = "mock:oracle";
+  o.judge = &judge;
+  o.scoring_threads = 2;
+  EvalOutcome out = run_evaluation(oracle, tasks, store, o);
+  ASSERT_EQ(out.results.size(), 3u);
+  for (const auto& r : out.results) {
+    ASSERT_FALSE(r.metrics.empty()) << r.task;
+    EXPECT_EQ(r.metrics[0].metric, "pass@1");
+    EXPECT_EQ(r.metrics[0].mean, 1.0) << r.task;
+  }
 }
 
 }  // namespace

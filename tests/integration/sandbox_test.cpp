@@ -22,7 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // Processes whose real uid is `uid`.
-int processes_of_uid(int uid) {
+int processes_of_uid(int64_t uid) {
   int n = 0;
   for (const auto& e : fs::directory_iterator("/proc")) {
     std::string name = e.path().filename();
@@ -31,7 +31,7 @@ int processes_of_uid(int uid) {
     std::string line;
     while (std::getline(status, line)) {
       if (line.rfind("Uid:", 0) == 0) {
-        n += std::stoi(line.substr(4)) == uid;
+        n += std::stoll(line.substr(4)) == uid;
         break;
       }
     }

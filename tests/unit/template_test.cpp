@@ -53,6 +53,9 @@ TEST(Template, ListIndexAndLines) {
   EXPECT_THROW(render_template("{{tests.5}}", f), InputError);
   EXPECT_THROW(render_template("{{tests|upper}}", f), InputError);
   EXPECT_EQ(template_fields("{{tests.0}} {{tests|lines}}"), std::vector<std::string>{"tests"});
+  nlohmann::json o = {{"solutions", {{"python", "print(1)"}}}};
+  EXPECT_EQ(render_template("{{solutions.python}}", o), "print(1)");
+  EXPECT_THROW(render_template("{{solutions.cpp}}", o), InputError);
 }
 
 }  // namespace
