@@ -256,6 +256,7 @@ std::string describe(const Protections& p, bool strict) {
 }
 
 Sandbox::Sandbox(Config config) : config_(std::move(config)), protections_(probe()) {
+  if (config_.uid_base < 0) config_.uid_base = 1'500'000'000 + int64_t{getpid() % 1'000'000} * 256;
   if (config_.strict && !protections_.network_isolated()) {
     throw std::runtime_error(
         "sandbox strict mode: network isolation is unavailable on this machine "

@@ -71,7 +71,10 @@ struct Protections {
 
 struct Config {
   bool strict = false;   // refuse to run when network isolation is unavailable
-  int uid_base = 61000;  // sandbox uids are uid_base + slot
+  // Sandbox uids are uid_base + slot (slot < 256). By default each yardstick process gets
+  // its own block of 256 uids, derived from its pid, so that two concurrent yardsticks
+  // never share a uid (and so never share a process limit).
+  int64_t uid_base = -1;
   std::string root = "/tmp/yardstick-sandbox";  // parent of the per-run working directories
 };
 
@@ -95,7 +98,7 @@ class Sandbox {
   const Config& config() const { return config_; }
 
   // The uid a slot runs as (when the sandbox drops privileges).
-  int slot_uid(int slot) const { return config_.uid_base + slot; }
+  int64_t slot_uid(int slot) const { return config_.uid_base + slot; }
 
   // A fresh working directory for `slot`, owned by its uid; the caller removes it.
   std::string make_workdir(int slot);
