@@ -267,4 +267,28 @@ float vec_dot(GgmlType type, const uint8_t* row, const float* x, const uint8_t* 
   return vec_dot_reference(type, row, x, xq8, n);
 }
 
+void vec_dot_x4(GgmlType type, const uint8_t* row, const float* const* x, const uint8_t* const* xq8,
+                int64_t n, float* out) {
+#ifdef YS_ENGINE_AVX2
+  static const bool has_avx2 = avx2::supported();
+  if (has_avx2) {
+    switch (type) {
+      case GgmlType::kF32:
+        return avx2::dot_f32_x4(reinterpret_cast<const float*>(row), x, n, out);
+      case GgmlType::kF16:
+        return avx2::dot_f16_x4(row, x, n, out);
+      case GgmlType::kQ8_0:
+        return avx2::dot_q8_0_x4(row, xq8, n, f16_table().data(), out);
+      case GgmlType::kQ4_0:
+        return avx2::dot_q4_0_x4(row, xq8, n, f16_table().data(), out);
+      case GgmlType::kBF16:
+        break;
+    }
+  }
+#endif
+  for (int k = 0; k < 4; ++k) {
+    out[k] = vec_dot(type, row, x ? x[k] : nullptr, xq8 ? xq8[k] : nullptr, n);
+  }
+}
+
 }  // namespace ys::engine

@@ -38,6 +38,12 @@ void quantize_q8_0(const float* src, uint8_t* out, int64_t n);
 // Runs AVX2 code where the CPU has it, else vec_dot_reference.
 float vec_dot(GgmlType type, const uint8_t* row, const float* x, const uint8_t* xq8, int64_t n);
 
+// vec_dot of one row with four activation vectors: out[k] for x[k] (F types) or xq8[k]
+// (quantized types). Faster than four calls where SIMD code shares each weight load; equal
+// to them up to the order of float additions.
+void vec_dot_x4(GgmlType type, const uint8_t* row, const float* const* x, const uint8_t* const* xq8,
+                int64_t n, float* out);
+
 // The portable scalar vec_dot, against which the SIMD versions are tested: equal up to the
 // order of float additions.
 float vec_dot_reference(GgmlType type, const uint8_t* row, const float* x, const uint8_t* xq8,

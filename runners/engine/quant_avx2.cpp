@@ -116,4 +116,90 @@ float dot_q4_0(const uint8_t* w, const uint8_t* xq8, int64_t n, const float* f16
   return hsum(acc);
 }
 
+// Four accumulators sharing each 8-wide weight vector `wv` at offset i.
+#define YS_FMA4(wv, i)                                                 \
+  do {                                                                 \
+    acc[0] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x[0] + (i)), acc[0]); \
+    acc[1] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x[1] + (i)), acc[1]); \
+    acc[2] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x[2] + (i)), acc[2]); \
+    acc[3] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x[3] + (i)), acc[3]); \
+  } while (0)
+
+void dot_f32_x4(const float* w, const float* const* x, int64_t n, float* out) {
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                   _mm256_setzero_ps()};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 wv = _mm256_loadu_ps(w + i);
+    YS_FMA4(wv, i);
+  }
+  for (int k = 0; k < 4; ++k) {
+    out[k] = hsum(acc[k]);
+    for (int64_t j = i; j < n; ++j) out[k] += w[j] * x[k][j];
+  }
+}
+
+void dot_f16_x4(const uint8_t* w, const float* const* x, int64_t n, float* out) {
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                   _mm256_setzero_ps()};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 wv = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * i)));
+    YS_FMA4(wv, i);
+  }
+  for (int k = 0; k < 4; ++k) {
+    out[k] = hsum(acc[k]);
+    for (int64_t j = i; j < n; ++j) out[k] += _cvtsh_ss(load_u16(w + 2 * j)) * x[k][j];
+  }
+}
+
+#undef YS_FMA4
+
+namespace {
+
+// Integer block products of one weight block `wq` (signed bytes) with four activation
+// blocks, accumulated with scale d_w * d_x.
+void q8_blocks_x4(__m256i wq, float dw, const uint8_t* const* xq8, int64_t b,
+                  const float* f16_table, __m256* acc) {
+  __m256i uw = _mm256_sign_epi8(wq, wq);
+  for (int k = 0; k < 4; ++k) {
+    const uint8_t* xb = xq8[k] + b * 34;
+    __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb + 2));
+    __m256i s16 = _mm256_maddubs_epi16(uw, _mm256_sign_epi8(xq, wq));
+    __m256 p = _mm256_cvtepi32_ps(_mm256_madd_epi16(s16, _mm256_set1_epi16(1)));
+    acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(dw * f16_table[load_u16(xb)]), p, acc[k]);
+  }
+}
+
+}  // namespace
+
+void dot_q8_0_x4(const uint8_t* w, const uint8_t* const* xq8, int64_t n, const float* f16_table,
+                 float* out) {
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                   _mm256_setzero_ps()};
+  for (int64_t b = 0; b < n / 32; ++b) {
+    const uint8_t* wb = w + b * 34;
+    __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + 2));
+    q8_blocks_x4(wq, f16_table[load_u16(wb)], xq8, b, f16_table, acc);
+  }
+  for (int k = 0; k < 4; ++k) out[k] = hsum(acc[k]);
+}
+
+void dot_q4_0_x4(const uint8_t* w, const uint8_t* const* xq8, int64_t n, const float* f16_table,
+                 float* out) {
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                   _mm256_setzero_ps()};
+  const __m128i low4 = _mm_set1_epi8(0x0f);
+  const __m256i eight = _mm256_set1_epi8(8);
+  for (int64_t b = 0; b < n / 32; ++b) {
+    const uint8_t* wb = w + b * 18;
+    __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(wb + 2));
+    __m128i lo = _mm_and_si128(packed, low4);
+    __m128i hi = _mm_and_si128(_mm_srli_epi16(packed, 4), low4);
+    __m256i wq = _mm256_sub_epi8(_mm256_set_m128i(hi, lo), eight);
+    q8_blocks_x4(wq, f16_table[load_u16(wb)], xq8, b, f16_table, acc);
+  }
+  for (int k = 0; k < 4; ++k) out[k] = hsum(acc[k]);
+}
+
 }  // namespace ys::engine::avx2

@@ -16,4 +16,13 @@ float dot_bf16(const uint8_t* w, const float* x, int64_t n);
 float dot_q8_0(const uint8_t* w, const uint8_t* xq8, int64_t n, const float* f16_table);
 float dot_q4_0(const uint8_t* w, const uint8_t* xq8, int64_t n, const float* f16_table);
 
+// The same products of one weight row with four activation vectors at once (each weight
+// block is loaded and converted once for the four); out[i] for x[i] / xq8[i].
+void dot_f32_x4(const float* w, const float* const* x, int64_t n, float* out);
+void dot_f16_x4(const uint8_t* w, const float* const* x, int64_t n, float* out);
+void dot_q8_0_x4(const uint8_t* w, const uint8_t* const* xq8, int64_t n, const float* f16_table,
+                 float* out);
+void dot_q4_0_x4(const uint8_t* w, const uint8_t* const* xq8, int64_t n, const float* f16_table,
+                 float* out);
+
 }  // namespace ys::engine::avx2

@@ -129,6 +129,24 @@ TEST(Quant, VecDotEqualsReference) {
       double l1 = 0;
       for (int64_t i = 0; i < n; ++i) l1 += std::fabs(w[i] * x[i]);
       EXPECT_NEAR(got, want, 1e-5 * l1) << type_name(type) << " n=" << n;
+      // Four vectors at once: the same x in slot 2, others scaled copies.
+      std::vector<std::vector<float>> xs(4, x);
+      std::vector<std::vector<uint8_t>> qs(4);
+      const float* xp[4];
+      const uint8_t* qp[4];
+      for (int k = 0; k < 4; ++k) {
+        for (float& v : xs[k]) v *= static_cast<float>(k + 1) / 3;
+        qs[k].resize(xq.size());
+        quantize_q8_0(xs[k].data(), qs[k].data(), n);
+        xp[k] = xs[k].data();
+        qp[k] = qs[k].data();
+      }
+      float out[4];
+      vec_dot_x4(type, row.data(), xp, qp, n, out);
+      for (int k = 0; k < 4; ++k) {
+        float ref = vec_dot_reference(type, row.data(), xp[k], qp[k], n);
+        EXPECT_NEAR(out[k], ref, 1e-5 * l1 * (k + 1)) << type_name(type) << " x4 slot " << k;
+      }
     }
   }
 }
