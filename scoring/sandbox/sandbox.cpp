@@ -39,6 +39,7 @@ constexpr const char* kDefaultPath = "PATH=/usr/local/bin:/usr/bin:/bin";
 struct ChildPlan {
   unsigned long clone_flags = 0;
   int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1, channel_fd = -1, error_fd = -1;
+  int status_fd = -1;  // where the init reports the program's end
   const char* workdir = nullptr;
   char* const* argv = nullptr;
   char* const* envp = nullptr;
@@ -61,10 +62,10 @@ void set_limit(int resource, rlim_t soft, rlim_t hard, int error_fd, int step) {
   if (setrlimit(resource, &r) != 0) child_fail(error_fd, step);
 }
 
-// Runs in the child: becomes the sandboxed program or reports why it could not.
-[[noreturn]] void child_main(const ChildPlan& p) {
+// Runs in the program's process: becomes the sandboxed program or reports why it could not.
+[[noreturn]] void program_main(const ChildPlan& p) {
   const int e = p.error_fd;
-  prctl(PR_SET_PDEATHSIG, SIGKILL);  // yardstick dying takes the program with it
+  prctl(PR_SET_PDEATHSIG, SIGKILL);  // the sandbox's init dying takes the program with it
   if (setsid() < 0) child_fail(e, 1);
   if (dup2(p.stdin_fd, 0) < 0 || dup2(p.stdout_fd, 1) < 0 || dup2(p.stderr_fd, 2) < 0 ||
       dup2(p.channel_fd, kChannelFd) < 0) {
@@ -101,13 +102,52 @@ void set_limit(int resource, rlim_t soft, rlim_t hard, int error_fd, int step) {
   child_fail(e, 15);
 }
 
+// What the sandbox's init reports about the program: its wait status and resource use.
+struct InitReport {
+  int64_t status = 0, utime_us = 0, stime_us = 0, maxrss_kb = 0;
+};
+
+// The sandbox's first process (PID 1 of its namespace, still root, never running untrusted
+// code): starts the program as its child, reaps every process, and writes the program's
+// wait status to the status pipe. When it exits, the kernel kills whatever is left in the
+// namespace. Signals from the program cannot reach it (init protection, and another uid).
+[[noreturn]] void sandbox_init(const ChildPlan& p) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);  // yardstick dying ends the sandbox
+  prctl(PR_SET_CHILD_SUBREAPER, 1);  // orphans come here even without a PID namespace
+  pid_t program = static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, 0));
+  if (program < 0) child_fail(p.error_fd, 16);
+  if (program == 0) program_main(p);
+  // Keep only the status pipe, so that the parent sees end-of-file on the program's output
+  // as soon as the program (and its descendants) close it.
+  if (p.status_fd > 0) syscall(SYS_close_range, 0, p.status_fd - 1, 0);
+  syscall(SYS_close_range, p.status_fd + 1, ~0U, 0);
+  InitReport report;
+  while (true) {
+    int status = 0;
+    rusage usage{};
+    pid_t done = wait4(-1, &status, 0, &usage);
+    if (done < 0 && errno == EINTR) continue;
+    if (done < 0) break;
+    if (done == program) {
+      report.status = status;
+      report.utime_us = usage.ru_utime.tv_sec * 1000000 + usage.ru_utime.tv_usec;
+      report.stime_us = usage.ru_stime.tv_sec * 1000000 + usage.ru_stime.tv_usec;
+      report.maxrss_kb = usage.ru_maxrss;
+      break;
+    }
+  }
+  kill(-program, SIGKILL);  // the program's session, for machines without PID namespaces
+  (void)!write(p.status_fd, &report, sizeof report);
+  _exit(0);
+}
+
 const char* step_name(int step) {
   static const char* const names[] = {
-      "?",           "setsid",       "dup2",         "chdir",
-      "RLIMIT_CPU",  "RLIMIT_AS",    "RLIMIT_FSIZE", "RLIMIT_NOFILE",
-      "RLIMIT_CORE", "RLIMIT_NPROC", "setgroups",    "setresgid",
-      "setresuid",   "no_new_privs", "seccomp",      "execve"};
-  return step > 0 && step < 16 ? names[step] : "?";
+      "?",         "setsid",       "dup2",          "chdir",        "RLIMIT_CPU",
+      "RLIMIT_AS", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_CORE",  "RLIMIT_NPROC",
+      "setgroups", "setresgid",    "setresuid",     "no_new_privs", "seccomp",
+      "execve",    "fork"};
+  return step > 0 && step < 17 ? names[step] : "?";
 }
 
 // clone(2) without a new stack behaves like fork(2) with namespace flags.
@@ -317,7 +357,7 @@ RunResult Sandbox::run(const Program& program, int slot) {
     return result;
   }
 
-  Pipe in, out, err, channel, errors;
+  Pipe in, out, err, channel, errors, status_pipe;
   std::vector<std::string> env = {kDefaultPath, "HOME=" + workdir, "TMPDIR=" + workdir,
                                   "LANG=C.UTF-8"};
   env.insert(env.end(), program.env.begin(), program.env.end());
@@ -334,6 +374,7 @@ RunResult Sandbox::run(const Program& program, int slot) {
   plan.stderr_fd = err.w;
   plan.channel_fd = channel.w;
   plan.error_fd = errors.w;
+  plan.status_fd = status_pipe.w;
   plan.workdir = workdir.c_str();
   plan.argv = argv.data();
   plan.envp = envp.data();
@@ -345,7 +386,7 @@ RunResult Sandbox::run(const Program& program, int slot) {
 
   const auto start = Clock::now();
   pid_t pid = clone_process(plan.clone_flags);
-  if (pid == 0) child_main(plan);
+  if (pid == 0) sandbox_init(plan);
   if (pid < 0) {
     result.error = std::string("clone failed: ") + std::strerror(errno);
     std::error_code ec;
@@ -357,6 +398,7 @@ RunResult Sandbox::run(const Program& program, int slot) {
   err.close_w();
   channel.close_w();
   errors.close_w();
+  status_pipe.close_w();
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
 
   set_nonblocking(in.w);
@@ -414,13 +456,10 @@ RunResult Sandbox::run(const Program& program, int slot) {
     if (pidfd < 0 && waitpid(pid, nullptr, WNOHANG | WNOWAIT) == pid) exited = true;
   }
 
-  // Kill whatever is left: the first process (in a PID namespace that ends every process
-  // in it) and its session's process group.
+  // Kill whatever is left: the init (in a PID namespace that ends every process in it).
   kill(pid, SIGKILL);
-  kill(-pid, SIGKILL);
-  int status = 0;
-  rusage usage{};
-  while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+  int init_status = 0;
+  while (waitpid(pid, &init_status, 0) < 0 && errno == EINTR) {
   }
   if (pidfd >= 0) close(pidfd);
   // Collect what was written before the end.
@@ -435,11 +474,14 @@ RunResult Sandbox::run(const Program& program, int slot) {
     setup_error = std::string("sandbox setup failed at ") + step_name(payload[0]) + ": " +
                   std::strerror(payload[1]);
   }
+  InitReport report;
+  const bool reported =
+      read(status_pipe.r, &report, sizeof report) == static_cast<ssize_t>(sizeof report);
+  const int status = static_cast<int>(report.status);
 
   result.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
-  result.cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-                 static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
-  result.max_rss_kb = usage.ru_maxrss;
+  result.cpu_s = static_cast<double>(report.utime_us + report.stime_us) * 1e-6;
+  result.max_rss_kb = report.maxrss_kb;
   const bool cpu_exceeded = result.cpu_s >= program.limits.cpu_s;
   if (!setup_error.empty()) {
     result.ending = Ending::kSandboxError;
@@ -448,6 +490,9 @@ RunResult Sandbox::run(const Program& program, int slot) {
     result.ending = Ending::kOutputLimit;
   } else if (timed_out) {
     result.ending = Ending::kTimeout;
+  } else if (!reported) {
+    result.ending = Ending::kSandboxError;
+    result.error = "the sandbox's init ended without a report";
   } else if (WIFSIGNALED(status)) {
     int sig = WTERMSIG(status);
     result.term_signal = sig;
