@@ -38,6 +38,7 @@ Context::Context(const Model& model, int n_ctx, ThreadPool& pool)
   k_cache_.assign(kv, 0.0f);
   v_cache_.assign(kv, 0.0f);
   // RoPE angles: position p / scale times base^(-2i/rope_dims) for pair i (Su et al. 2021),
+  // divided by the pair's frequency factor if the model has them,
   // computed in double once per context.
   int half = c.rope_dims / 2;
   rope_cos_.resize(static_cast<size_t>(n_ctx) * half);
@@ -46,6 +47,7 @@ Context::Context(const Model& model, int n_ctx, ThreadPool& pool)
     for (int i = 0; i < half; ++i) {
       double theta = p / static_cast<double>(c.rope_scale) *
                      std::pow(static_cast<double>(c.rope_base), -2.0 * i / c.rope_dims);
+      if (!c.rope_freq_factors.empty()) theta /= c.rope_freq_factors[static_cast<size_t>(i)];
       rope_cos_[static_cast<size_t>(p) * half + i] = static_cast<float>(std::cos(theta));
       rope_sin_[static_cast<size_t>(p) * half + i] = static_cast<float>(std::sin(theta));
     }

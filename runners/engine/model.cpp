@@ -84,6 +84,12 @@ std::unique_ptr<Model> Model::load(const std::string& path) {
     ld.fail("unsupported rope.scaling.type '" + scaling + "'");
   }
   c.rope_neox = c.arch == "qwen2";
+  if (f.find_tensor("rope_freqs.weight")) {
+    c.rope_freq_factors = ld.vec("rope_freqs.weight", c.rope_dims / 2);
+    for (float v : c.rope_freq_factors) {
+      if (!(v > 0)) ld.fail("tensor 'rope_freqs.weight' holds a factor that is not positive");
+    }
+  }
   c.rms_eps = static_cast<float>(f.get_float(a + "attention.layer_norm_rms_epsilon", 1e-5));
 
   const GgufTensor& emb = f.tensor("token_embd.weight");

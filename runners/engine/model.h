@@ -25,6 +25,9 @@ struct ModelConfig {
   float rope_base = 10000.0f;
   float rope_scale = 1.0f;  // linear scaling: positions are divided by this factor
   bool rope_neox = false;   // pairs (i, i + rope_dims/2) (Qwen2) instead of (2i, 2i+1)
+  // Per-pair divisors of the RoPE frequencies (tensor rope_freqs.weight, Llama 3.1 and
+  // later); empty when the model has none.
+  std::vector<float> rope_freq_factors;
   float rms_eps = 1e-5f;
 };
 

@@ -67,6 +67,10 @@ void write_random_model(const std::string& path, const RandomModelSpec& s) {
   w.set_u32(a + "attention.head_count", static_cast<uint32_t>(s.n_heads));
   w.set_u32(a + "attention.head_count_kv", static_cast<uint32_t>(s.n_kv_heads));
   w.set_f32(a + "rope.freq_base", 10000.0f);
+  if (s.rope_linear_scale > 0) {
+    w.set_string(a + "rope.scaling.type", "linear");
+    w.set_f32(a + "rope.scaling.factor", s.rope_linear_scale);
+  }
   w.set_f32(a + "attention.layer_norm_rms_epsilon", 1e-5f);
   add_vocabulary(w, s.n_vocab);
   if (!s.chat_template.empty()) w.set_string("tokenizer.chat_template", s.chat_template);
@@ -94,6 +98,11 @@ void write_random_model(const std::string& path, const RandomModelSpec& s) {
   w.add_tensor("token_embd.weight", {s.dim, s.n_vocab}, s.type, emb);
   w.add_tensor("output_norm.weight", {s.dim}, GgmlType::kF32, norm(s.dim));
   if (!s.tied_output) matrix("output.weight", s.dim, s.n_vocab);
+  if (s.rope_freq_factor > 0) {
+    const int64_t half = s.dim / s.n_heads / 2;
+    w.add_tensor("rope_freqs.weight", {half}, GgmlType::kF32,
+                 std::vector<float>(static_cast<size_t>(half), s.rope_freq_factor));
+  }
   for (int i = 0; i < s.n_layers; ++i) {
     const std::string p = "blk." + std::to_string(i) + ".";
     w.add_tensor(p + "attn_norm.weight", {s.dim}, GgmlType::kF32, norm(s.dim));

@@ -20,7 +20,9 @@ struct RandomModelSpec {
   int ffn_dim = 96;
   int n_ctx = 256;
   bool tied_output = false;
-  std::string chat_template;  // tokenizer.chat_template; empty: none
+  std::string chat_template;    // tokenizer.chat_template; empty: none
+  float rope_linear_scale = 0;  // > 0: rope.scaling.type "linear" with this factor
+  float rope_freq_factor = 0;   // > 0: a rope_freqs.weight tensor holding this factor
   uint32_t seed = 1;
 };
 

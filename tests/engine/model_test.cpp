@@ -104,6 +104,25 @@ TEST_F(ModelTest, BatchedDecodingEqualsOneAtATime) {
   EXPECT_THROW(Context::eval_batch({ptrs[0], ptrs[0]}, {{1}, {2}}), InputError);
 }
 
+// RoPE variants that must agree: frequency factors of f on every pair (rope_freqs.weight)
+// rotate by the same angles as linear scaling by f; and both differ from no scaling.
+TEST_F(ModelTest, RopeFrequencyFactorsMatchLinearScaling) {
+  RandomModelSpec spec;
+  spec.rope_freq_factor = 2.0f;
+  std::vector<float> factors = batch_logits(*make(spec, "factors"), kTokens);
+  spec.rope_freq_factor = 0;
+  spec.rope_linear_scale = 2.0f;
+  std::vector<float> linear = batch_logits(*make(spec, "linear"), kTokens);
+  spec.rope_linear_scale = 0;
+  std::vector<float> plain = batch_logits(*make(spec, "plain"), kTokens);
+  double diff_plain = 0;
+  for (size_t i = 0; i < factors.size(); ++i) {
+    ASSERT_NEAR(factors[i], linear[i], 1e-4) << i;
+    diff_plain = std::max(diff_plain, std::fabs(double{factors[i]} - plain[i]));
+  }
+  EXPECT_GT(diff_plain, 1e-3);
+}
+
 TEST_F(ModelTest, ThreadCountDoesNotChangeResults) {
   RandomModelSpec spec;
   spec.type = GgmlType::kQ8_0;
