@@ -148,7 +148,7 @@ void GgufWriter::add_raw_tensor(const std::string& name, const std::vector<int64
   tensors_.push_back({name, ne, type, std::move(bytes)});
 }
 
-std::vector<uint8_t> GgufWriter::encode(uint32_t version, uint32_t alignment) const {
+std::vector<uint8_t> GgufWriter::header(uint32_t version, uint32_t alignment) const {
   Out out;
   out.put<uint32_t>(0x46554747);
   out.put<uint32_t>(version);
@@ -175,17 +175,36 @@ std::vector<uint8_t> GgufWriter::encode(uint32_t version, uint32_t alignment) co
     offset += (t.bytes.size() + alignment - 1) / alignment * alignment;
   }
   out.pad_to(alignment);
-  for (const Tensor& t : tensors_) {
-    out.bytes.insert(out.bytes.end(), t.bytes.begin(), t.bytes.end());
-    out.pad_to(alignment);
-  }
   return std::move(out.bytes);
 }
 
+// Zero bytes that pad `size` to a multiple of `alignment`.
+static size_t padding(size_t size, uint32_t alignment) {
+  return (alignment - size % alignment) % alignment;
+}
+
+std::vector<uint8_t> GgufWriter::encode(uint32_t version, uint32_t alignment) const {
+  std::vector<uint8_t> bytes = header(version, alignment);
+  for (const Tensor& t : tensors_) {
+    bytes.insert(bytes.end(), t.bytes.begin(), t.bytes.end());
+    bytes.resize(bytes.size() + padding(t.bytes.size(), alignment));
+  }
+  return bytes;
+}
+
 void GgufWriter::write(const std::string& path, uint32_t version, uint32_t alignment) const {
-  std::vector<uint8_t> bytes = encode(version, alignment);
+  // Streamed: the tensor data is not copied into one buffer first.
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  auto put = [&](const uint8_t* data, size_t n) {
+    f.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(n));
+  };
+  std::vector<uint8_t> head = header(version, alignment);
+  put(head.data(), head.size());
+  const std::vector<uint8_t> zeros(alignment, 0);
+  for (const Tensor& t : tensors_) {
+    put(t.bytes.data(), t.bytes.size());
+    put(zeros.data(), padding(t.bytes.size(), alignment));
+  }
   if (!f) throw InputError(path + ": cannot write");
 }
 

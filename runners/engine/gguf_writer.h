@@ -36,10 +36,13 @@ class GgufWriter {
   // Encodes the whole file. `alignment` other than 32 is also stored as general.alignment.
   std::vector<uint8_t> encode(uint32_t version = 3, uint32_t alignment = 32) const;
 
-  // encode() written to `path`; throws InputError if the file cannot be written.
+  // encode() written to `path`, streamed; throws InputError if the file cannot be written.
   void write(const std::string& path, uint32_t version = 3, uint32_t alignment = 32) const;
 
  private:
+  // Everything before the tensor data, padding included.
+  std::vector<uint8_t> header(uint32_t version, uint32_t alignment) const;
+
   struct Tensor {
     std::string name;
     std::vector<int64_t> ne;

@@ -94,6 +94,9 @@ TEST_F(GgufTest, RoundTripsEveryValueAndTensorType) {
               .string();
       w.write(path, version, alignment);
       GgufFile f(path);
+      std::vector<uint8_t> encoded = w.encode(version, alignment);
+      ASSERT_EQ(f.bytes(),
+                std::string_view(reinterpret_cast<const char*>(encoded.data()), encoded.size()));
       EXPECT_EQ(f.version(), version);
       EXPECT_EQ(f.alignment(), alignment);
       EXPECT_EQ(f.get_int("u8"), 200);
