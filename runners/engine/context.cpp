@@ -68,21 +68,28 @@ int Context::reuse_prefix(const std::vector<int32_t>& tokens) {
 }
 
 const float* Context::eval(const std::vector<int32_t>& tokens, bool all_logits) {
-  return eval_batch({this}, {tokens}, all_logits)[0];
+  Context* self = this;
+  return forward(&self, &tokens, 1, all_logits)[0];
 }
 
-std::vector<const float*> Context::eval_batch(const std::vector<Context*>& contexts,
-                                              const std::vector<std::vector<int32_t>>& tokens,
-                                              bool all_logits) {
+const std::vector<const float*>& Context::eval_batch(
+    const std::vector<Context*>& contexts, const std::vector<std::vector<int32_t>>& tokens,
+    bool all_logits) {
   if (contexts.empty() || contexts.size() != tokens.size()) {
     throw InputError("eval_batch: one token list per context is needed");
   }
+  return forward(contexts.data(), tokens.data(), contexts.size(), all_logits);
+}
+
+const std::vector<const float*>& Context::forward(Context* const* contexts,
+                                                  const std::vector<int32_t>* tokens, size_t n_seq,
+                                                  bool all_logits) {
   Context& lead = *contexts[0];
   const Model& model = lead.model_;
   const ModelConfig& c = model.config();
   std::vector<Row>& rows = lead.rows_;
   rows.clear();
-  for (size_t s = 0; s < contexts.size(); ++s) {
+  for (size_t s = 0; s < n_seq; ++s) {
     Context* ctx = contexts[s];
     const int n = static_cast<int>(tokens[s].size());
     if (&ctx->model_ != &model) throw InputError("eval_batch: contexts of different models");
@@ -119,7 +126,7 @@ std::vector<const float*> Context::eval_batch(const std::vector<Context*>& conte
   const WeightMatrix& emb = model.token_embedding();
   const size_t emb_row = row_bytes(emb.type, emb.cols);
   size_t row = 0;
-  for (size_t s = 0; s < contexts.size(); ++s) {
+  for (size_t s = 0; s < n_seq; ++s) {
     for (int32_t t : tokens[s]) {
       dequantize_row(emb.type, emb.data + static_cast<size_t>(t) * emb_row, &x[row++ * dim], dim);
     }
@@ -155,10 +162,11 @@ std::vector<const float*> Context::eval_batch(const std::vector<Context*>& conte
   }
 
   // Final norm and output projection of the rows whose logits are wanted.
-  std::vector<size_t> first_out;  // per context: its first output row
+  std::vector<size_t>& first_out = lead.first_out_;  // per context: its first output row
+  first_out.clear();
   int n_out = 0;
   row = 0;
-  for (size_t s = 0; s < contexts.size(); ++s) {
+  for (size_t s = 0; s < n_seq; ++s) {
     const size_t len = tokens[s].size();
     first_out.push_back(static_cast<size_t>(n_out));
     for (size_t i = all_logits ? 0 : len - 1; i < len; ++i) {
@@ -168,7 +176,8 @@ std::vector<const float*> Context::eval_batch(const std::vector<Context*>& conte
   }
   grow(lead.logits_, static_cast<size_t>(n_out) * c.n_vocab);
   matmul(model.output(), xb.data(), n_out, lead.logits_.data(), pool, q8);
-  std::vector<const float*> out;
+  std::vector<const float*>& out = lead.outputs_;
+  out.clear();
   for (size_t f : first_out) out.push_back(lead.logits_.data() + f * c.n_vocab);
   return out;
 }

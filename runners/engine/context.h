@@ -27,11 +27,12 @@ class Context {
 
   // One forward pass over several contexts of the same model: appends tokens[i] to
   // contexts[i] (distinct contexts) and returns, for each, its logits as eval() would.
-  // The results equal separate eval() calls up to float rounding. The pointers stay valid
-  // until the next evaluation of contexts[0]. Throws InputError as eval() does.
-  static std::vector<const float*> eval_batch(const std::vector<Context*>& contexts,
-                                              const std::vector<std::vector<int32_t>>& tokens,
-                                              bool all_logits = false);
+  // The results equal separate eval() calls up to float rounding. The returned vector and
+  // pointers stay valid until the next evaluation of contexts[0]. Throws InputError as
+  // eval() does.
+  static const std::vector<const float*>& eval_batch(
+      const std::vector<Context*>& contexts, const std::vector<std::vector<int32_t>>& tokens,
+      bool all_logits = false);
 
   // Drops cached positions from `n` on (n <= n_past()).
   void truncate(int n);
@@ -53,6 +54,10 @@ class Context {
     Context* ctx;
     int pos;
   };
+  // The forward pass of eval_batch over `n` contexts and their token lists.
+  static const std::vector<const float*>& forward(Context* const* contexts,
+                                                  const std::vector<int32_t>* tokens, size_t n,
+                                                  bool all_logits);
   void attention(int layer, const std::vector<Row>& rows);
 
   const Model& model_;
@@ -65,6 +70,8 @@ class Context {
   std::vector<float> x_, xb_, q_, k_, v_, att_, gate_, up_, logits_;
   std::vector<uint8_t> q8_;
   std::vector<Row> rows_;
+  std::vector<size_t> first_out_;
+  std::vector<const float*> outputs_;
 };
 
 }  // namespace ys::engine

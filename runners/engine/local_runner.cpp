@@ -174,22 +174,23 @@ void LocalRunner::loop() {
       batch_slots.push_back(&s);
     }
     if (!batch_slots.empty()) {
-      std::vector<const float*> logits = Context::eval_batch(batch_ctx, batch_tokens);
+      const std::vector<const float*>& logits = Context::eval_batch(batch_ctx, batch_tokens);
       for (size_t i = 0; i < batch_slots.size(); ++i) step(*batch_slots[i], logits[i]);
     }
 
-    // One decoding step for every sequence still going.
+    // One decoding step for every sequence still going (token lists reused, not reallocated).
     batch_ctx.clear();
-    batch_tokens.clear();
     batch_slots.clear();
     for (Slot& s : slots_) {
       if (!s.active || s.next < 0) continue;
+      if (batch_tokens.size() <= batch_ctx.size()) batch_tokens.emplace_back();
+      batch_tokens[batch_ctx.size()].assign(1, s.next);
       batch_ctx.push_back(s.ctx.get());
-      batch_tokens.push_back({s.next});
       batch_slots.push_back(&s);
     }
+    batch_tokens.resize(batch_ctx.size());
     if (!batch_slots.empty()) {
-      std::vector<const float*> logits = Context::eval_batch(batch_ctx, batch_tokens);
+      const std::vector<const float*>& logits = Context::eval_batch(batch_ctx, batch_tokens);
       for (size_t i = 0; i < batch_slots.size(); ++i) step(*batch_slots[i], logits[i]);
     }
     lock.lock();
