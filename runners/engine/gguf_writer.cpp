@@ -90,6 +90,11 @@ GgufValue array_of(GgufType type, const std::vector<T>& items) {
   return {GgufType::kArray, std::move(a)};
 }
 
+// Zero bytes that pad `size` to a multiple of `alignment`.
+size_t padding(size_t size, uint32_t alignment) {
+  return (alignment - size % alignment) % alignment;
+}
+
 }  // namespace
 
 void GgufWriter::set(const std::string& key, GgufValue value) {
@@ -176,11 +181,6 @@ std::vector<uint8_t> GgufWriter::header(uint32_t version, uint32_t alignment) co
   }
   out.pad_to(alignment);
   return std::move(out.bytes);
-}
-
-// Zero bytes that pad `size` to a multiple of `alignment`.
-static size_t padding(size_t size, uint32_t alignment) {
-  return (alignment - size % alignment) % alignment;
 }
 
 std::vector<uint8_t> GgufWriter::encode(uint32_t version, uint32_t alignment) const {
