@@ -35,8 +35,8 @@ Context::Context(const Model& model, int n_ctx, ThreadPool& pool)
   const ModelConfig& c = model.config();
   if (n_ctx < 1) throw InputError("context size must be at least 1, got " + std::to_string(n_ctx));
   size_t kv = static_cast<size_t>(c.n_layers) * n_ctx * c.n_kv_heads * c.head_dim;
-  k_cache_.assign(kv, 0.0f);
-  v_cache_.assign(kv, 0.0f);
+  k_cache_.reset(new float[kv]);
+  v_cache_.reset(new float[kv]);
   // RoPE angles: position p / scale times base^(-2i/rope_dims) for pair i (Su et al. 2021),
   // divided by the pair's frequency factor if the model has them,
   // computed in double once per context.

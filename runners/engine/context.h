@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "runners/engine/model.h"
@@ -64,7 +65,9 @@ class Context {
   ThreadPool& pool_;
   int n_ctx_;
   std::vector<int32_t> tokens_;
-  std::vector<float> k_cache_, v_cache_;    // [layer][position][n_kv_heads * head_dim]
+  // [layer][position][n_kv_heads * head_dim], left uninitialized: a position is written
+  // before it is read, and pages of positions never reached are never touched.
+  std::unique_ptr<float[]> k_cache_, v_cache_;
   std::vector<float> rope_cos_, rope_sin_;  // [position][rope_dims / 2]
   // Scratch of the passes this context leads (contexts[0] of eval_batch).
   std::vector<float> x_, xb_, q_, k_, v_, att_, gate_, up_, logits_;
