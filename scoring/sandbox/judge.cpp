@@ -167,6 +167,7 @@ bool outputs_match(const std::string& expected, const std::string& actual, Compa
 
 Judge::Judge(Sandbox& sandbox, JudgeOptions options)
     : sandbox_(sandbox), options_(std::move(options)) {
+  if (options_.fast_python) python_pool_ = std::make_unique<PythonPool>(sandbox_, options_.python);
   cache_dir_ = sandbox_.config().root + "/cpp-cache";
   std::error_code ec;
   std::filesystem::create_directories(cache_dir_, ec);
@@ -184,7 +185,7 @@ Judgement Judge::python_script(const std::string& program, int slot, const Limit
   p.files = {{"driver.py", kPythonDriver}, {"program.py", program}};
   p.stdin_data = nonce + "\n";
   p.limits = limits;
-  RunResult r = sandbox_.run(p, slot);
+  RunResult r = run_python(p, slot);
   if (auto j = abnormal(r)) return *j;
   Judgement j;
   j.wall_s = r.wall_s;
@@ -196,6 +197,10 @@ Judgement Judge::python_script(const std::string& program, int slot, const Limit
   j.verdict = Verdict::kFailed;
   j.detail = r.exit_code == 0 ? "exited before its tests finished" : last_line(r.err);
   return j;
+}
+
+RunResult Judge::run_python(const Program& program, int slot) {
+  return python_pool_ ? python_pool_->run(program, slot) : sandbox_.run(program, slot);
 }
 
 Judgement Judge::compile_cpp(const std::string& source, int slot, std::string* binary) {
@@ -271,7 +276,7 @@ Judgement Judge::stdio(Language language, const std::string& source,
   Judgement j;
   for (size_t i = 0; i < tests.size(); ++i) {
     p.stdin_data = tests[i].input;
-    RunResult r = sandbox_.run(p, slot);
+    RunResult r = language == Language::kPython ? run_python(p, slot) : sandbox_.run(p, slot);
     j.wall_s += r.wall_s;
     if (auto bad = abnormal(r)) {
       bad->detail = "test " + std::to_string(i + 1) + ": " + bad->detail;

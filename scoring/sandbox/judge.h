@@ -3,10 +3,12 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "scoring/sandbox/python_pool.h"
 #include "scoring/sandbox/sandbox.h"
 
 namespace ys::sandbox {
@@ -53,6 +55,9 @@ struct JudgeOptions {
   std::string node = "/usr/bin/node";
   std::string gxx = "/usr/bin/g++";
   Limits limits;  // per program (per test for stdio), unless a call gives its own
+  // Python programs run in warm forked interpreters (PythonPool) rather than a fresh
+  // interpreter each; verdicts are the same either way.
+  bool fast_python = true;
 };
 
 class Judge {
@@ -76,11 +81,14 @@ class Judge {
   const JudgeOptions& options() const { return options_; }
 
  private:
+  // Runs a Python program on the fast path when enabled, else in a fresh interpreter.
+  RunResult run_python(const Program& program, int slot);
   // The compiled binary for `source` (compiling it on first use), or a compile error.
   Judgement compile_cpp(const std::string& source, int slot, std::string* binary);
 
   Sandbox& sandbox_;
   JudgeOptions options_;
+  std::unique_ptr<PythonPool> python_pool_;
   std::string cache_dir_;
   std::mutex cache_mutex_;
   std::map<std::string, std::string> compile_errors_;  // source hash -> compiler output

@@ -223,7 +223,10 @@ bool drain(int fd, std::string& out, size_t cap, bool& overflow) {
     if (n > 0) {
       size_t keep = std::min(static_cast<size_t>(n), cap - std::min(cap, out.size()));
       out.append(buf, keep);
-      if (keep < static_cast<size_t>(n)) overflow = true;
+      if (keep < static_cast<size_t>(n)) {
+        overflow = true;  // stop reading: the program is about to be killed
+        return true;
+      }
       continue;
     }
     if (n == 0) return false;
@@ -248,6 +251,30 @@ const char* ending_name(Ending e) {
       return "sandbox_error";
   }
   return "?";
+}
+
+void classify_ending(RunResult& result, const EndFacts& facts, const Limits& limits) {
+  if (facts.output_overflow) {
+    result.ending = Ending::kOutputLimit;
+  } else if (facts.timed_out) {
+    result.ending = Ending::kTimeout;
+  } else if (!facts.reported) {
+    result.ending = Ending::kSandboxError;
+    result.error = "the sandbox ended without reporting how the program ended";
+  } else if (WIFSIGNALED(facts.wait_status)) {
+    int sig = WTERMSIG(facts.wait_status);
+    result.term_signal = sig;
+    if (sig == SIGXCPU || (sig == SIGKILL && result.cpu_s >= limits.cpu_s)) {
+      result.ending = Ending::kTimeout;
+    } else if (sig == SIGXFSZ) {
+      result.ending = Ending::kOutputLimit;
+    } else {
+      result.ending = Ending::kSignaled;
+    }
+  } else {
+    result.ending = Ending::kExited;
+    result.exit_code = WEXITSTATUS(facts.wait_status);
+  }
 }
 
 Protections probe() {
@@ -334,11 +361,15 @@ std::string Sandbox::make_workdir(int slot) {
   return dir;
 }
 
-RunResult Sandbox::run(const Program& program, int slot) {
-  RunResult result;
-  std::string workdir;
+// The pipes of a launched program, parent ends open.
+struct Sandbox::Launch {
+  Pipe in, out, err, channel, errors, status;
+  pid_t pid = -1;  // the sandbox's init
+};
+
+std::string Sandbox::prepare_workdir(const Program& program, int slot) {
+  std::string workdir = make_workdir(slot);
   try {
-    workdir = make_workdir(slot);
     for (const auto& [name, content] : program.files) {
       fs::path path = fs::path(workdir) / name;
       int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -350,14 +381,16 @@ RunResult Sandbox::run(const Program& program, int slot) {
                      static_cast<gid_t>(slot_uid(slot)));
       }
     }
-  } catch (const std::exception& e) {
-    result.error = e.what();
+  } catch (...) {
     std::error_code ec;
-    if (!workdir.empty()) fs::remove_all(workdir, ec);
-    return result;
+    fs::remove_all(workdir, ec);
+    throw;
   }
+  return workdir;
+}
 
-  Pipe in, out, err, channel, errors, status_pipe;
+std::string Sandbox::launch(const Program& program, int slot, const std::string& workdir,
+                            Launch& l) {
   std::vector<std::string> env = {kDefaultPath, "HOME=" + workdir, "TMPDIR=" + workdir,
                                   "LANG=C.UTF-8"};
   env.insert(env.end(), program.env.begin(), program.env.end());
@@ -369,12 +402,12 @@ RunResult Sandbox::run(const Program& program, int slot) {
   if (protections_.network_namespace) plan.clone_flags |= CLONE_NEWNET;
   if (protections_.pid_namespace) plan.clone_flags |= CLONE_NEWPID;
   if (protections_.ipc_uts_namespaces) plan.clone_flags |= CLONE_NEWIPC | CLONE_NEWUTS;
-  plan.stdin_fd = in.r;
-  plan.stdout_fd = out.w;
-  plan.stderr_fd = err.w;
-  plan.channel_fd = channel.w;
-  plan.error_fd = errors.w;
-  plan.status_fd = status_pipe.w;
+  plan.stdin_fd = l.in.r;
+  plan.stdout_fd = l.out.w;
+  plan.stderr_fd = l.err.w;
+  plan.channel_fd = l.channel.w;
+  plan.error_fd = l.errors.w;
+  plan.status_fd = l.status.w;
   plan.workdir = workdir.c_str();
   plan.argv = argv.data();
   plan.envp = envp.data();
@@ -384,21 +417,71 @@ RunResult Sandbox::run(const Program& program, int slot) {
   plan.no_new_privs = protections_.no_new_privs;
   plan.filter = protections_.seccomp ? &filter : nullptr;
 
+  l.pid = clone_process(plan.clone_flags);
+  if (l.pid == 0) sandbox_init(plan);
+  if (l.pid < 0) return std::string("clone failed: ") + std::strerror(errno);
+  l.in.close_r();
+  l.out.close_w();
+  l.err.close_w();
+  l.channel.close_w();
+  l.errors.close_w();
+  l.status.close_w();
+  return "";
+}
+
+Sandbox::Process Sandbox::start(const Program& program, int slot) {
+  Process p;
+  p.workdir = prepare_workdir(program, slot);
+  Launch l;
+  std::string error = launch(program, slot, p.workdir, l);
+  if (!error.empty()) {
+    std::error_code ec;
+    fs::remove_all(p.workdir, ec);
+    throw std::runtime_error("sandbox: " + error);
+  }
+  p.pid = l.pid;
+  std::swap(p.stdin_fd, l.in.w);
+  std::swap(p.stdout_fd, l.out.r);
+  std::swap(p.stderr_fd, l.err.r);
+  return p;
+}
+
+void Sandbox::stop(Process& p) {
+  for (int* fd : {&p.stdin_fd, &p.stdout_fd, &p.stderr_fd}) {
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+  }
+  if (p.pid > 0) {
+    kill(p.pid, SIGKILL);
+    while (waitpid(p.pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+  p.pid = -1;
+  std::error_code ec;
+  if (!p.workdir.empty()) fs::remove_all(p.workdir, ec);
+  p.workdir.clear();
+}
+
+RunResult Sandbox::run(const Program& program, int slot) {
+  RunResult result;
+  std::string workdir;
+  try {
+    workdir = prepare_workdir(program, slot);
+  } catch (const std::exception& e) {
+    result.error = e.what();
+    return result;
+  }
+  Launch l;
   const auto start = Clock::now();
-  pid_t pid = clone_process(plan.clone_flags);
-  if (pid == 0) sandbox_init(plan);
-  if (pid < 0) {
-    result.error = std::string("clone failed: ") + std::strerror(errno);
+  if (std::string error = launch(program, slot, workdir, l); !error.empty()) {
+    result.error = error;
     std::error_code ec;
     fs::remove_all(workdir, ec);
     return result;
   }
-  in.close_r();
-  out.close_w();
-  err.close_w();
-  channel.close_w();
-  errors.close_w();
-  status_pipe.close_w();
+  const pid_t pid = l.pid;
+  Pipe &in = l.in, &out = l.out, &err = l.err, &channel = l.channel, &errors = l.errors,
+       &status_pipe = l.status;
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
 
   set_nonblocking(in.w);
@@ -482,30 +565,11 @@ RunResult Sandbox::run(const Program& program, int slot) {
   result.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
   result.cpu_s = static_cast<double>(report.utime_us + report.stime_us) * 1e-6;
   result.max_rss_kb = report.maxrss_kb;
-  const bool cpu_exceeded = result.cpu_s >= program.limits.cpu_s;
   if (!setup_error.empty()) {
     result.ending = Ending::kSandboxError;
     result.error = setup_error;
-  } else if (out_overflow) {
-    result.ending = Ending::kOutputLimit;
-  } else if (timed_out) {
-    result.ending = Ending::kTimeout;
-  } else if (!reported) {
-    result.ending = Ending::kSandboxError;
-    result.error = "the sandbox's init ended without a report";
-  } else if (WIFSIGNALED(status)) {
-    int sig = WTERMSIG(status);
-    result.term_signal = sig;
-    if (sig == SIGXCPU || (sig == SIGKILL && cpu_exceeded)) {
-      result.ending = Ending::kTimeout;
-    } else if (sig == SIGXFSZ) {
-      result.ending = Ending::kOutputLimit;
-    } else {
-      result.ending = Ending::kSignaled;
-    }
   } else {
-    result.ending = Ending::kExited;
-    result.exit_code = WEXITSTATUS(status);
+    classify_ending(result, {out_overflow, timed_out, reported, status}, program.limits);
   }
   std::error_code ec;
   if (result.ending == Ending::kExited && result.exit_code == 0) {

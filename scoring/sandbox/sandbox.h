@@ -70,7 +70,7 @@ struct Protections {
 };
 
 struct Config {
-  bool strict = false;   // refuse to run when network isolation is unavailable
+  bool strict = false;  // refuse to run when network isolation is unavailable
   // Sandbox uids are uid_base + slot (slot < 256). By default each yardstick process gets
   // its own block of 256 uids, derived from its pid, so that two concurrent yardsticks
   // never share a uid (and so never share a process limit).
@@ -103,11 +103,40 @@ class Sandbox {
   // A fresh working directory for `slot`, owned by its uid; the caller removes it.
   std::string make_workdir(int slot);
 
+  // A sandboxed program left running, for callers that talk to it over its stdin and
+  // stdout (the Python fast path). Limits, namespaces, uid and filter are as for run().
+  struct Process {
+    int pid = -1;  // the sandbox's init, in yardstick's PID namespace
+    int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;
+    std::string workdir;
+  };
+  // Starts `program` and returns at once. Throws std::runtime_error when it cannot start.
+  Process start(const Program& program, int slot);
+  // Kills `process` and everything it started, closes its pipes, removes its workdir.
+  void stop(Process& process);
+
  private:
+  struct Launch;
+  std::string prepare_workdir(const Program& program, int slot);
+  // Clones the sandbox's init for `program`; returns an error message or "".
+  std::string launch(const Program& program, int slot, const std::string& workdir, Launch& l);
+
   Config config_;
   Protections protections_;
   std::string instance_dir_;  // root/<pid>-<random>
 };
+
+// What was observed at a program's end, wherever it ran (see classify_ending).
+struct EndFacts {
+  bool output_overflow = false;  // stdout or stderr went past the cap
+  bool timed_out = false;        // the wall clock ran out
+  bool reported = false;         // the program's wait status is known
+  int wait_status = 0;
+};
+
+// Sets result.ending (and exit_code/term_signal) from `facts`: the one rule both the
+// plain sandbox and the Python fast path use, so that their verdicts agree.
+void classify_ending(RunResult& result, const EndFacts& facts, const Limits& limits);
 
 // Tries each protection in a throwaway child and reports which work here.
 Protections probe();

@@ -228,3 +228,57 @@ TEST(StdioJudge, ComparisonModes) {
 
 }  // namespace
 }  // namespace ys::sandbox
+
+namespace ys::sandbox {
+namespace {
+
+// The fast path (warm forked interpreters) and the slow path (a fresh interpreter per
+// program) reach the same verdict on every hostile program and on HumanEval.
+TEST(FastPath, SameVerdictsAsTheSlowPath) {
+  JudgeOptions fast_options, slow_options;
+  for (JudgeOptions* o : {&fast_options, &slow_options}) {
+    o->limits.wall_s = 1;
+    o->limits.cpu_s = 1;
+    o->limits.address_space = uint64_t{1} << 30;
+    o->limits.output = 1 << 20;
+  }
+  slow_options.fast_python = false;
+  Judge fast(shared_sandbox(), fast_options), slow(shared_sandbox(), slow_options);
+  const std::vector<std::string> programs = {
+      "while True: pass\n",
+      "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
+      "x = []\nwhile True:\n    x.append(bytearray(50 << 20))\n",
+      "with open('big', 'wb') as f:\n    while True:\n        f.write(b'x' * (1 << 20))\n",
+      "import os\nos.remove('/etc/hostname')\n",
+      "import os\nprint(open('/proc/1/environ').read())\n",
+      "import socket\ns = socket.socket()\ns.connect(('127.0.0.1', 1))\n",
+      "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nassert False\n",
+      "import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n",
+      "import os\nos.close(1)\nos.close(2)\n",
+      "import ctypes\nctypes.string_at(0)\n",
+      "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(30)\nprint('done')\n",
+      "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n",
+      "import sys\nsys.exit(0)\n",
+      "import os\nos._exit(0)\n",
+      "assert 1 + 1 == 2\n",
+      "raise ValueError('no')\n",
+  };
+  for (const auto& p : programs) {
+    Judgement a = fast.python_script(p), b = slow.python_script(p);
+    EXPECT_EQ(verdict_name(a.verdict), std::string(verdict_name(b.verdict)))
+        << p << "fast: " << a.detail << "\nslow: " << b.detail;
+    EXPECT_NE(a.verdict, Verdict::kSandboxError) << p << a.detail;
+  }
+  // stdin/stdout programs in Python take the fast path too.
+  const std::vector<StdioTest> tests = {{"2 3\n", "5\n"}};
+  for (const char* src : {"a, b = map(int, input().split())\nprint(a + b)\n", "print(input())\n",
+                          "import sys\nsys.stdout.write(sys.stdin.read() * 1000000)\n"}) {
+    EXPECT_EQ(verdict_name(fast.stdio(Language::kPython, src, tests, Comparison::kExact).verdict),
+              std::string(verdict_name(
+                  slow.stdio(Language::kPython, src, tests, Comparison::kExact).verdict)))
+        << src;
+  }
+}
+
+}  // namespace
+}  // namespace ys::sandbox
