@@ -62,5 +62,3 @@ BENCHMARK(BM_OpenAIRunnerThroughput)
 
 }  // namespace
 }  // namespace ys
-
-BENCHMARK_MAIN();

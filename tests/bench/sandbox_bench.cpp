@@ -1,0 +1,88 @@
+// The code sandbox on HumanEval's canonical solutions, every protection on: the fast path
+// (warm forked interpreters) against a fresh interpreter per program, side by side.
+//   build/tests/ys_bench --benchmark_filter=HumanEval
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <thread>
+
+#include "datasets/reader.h"
+#include "scoring/sandbox/judge.h"
+
+namespace ys::sandbox {
+namespace {
+
+const std::vector<std::string>& programs() {
+  static const std::vector<std::string> all = [] {
+    std::vector<std::string> out;
+    for (const auto& r : read_records(YS_SHARED_DIR "/datasets/humaneval/HumanEval.jsonl.gz", {})) {
+      out.push_back(r["prompt"].get<std::string>() + r["canonical_solution"].get<std::string>() +
+                    "\n" + r["test"].get<std::string>() + "\ncheck(" +
+                    r["entry_point"].get<std::string>() + ")\n");
+    }
+    return out;
+  }();
+  return all;
+}
+
+// Judges `copies` copies of the 164 programs on `workers` slots; every one must pass.
+void judge_humaneval(benchmark::State& state, bool fast, int copies) {
+  static Sandbox sandbox;
+  JudgeOptions o;
+  o.fast_python = fast;
+  Judge judge(sandbox, o);
+  const int workers = static_cast<int>(std::thread::hardware_concurrency());
+  const auto& progs = programs();
+  const size_t total = progs.size() * static_cast<size_t>(copies);
+  judge.python_script(progs[0], 0);  // start the zygotes outside the timing
+  judge.python_script(progs[0], 1);
+  for (auto _ : state) {
+    std::atomic<size_t> next{0}, failed{0};
+    std::vector<std::thread> threads;
+    for (int w = 0; w < workers; ++w) {
+      threads.emplace_back([&, w] {
+        for (size_t i; (i = next++) < total;) {
+          failed += judge.python_script(progs[i % progs.size()], w).verdict != Verdict::kPassed;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    if (failed) {
+      for (const auto& p : progs) {
+        Judgement j = judge.python_script(p, 0);
+        if (j.verdict != Verdict::kPassed) {
+          state.SkipWithError(("a canonical solution did not pass: " +
+                               std::string(verdict_name(j.verdict)) + " " + j.detail)
+                                  .c_str());
+          break;
+        }
+      }
+    }
+  }
+  state.counters["programs"] = static_cast<double>(total);
+  state.counters["programs/s"] =
+      benchmark::Counter(static_cast<double>(total) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
+}
+
+void BM_HumanEvalCanonical_FastPath(benchmark::State& s) {
+  judge_humaneval(s, true, 1);
+}
+void BM_HumanEvalCanonical_ForkExec(benchmark::State& s) {
+  judge_humaneval(s, false, 1);
+}
+void BM_HumanEvalN20_FastPath(benchmark::State& s) {
+  judge_humaneval(s, true, 20);
+}
+BENCHMARK(BM_HumanEvalCanonical_FastPath)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
+BENCHMARK(BM_HumanEvalCanonical_ForkExec)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
+BENCHMARK(BM_HumanEvalN20_FastPath)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+
+}  // namespace
+}  // namespace ys::sandbox
