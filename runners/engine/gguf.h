@@ -93,7 +93,7 @@ class GgufFile {
   // Byte offset of the tensor data section (tensor offsets are relative to it).
   size_t data_offset() const { return data_offset_; }
 
-  // Metadata in file order of keys (sorted by key here) and tensors in file order.
+  // The metadata, sorted by key, and the tensors in file order.
   const std::map<std::string, GgufValue>& metadata() const { return metadata_; }
   const std::vector<GgufTensor>& tensors() const { return tensors_; }
 

@@ -78,16 +78,21 @@ template <typename T>
 GgufValue array_of(GgufType type, const std::vector<T>& items) {
   GgufArray a;
   a.type = type;
-  for (const T& item : items) {
+  a.items.resize(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    a.items[i].type = type;
     if constexpr (std::is_same_v<T, std::string>) {
-      a.items.push_back({type, item});
+      a.items[i].value = items[i];
     } else if constexpr (std::is_same_v<T, float>) {
-      a.items.push_back({type, double{item}});
+      a.items[i].value = double{items[i]};
     } else {
-      a.items.push_back({type, int64_t{item}});
+      a.items[i].value = int64_t{items[i]};
     }
   }
-  return {GgufType::kArray, std::move(a)};
+  GgufValue v;
+  v.type = GgufType::kArray;
+  v.value = std::move(a);
+  return v;
 }
 
 // Zero bytes that pad `size` to a multiple of `alignment`.
