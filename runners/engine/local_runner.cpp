@@ -173,10 +173,7 @@ void LocalRunner::loop() {
       batch_tokens.emplace_back(s.history.begin() + kept, s.history.end());
       batch_slots.push_back(&s);
     }
-    if (!batch_slots.empty()) {
-      const std::vector<const float*>& logits = Context::eval_batch(batch_ctx, batch_tokens);
-      for (size_t i = 0; i < batch_slots.size(); ++i) step(*batch_slots[i], logits[i]);
-    }
+    run_batch(batch_ctx, batch_tokens, batch_slots);
 
     // One decoding step for every sequence still going (token lists reused, not reallocated).
     batch_ctx.clear();
@@ -189,11 +186,28 @@ void LocalRunner::loop() {
       batch_slots.push_back(&s);
     }
     batch_tokens.resize(batch_ctx.size());
-    if (!batch_slots.empty()) {
-      const std::vector<const float*>& logits = Context::eval_batch(batch_ctx, batch_tokens);
-      for (size_t i = 0; i < batch_slots.size(); ++i) step(*batch_slots[i], logits[i]);
-    }
+    run_batch(batch_ctx, batch_tokens, batch_slots);
     lock.lock();
+  }
+}
+
+void LocalRunner::run_batch(const std::vector<Context*>& contexts,
+                            const std::vector<std::vector<int32_t>>& tokens,
+                            const std::vector<Slot*>& slots) {
+  if (slots.empty()) return;
+  try {
+    const std::vector<const float*>& logits = Context::eval_batch(contexts, tokens);
+    for (size_t i = 0; i < slots.size(); ++i) step(*slots[i], logits[i]);
+  } catch (const std::exception& e) {
+    // Not expected (start() checks what eval_batch would refuse); fail the batch's requests
+    // rather than the runner's thread.
+    for (Slot* s : slots) {
+      if (!s->active) continue;
+      s->completion.error = ErrorKind::kFatal;
+      s->completion.error_message = e.what();
+      s->ctx->truncate(0);
+      finish(*s);
+    }
   }
 }
 

@@ -69,6 +69,9 @@ class LocalRunner : public Runner {
 
   void loop();
   void start(Slot& slot, std::vector<int32_t> prompt);
+  // One forward pass over `slots` (their contexts and new tokens), then a step for each.
+  void run_batch(const std::vector<Context*>& contexts,
+                 const std::vector<std::vector<int32_t>>& tokens, const std::vector<Slot*>& slots);
   // Samples from `logits` for `slot`; finishes the request (calling back) or sets slot.next.
   void step(Slot& slot, const float* logits);
   void finish(Slot& slot);
