@@ -85,9 +85,10 @@ TEST_F(Gsm8kRun, ServerAnsweringTheReferenceScoresExactlyOneHundredPercent) {
   EXPECT_EQ(metric(out, "exact_match/strict").n, 1319u);
   EXPECT_EQ(metric(out, "exact_match/flexible").mean, 1.0);
   EXPECT_EQ(out.results[0].prompt_tokens, 1319 * 100);  // the server's usage is stored
-  // Kept-alive connections are reused: about one per slot (32), not one per request. Under
-  // CPU load libcurl occasionally opens a few more (41 seen in CI), never hundreds.
-  EXPECT_LE(server.connections(), 64);
+  // Kept-alive connections are reused: far fewer connections than requests. With 32
+  // slots an idle machine shows 32; under CPU load 41 and 73 were seen (connections the
+  // test server or libcurl gave up on), so the bound is on reuse, not on the slot count.
+  EXPECT_LE(server.connections(), 1319 / 4);
 }
 
 TEST_F(Gsm8kRun, WrongAnswersForKnownIdsGiveTheExactFraction) {
