@@ -86,6 +86,11 @@ std::string LocalRunner::identity() const {
   return identity_;
 }
 
+LocalRunnerStats LocalRunner::stats() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stats_;
+}
+
 nlohmann::json LocalRunner::config() const {
   return {{"provider", "local"},
           {"model", identity_},
@@ -169,6 +174,11 @@ void LocalRunner::loop() {
     for (Slot& s : slots_) {
       if (!s.active || s.next >= 0) continue;
       int kept = s.ctx->reuse_prefix(s.history);
+      {
+        std::lock_guard<std::mutex> stats_lock(mutex_);
+        stats_.prompt_tokens += static_cast<int64_t>(s.history.size());
+        stats_.reused_tokens += kept;
+      }
       batch_ctx.push_back(s.ctx.get());
       batch_tokens.emplace_back(s.history.begin() + kept, s.history.end());
       batch_slots.push_back(&s);
@@ -268,6 +278,10 @@ void LocalRunner::step(Slot& slot, const float* logits) {
 
 void LocalRunner::finish(Slot& slot) {
   slot.completion.latency_s = now_s() - slot.t0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats_.generated_tokens += slot.completion.usage.completion_tokens;
+  }
   slot.active = false;
   slot.next = -1;
   Callback done = std::move(slot.done);

@@ -19,6 +19,13 @@
 
 namespace ys::engine {
 
+// Token counts since the runner started.
+struct LocalRunnerStats {
+  int64_t prompt_tokens = 0;  // prompt tokens of all requests
+  int64_t reused_tokens = 0;  // of those, taken from a slot's KV cache, not evaluated
+  int64_t generated_tokens = 0;
+};
+
 struct LocalRunnerOptions {
   std::string path;  // the .gguf file
   int threads = 1;
@@ -53,6 +60,9 @@ class LocalRunner : public Runner {
   // submit() and wait: the answer to `request`.
   Completion answer(const Request& request);
 
+  // The counts so far. Thread-safe.
+  LocalRunnerStats stats() const;
+
  private:
   // One sequence slot: its KV cache and the request it is answering, if any.
   struct Slot {
@@ -85,8 +95,9 @@ class LocalRunner : public Runner {
   std::vector<Slot> slots_;
   std::string identity_;
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
+  LocalRunnerStats stats_;  // guarded by mutex_
   std::deque<std::pair<Request, Callback>> queue_;
   bool stopping_ = false;
   std::thread thread_;

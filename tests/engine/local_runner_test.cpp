@@ -120,6 +120,34 @@ TEST_F(LocalRunnerRandom, SubmitAnswersEveryRequest) {
   EXPECT_NE(too_long.error_message.find("does not fit"), std::string::npos);
 }
 
+// A prompt sharing a prefix with the previous one in the slot evaluates only the rest,
+// and answers as a fresh runner does.
+TEST_F(LocalRunnerRandom, ReusesTheCachedPromptPrefix) {
+  RandomModelSpec spec;
+  write_random_model(path_, spec);
+  LocalRunnerOptions o;
+  o.path = path_;
+  o.batch = 1;
+  o.n_ctx = 128;
+  LocalRunner runner(o);
+  Request few_shot = user_request("the quick brown fox jumps over the lazy dog", 6);
+  Completion first = runner.answer(few_shot);
+  ASSERT_TRUE(first.ok()) << first.error_message;
+  EXPECT_EQ(runner.stats().reused_tokens, 0);
+  few_shot.messages[0].content += " again";
+  Completion second = runner.answer(few_shot);
+  ASSERT_TRUE(second.ok()) << second.error_message;
+  LocalRunnerStats st = runner.stats();
+  EXPECT_EQ(st.prompt_tokens, first.usage.prompt_tokens + second.usage.prompt_tokens);
+  // Everything of the first prompt but its last token ("dog" may merge differently when
+  // text follows, so at least the part before it) came from the cache.
+  EXPECT_GE(st.reused_tokens, first.usage.prompt_tokens - 2);
+  EXPECT_LT(st.reused_tokens, second.usage.prompt_tokens);
+  EXPECT_EQ(st.generated_tokens, first.usage.completion_tokens + second.usage.completion_tokens);
+  LocalRunner fresh(o);
+  EXPECT_EQ(fresh.answer(few_shot).text, second.text);
+}
+
 TEST_F(LocalRunnerRandom, RejectsUnknownChatTemplate) {
   RandomModelSpec spec;
   spec.chat_template = "{{ messages | to_klingon }}";
