@@ -18,13 +18,16 @@ Sandbox& shared_sandbox() {
   return s;
 }
 
+// Options whose wall-clock and CPU limits are both `seconds`.
+JudgeOptions limited_to(double seconds) {
+  JudgeOptions o;
+  o.limits.wall_s = seconds;
+  o.limits.cpu_s = seconds;
+  return o;
+}
+
 Judge& judge() {
-  static Judge j(shared_sandbox(), [] {
-    JudgeOptions o;
-    o.limits.wall_s = 5;
-    o.limits.cpu_s = 5;
-    return o;
-  }());
+  static Judge j(shared_sandbox(), limited_to(5));
   return j;
 }
 
@@ -140,12 +143,7 @@ TEST(SelfReporting, KillingItselfIsNotAPass) {
 }
 
 Judge& quick_judge() {
-  static Judge j(shared_sandbox(), [] {
-    JudgeOptions o;
-    o.limits.wall_s = 1;
-    o.limits.cpu_s = 1;
-    return o;
-  }());
+  static Judge j(shared_sandbox(), limited_to(1));
   return j;
 }
 
@@ -235,13 +233,9 @@ namespace {
 // The fast path (warm forked interpreters) and the slow path (a fresh interpreter per
 // program) reach the same verdict on every hostile program and on HumanEval.
 TEST(FastPath, SameVerdictsAsTheSlowPath) {
-  JudgeOptions fast_options, slow_options;
-  for (JudgeOptions* o : {&fast_options, &slow_options}) {
-    o->limits.wall_s = 1;
-    o->limits.cpu_s = 1;
-    o->limits.address_space = uint64_t{1} << 30;
-    o->limits.output = 1 << 20;
-  }
+  JudgeOptions fast_options = limited_to(1);
+  fast_options.limits.address_space = uint64_t{1} << 30;
+  JudgeOptions slow_options = fast_options;
   slow_options.fast_python = false;
   Judge fast(shared_sandbox(), fast_options), slow(shared_sandbox(), slow_options);
   const std::vector<std::string> programs = {
