@@ -116,8 +116,10 @@ float dot_q4_0(const uint8_t* w, const uint8_t* xq8, int64_t n, const float* f16
   return hsum(acc);
 }
 
-// Four accumulators sharing each 8-wide weight vector `wv` at offset i.
-#define YS_FMA4(wv, i)                                                 \
+// The x4 kernels keep, for each of the four vectors, exactly the accumulators and order of
+// additions of the single-vector kernel, so that a token's result does not depend on how
+// many tokens share the pass: two 8-wide sums over steps of 16, then a scalar tail.
+#define YS_FMA4(acc, wv, i)                                            \
   do {                                                                 \
     acc[0] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x[0] + (i)), acc[0]); \
     acc[1] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x[1] + (i)), acc[1]); \
@@ -126,29 +128,33 @@ float dot_q4_0(const uint8_t* w, const uint8_t* xq8, int64_t n, const float* f16
   } while (0)
 
 void dot_f32_x4(const float* w, const float* const* x, int64_t n, float* out) {
-  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
-                   _mm256_setzero_ps()};
+  __m256 lo[4], hi[4];
+  for (int k = 0; k < 4; ++k) lo[k] = hi[k] = _mm256_setzero_ps();
   int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    __m256 wv = _mm256_loadu_ps(w + i);
-    YS_FMA4(wv, i);
+  for (; i + 16 <= n; i += 16) {
+    __m256 w0 = _mm256_loadu_ps(w + i);
+    __m256 w1 = _mm256_loadu_ps(w + i + 8);
+    YS_FMA4(lo, w0, i);
+    YS_FMA4(hi, w1, i + 8);
   }
   for (int k = 0; k < 4; ++k) {
-    out[k] = hsum(acc[k]);
+    out[k] = hsum(_mm256_add_ps(lo[k], hi[k]));
     for (int64_t j = i; j < n; ++j) out[k] += w[j] * x[k][j];
   }
 }
 
 void dot_f16_x4(const uint8_t* w, const float* const* x, int64_t n, float* out) {
-  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
-                   _mm256_setzero_ps()};
+  __m256 lo[4], hi[4];
+  for (int k = 0; k < 4; ++k) lo[k] = hi[k] = _mm256_setzero_ps();
   int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    __m256 wv = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * i)));
-    YS_FMA4(wv, i);
+  for (; i + 16 <= n; i += 16) {
+    __m256 w0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * i)));
+    __m256 w1 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * i + 16)));
+    YS_FMA4(lo, w0, i);
+    YS_FMA4(hi, w1, i + 8);
   }
   for (int k = 0; k < 4; ++k) {
-    out[k] = hsum(acc[k]);
+    out[k] = hsum(_mm256_add_ps(lo[k], hi[k]));
     for (int64_t j = i; j < n; ++j) out[k] += _cvtsh_ss(load_u16(w + 2 * j)) * x[k][j];
   }
 }

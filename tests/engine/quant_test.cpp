@@ -146,6 +146,10 @@ TEST(Quant, VecDotEqualsReference) {
       for (int k = 0; k < 4; ++k) {
         float ref = vec_dot_reference(type, row.data(), xp[k], qp[k], n);
         EXPECT_NEAR(out[k], ref, 1e-5 * l1 * (k + 1)) << type_name(type) << " x4 slot " << k;
+        // Bit-identical to the single-vector kernel: a token's result must not depend on
+        // how many tokens or sequences share a pass.
+        EXPECT_EQ(out[k], vec_dot(type, row.data(), xp[k], qp[k], n))
+            << type_name(type) << " x4 slot " << k << " n=" << n;
       }
     }
   }
