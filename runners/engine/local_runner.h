@@ -48,7 +48,7 @@ class LocalRunner : public Runner {
   // slot whose KV cache shares the longest prefix with its prompt, which is not evaluated
   // again (few-shot prompts). Generation stops at an end-of-generation token or a stop
   // string (finish reason "stop"; the stop string is cut off) or after max_tokens or when
-  // the context is full ("length"). A prompt that does not fit is an kInvalid error.
+  // the context is full ("length"). A prompt that does not fit is a kInvalid error.
   // Answers do not depend on batching or threads.
   void submit(Request request, Callback done) override;
 
