@@ -15,6 +15,7 @@
 #include "harness/store.h"
 #include "reports/html.h"
 #include "reports/table.h"
+#include "runners/engine/commands.h"
 #include "runners/factory.h"
 #include "scoring/sandbox/judge.h"
 #include "tasks/registry.h"
@@ -82,6 +83,7 @@ struct RunArgs {
   double timeout_s = 300, retry_base_s = 1.0;
   bool no_cache = false;
   std::string sandbox_mode = "default", python = "/usr/bin/python3";
+  int threads = 1, ctx = 0;
   int scoring_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };
 
@@ -117,6 +119,62 @@ void add_run_command(CLI::App& app, RunArgs& a) {
   run->add_option("--python", a.python, "Python interpreter for generated code");
   run->add_option("--scoring-threads", a.scoring_threads, "Workers running generated code")
       ->check(CLI::PositiveNumber);
+  run->add_option("--threads", a.threads, "CPU threads of a local: model")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--ctx", a.ctx,
+                  "Context positions per sequence of a local: model (0: the model's)")
+      ->check(CLI::NonNegativeNumber);
+}
+
+// ---- yardstick engine info|generate|bench --------------------------------------------------
+
+struct EngineArgs {
+  std::string file;
+  engine::GenerateOptions generate;
+  std::vector<int> bench_threads = {1};
+  engine::BenchOptions bench;
+};
+
+CLI::App* add_engine_command(CLI::App& app, EngineArgs& a) {
+  auto* eng =
+      app.add_subcommand("engine", "The local engine: inspect, run and benchmark GGUF models");
+  eng->require_subcommand(1);
+  auto* info = eng->add_subcommand("info", "Metadata, tensors and memory needed");
+  info->add_option("file", a.file, "GGUF file")->required();
+  info->add_option("--ctx", a.generate.n_ctx, "Context positions for the memory estimate");
+  auto* gen = eng->add_subcommand("generate", "Generate text from a prompt");
+  gen->add_option("file", a.file, "GGUF file")->required();
+  gen->add_option("--prompt,-p", a.generate.prompt, "Prompt text")->required();
+  gen->add_flag("--chat", a.generate.chat, "Apply the model's chat template");
+  gen->add_option("--max-tokens,-n", a.generate.max_tokens, "Tokens to generate")
+      ->check(CLI::PositiveNumber);
+  gen->add_option("--threads", a.generate.threads, "CPU threads")->check(CLI::PositiveNumber);
+  gen->add_option("--ctx", a.generate.n_ctx, "Context positions");
+  gen->add_option("--temperature", a.generate.sampling.temperature, "0: greedy");
+  gen->add_option("--top-k", a.generate.sampling.top_k, "Keep the k most likely tokens");
+  gen->add_option("--top-p", a.generate.sampling.top_p, "Nucleus sampling");
+  gen->add_option("--min-p", a.generate.sampling.min_p, "Drop tokens below min-p x the best");
+  gen->add_option("--repeat-penalty", a.generate.sampling.repeat_penalty,
+                  "> 1 discourages repeats");
+  gen->add_option("--seed", a.generate.sampling.seed, "Sampling seed");
+  auto* bench = eng->add_subcommand("bench", "Prompt and generation tokens/s");
+  bench->add_option("file", a.file, "GGUF file")->required();
+  bench->add_option("--threads", a.bench_threads, "Thread counts to measure")->delimiter(',');
+  bench->add_option("--prompt-tokens", a.bench.prompt_tokens, "Prompt length");
+  bench->add_option("--gen-tokens", a.bench.gen_tokens, "Generated tokens");
+  bench->add_option("--repeats", a.bench.repeats, "Best of this many runs");
+  return eng;
+}
+
+int do_engine(CLI::App* eng, const EngineArgs& a) {
+  if (eng->got_subcommand("info")) {
+    std::cout << engine::model_info(a.file, a.generate.n_ctx);
+  } else if (eng->got_subcommand("generate")) {
+    std::cout << engine::generate_text(a.file, a.generate) << "\n";
+  } else {
+    std::cout << engine::bench_table(a.file, a.bench_threads, a.bench);
+  }
+  return kExitOk;
 }
 
 int do_run(const RunArgs& a, const CommonOptions& common, const std::string& command) {
@@ -150,6 +208,8 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
   ro.http.retry.max_retries = a.max_retries;
   ro.http.retry.base_delay_s = a.retry_base_s;
   ro.seed = a.seed.value_or(0);
+  ro.threads = a.threads;
+  ro.ctx = a.ctx;
   std::vector<std::pair<std::string, std::unique_ptr<Runner>>> runners;
   for (const auto& m : split_list(a.models)) runners.emplace_back(m, make_runner(m, ro));
 
@@ -311,6 +371,8 @@ int run_cli(int argc, char** argv) {
   std::string report_out = "results/report.html";
   auto* report_cmd = app.add_subcommand("report", "Write a self-contained HTML report");
   report_cmd->add_option("--out,-o", report_out, "Output file")->capture_default_str();
+  EngineArgs engine_args;
+  auto* engine_cmd = add_engine_command(app, engine_args);
   auto* sandbox_cmd = app.add_subcommand("sandbox", "The code sandbox");
   sandbox_cmd->require_subcommand(1);
   bool doctor_strict = false;
@@ -334,6 +396,7 @@ int run_cli(int argc, char** argv) {
     if (app.got_subcommand(runs_cmd)) return do_runs(common);
     if (app.got_subcommand(report_cmd)) return do_report(common, report_out);
     if (app.got_subcommand(sandbox_cmd)) return do_sandbox_doctor(doctor_strict);
+    if (app.got_subcommand(engine_cmd)) return do_engine(engine_cmd, engine_args);
   } catch (const InputError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return kExitBadInput;

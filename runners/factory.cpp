@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "runners/engine/local_runner.h"
 #include "runners/mock.h"
 #include "runners/openai.h"
 #include "util/error.h"
@@ -53,7 +54,8 @@ std::unique_ptr<Runner> make_openai(const std::string& spec, const std::string& 
 
 const char* model_spec_help() {
   return "openai:NAME (any OpenAI-compatible server; --base-url, key from $OPENAI_API_KEY "
-         "or --api-key-env), mock:oracle, mock:wrong, mock:noisy:P";
+         "or --api-key-env), local:PATH.gguf (the in-process engine; --threads, --ctx), "
+         "mock:oracle, mock:wrong, mock:noisy:P";
 }
 
 std::unique_ptr<Runner> make_runner(const std::string& spec, const RunnerOptions& options) {
@@ -62,6 +64,16 @@ std::unique_ptr<Runner> make_runner(const std::string& spec, const RunnerOptions
   std::string rest = colon == std::string::npos ? "" : spec.substr(colon + 1);
   if (prefix == "mock") return make_mock(spec, rest, options.seed);
   if (prefix == "openai") return make_openai(spec, rest, options);
+  if (prefix == "local") {
+    if (rest.empty()) throw InputError("model '" + spec + "': missing a .gguf path after 'local:'");
+    engine::LocalRunnerOptions o;
+    o.path = rest;
+    o.threads = options.threads;
+    o.n_ctx = options.ctx;
+    o.batch = options.batch;
+    o.seed = options.seed;
+    return std::make_unique<engine::LocalRunner>(o);
+  }
   throw InputError("unknown model '" + spec + "': expected " + model_spec_help());
 }
 

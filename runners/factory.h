@@ -14,6 +14,10 @@ struct RunnerOptions {
   std::string api_key_env = "OPENAI_API_KEY";  // environment variable holding the key
   HttpPoolOptions http;
   uint64_t seed = 0;
+  // local:PATH.gguf
+  int threads = 1;  // CPU threads of the engine
+  int ctx = 0;      // positions per sequence; 0: the model's training context, at most 2048
+  int batch = 4;    // sequences decoded together
 };
 
 // Creates the runner for `spec`. Throws InputError for an unknown prefix, a malformed

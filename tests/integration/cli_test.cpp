@@ -151,3 +151,27 @@ TEST_F(Cli, UsageErrorsExitTwo) {
 
 }  // namespace
 }  // namespace ys
+
+namespace ys {
+namespace {
+
+TEST_F(Cli, LocalEngineModelRunsAndReportsOversizedPrompts) {
+  const auto model = test::shared_dir() / "models/stories260K.gguf";
+  if (!test::require_shared(model)) GTEST_SKIP();
+  ChildResult info = yardstick({"engine", "info", model.string()});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_NE(info.out.find("GGUF v3"), std::string::npos);
+  ChildResult gen =
+      yardstick({"engine", "generate", model.string(), "-p", "Once upon a time", "-n", "12"});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  EXPECT_EQ(gen.out.rfind(", there was a little girl", 0), 0u) << gen.out;  // greedy, as llama2.c
+  // arith's 3-shot prompts exceed the model's 512 positions: stored as typed errors.
+  ChildResult run = yardstick({"run", "--model", "local:" + model.string(), "--tasks", "arith",
+                               "--limit", "2", "--db", db()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("2 errors"), std::string::npos) << run.err;
+  EXPECT_EQ(yardstick({"engine", "info", (dir_ / "missing.gguf").string()}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace ys
