@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <thread>
 
 #include "datasets/reader.h"
@@ -31,11 +32,12 @@ void judge_humaneval(benchmark::State& state, bool fast, int copies) {
   JudgeOptions o;
   o.fast_python = fast;
   Judge judge(sandbox, o);
-  const int workers = static_cast<int>(std::thread::hardware_concurrency());
+  // Workers: $YS_BENCH_WORKERS, else one per core.
+  const char* env = std::getenv("YS_BENCH_WORKERS");
+  const int workers = env ? std::atoi(env) : static_cast<int>(std::thread::hardware_concurrency());
   const auto& progs = programs();
   const size_t total = progs.size() * static_cast<size_t>(copies);
-  judge.python_script(progs[0], 0);  // start the zygotes outside the timing
-  judge.python_script(progs[0], 1);
+  for (int w = 0; w < workers; ++w) judge.python_script(progs[0], w);  // zygotes start untimed
   for (auto _ : state) {
     std::atomic<size_t> next{0}, failed{0};
     std::vector<std::thread> threads;
