@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds yardstick and runs an evaluation end to end with no API key and no network:
-# three offline mock models on the bundled suites, stored in results/yardstick.db, with an
+# three offline mock models on the bundled tasks (arith, and stdio-basic run in the code
+# sandbox), stored in results/yardstick.db, with an
 # HTML report in results/report.html.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,7 @@ models=mock:oracle,mock:noisy:0.7,mock:wrong
 
 $ys tasks
 echo
-$ys run --model "$models" --suite quick --db results/yardstick.db
+$ys run --model "$models" --tasks arith,stdio-basic --db results/yardstick.db
 gsm8k="${YARDSTICK_DATA:-../shared/datasets}/gsm8k/test.jsonl"
 if [ -f "$gsm8k" ]; then
   echo
