@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "harness/evaluation.h"
@@ -84,6 +85,7 @@ struct RunArgs {
   bool no_cache = false;
   std::string sandbox_mode = "default", python = "/usr/bin/python3";
   int threads = 1, ctx = 0;
+  std::optional<int> fewshot;  // overrides the specs' few-shot count
   int scoring_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };
 
@@ -98,6 +100,8 @@ void add_run_command(CLI::App& app, RunArgs& a) {
   run->add_option("--limit,-n", a.limit, "Only the first N samples of each task (dataset order)")
       ->check(CLI::NonNegativeNumber);
   run->add_option("--repeats,-k", a.repeats, "Answers per sample")->check(CLI::PositiveNumber);
+  run->add_option("--fewshot", a.fewshot, "Few-shot examples per prompt, overriding the task specs")
+      ->check(CLI::NonNegativeNumber);
   run->add_option("--seed", a.seed, "Sampling seed sent with each request (plus the repeat index)");
   run->add_option("--concurrency,-c", a.concurrency, "Requests in flight")
       ->check(CLI::PositiveNumber);
@@ -198,7 +202,11 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
     throw InputError("--data " + a.data + ": no such file or folder");
   }
   tasks.reserve(specs.size());
-  for (const auto* spec : specs) tasks.push_back(Task::load(*spec, where));
+  for (const auto* spec : specs) {
+    TaskSpec s = *spec;
+    if (a.fewshot) override_fewshot(s, *a.fewshot);
+    tasks.push_back(Task::load(s, where));
+  }
 
   RunnerOptions ro;
   ro.base_url = a.base_url;

@@ -340,6 +340,12 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
   return spec;
 }
 
+void override_fewshot(TaskSpec& spec, int count) {
+  spec.fewshot.count = count;
+  spec.fewshot.ids.clear();
+  spec.content_hash = hash_hex(spec.content_hash + "|fewshot=" + std::to_string(count));
+}
+
 std::vector<SuiteSpec> load_suites(const std::filesystem::path& file) {
   SpecReader r(file);
   std::string content;

@@ -85,6 +85,11 @@ struct TaskSpec {
 // unknown or missing keys, bad values and templates that name no known field.
 TaskSpec load_task_spec(const std::filesystem::path& file);
 
+// Sets the number of few-shot examples of `spec` to `count` (dropping fixed example ids;
+// sampler and seed unchanged), and folds the change into its content hash so that a run
+// with the override never resumes one without it.
+void override_fewshot(TaskSpec& spec, int count);
+
 // A named list of tasks.
 struct SuiteSpec {
   std::string name;

@@ -170,6 +170,12 @@ TEST_F(Cli, LocalEngineModelRunsAndReportsOversizedPrompts) {
                                "--limit", "2", "--db", db()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.err.find("2 errors"), std::string::npos) << run.err;
+  // Zero-shot prompts fit: the toy model answers (wrongly), and every sample is scored.
+  ChildResult zero = yardstick({"run", "--model", "local:" + model.string(), "--tasks", "arith",
+                                "--limit", "3", "--fewshot", "0", "--db", db()});
+  ASSERT_EQ(zero.exit_code, 0) << zero.err;
+  EXPECT_NE(zero.err.find("3 requests sent, 0 errors"), std::string::npos) << zero.err;
+  EXPECT_NE(zero.out.find("exact_match/strict"), std::string::npos) << zero.out;
   EXPECT_EQ(yardstick({"engine", "info", (dir_ / "missing.gguf").string()}).exit_code, 2);
 }
 

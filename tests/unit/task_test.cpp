@@ -89,6 +89,19 @@ TEST(Task, FewShotInlineJoinsExamplesWithSeparator) {
   EXPECT_NE(content.find("\n\n"), std::string::npos);      // example separator
 }
 
+TEST(Task, FewShotOverrideChangesPromptsAndHash) {
+  ScratchDir dir;
+  Task t = load(dir, true);
+  TaskSpec spec = t.spec();
+  const std::string before = spec.content_hash;
+  override_fewshot(spec, 0);
+  EXPECT_NE(spec.content_hash, before);
+  DataLocation where;
+  where.roots = {dir.path()};
+  Task zero = Task::load(spec, where);
+  EXPECT_EQ(zero.build_request(0, 0).messages.size(), 2u);  // system + question
+}
+
 TEST(Task, RepeatsAreDistinctRequests) {
   ScratchDir dir;
   Task t = load(dir, true);
