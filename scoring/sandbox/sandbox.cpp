@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -86,9 +85,11 @@ void set_limit(int resource, rlim_t soft, rlim_t hard, int error_fd, int step) {
   set_limit(RLIMIT_CORE, 0, 0, e, 8);
   set_limit(RLIMIT_NPROC, static_cast<rlim_t>(l.processes), static_cast<rlim_t>(l.processes), e, 9);
   if (p.drop_uid) {
-    if (setgroups(0, nullptr) != 0) child_fail(e, 10);
-    if (setresgid(p.uid, p.uid, p.uid) != 0) child_fail(e, 11);
-    if (setresuid(p.uid, p.uid, p.uid) != 0) child_fail(e, 12);
+    // Raw system calls: the C library's wrappers would first synchronise with the threads
+    // of yardstick, which this copy does not have, and hang on a lock one of them held.
+    if (syscall(SYS_setgroups, 0, nullptr) != 0) child_fail(e, 10);
+    if (syscall(SYS_setresgid, p.uid, p.uid, p.uid) != 0) child_fail(e, 11);
+    if (syscall(SYS_setresuid, p.uid, p.uid, p.uid) != 0) child_fail(e, 12);
   }
   if (p.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(e, 13);
   if (p.filter) {
@@ -150,7 +151,9 @@ const char* step_name(int step) {
   return step > 0 && step < 17 ? names[step] : "?";
 }
 
-// clone(2) without a new stack behaves like fork(2) with namespace flags.
+// clone(2) without a new stack behaves like fork(2) with namespace flags. The C library
+// does not know about this child: until execve it may only make plain system calls, never
+// take a lock (malloc, setxid wrappers) that another thread of yardstick may have held.
 pid_t clone_process(unsigned long flags) {
   return static_cast<pid_t>(syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
 }

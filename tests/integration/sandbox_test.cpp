@@ -10,9 +10,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "tests/support/test_paths.h"
 
@@ -285,6 +288,42 @@ TEST_F(SandboxTest, BackgroundChildThatOutlivesItIsKilled) {
   // The run ended when the program did, not when the sleeper would have.
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 4);
   // (python() checked that no process of the slot's uid is left.)
+}
+
+// Sandboxes started at the same time from several threads of one process (the scoring
+// pool does this) must each start promptly: a child of a multi-threaded parent must not
+// wait on locks or other threads that only exist in the parent.
+TEST_F(SandboxTest, ManyThreadsStartingSandboxesAtOnceNeverHang) {
+  constexpr int kThreads = 4, kRunsPerThread = 25;
+  std::atomic<int> ok{0};
+  std::vector<std::string> failures(kThreads);
+  std::vector<std::thread> threads;
+  // Meanwhile another thread keeps starting and ending threads, which briefly holds the
+  // C library's thread-list locks: a child copied while one is held must not need it.
+  std::atomic<bool> done{false};
+  std::thread churn([&] {
+    while (!done) std::thread([] {}).join();
+  });
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRunsPerThread; ++i) {
+        Program p;
+        p.argv = {"/bin/true"};
+        p.limits = quick(10);  // generous: a loaded CI machine is slow, never this slow
+        RunResult r = sandbox().run(p, t);
+        if (r.ending == Ending::kExited && r.exit_code == 0) {
+          ++ok;
+        } else if (failures[t].empty()) {
+          failures[t] = std::string(ending_name(r.ending)) + " " + r.error;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  done = true;
+  churn.join();
+  EXPECT_EQ(ok, kThreads * kRunsPerThread);
+  for (const auto& f : failures) EXPECT_EQ(f, "");
 }
 
 TEST_F(SandboxTest, MissingInterpreterIsASandboxError) {
