@@ -209,7 +209,7 @@ class Evaluation {
       return;
     }
     if (!task.runs_code()) {
-      auto scores = task.score(task.samples()[items_[index].sample], completion.text);
+      auto scores = task.score(task.samples()[items_[index].sample], completion);
       finish(index, std::move(completion), std::move(scores));
       return;
     }
@@ -217,7 +217,7 @@ class Evaluation {
     pool_->submit([this, index, c = std::move(completion)](int slot) mutable {
       const WorkItem& item = items_[index];
       const Task& t = tasks_[item.task];
-      auto scores = t.score(t.samples()[item.sample], c.text, {options_.judge, slot});
+      auto scores = t.score(t.samples()[item.sample], c, {options_.judge, slot});
       inbox_->push({index, std::move(c), true, std::move(scores)});
     });
   }

@@ -36,6 +36,13 @@ nlohmann::json to_json(const Completion& c) {
                       {"latency_s", c.latency_s},
                       {"attempts", c.attempts}};
   if (!c.reasoning.empty()) j["reasoning"] = c.reasoning;
+  if (!c.continuations.empty()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& s : c.continuations) {
+      list.push_back({{"logprob", s.logprob}, {"greedy", s.greedy}, {"tokens", s.tokens}});
+    }
+    j["continuations"] = std::move(list);
+  }
   if (!c.ok()) {
     j["error"] = error_kind_name(c.error);
     j["error_message"] = c.error_message;
@@ -54,6 +61,12 @@ Completion completion_from_json(const nlohmann::json& j) {
   c.attempts = j.value("attempts", 1);
   c.error = parse_error_kind(j.value("error", "none"));
   c.error_message = j.value("error_message", "");
+  if (auto it = j.find("continuations"); it != j.end() && it->is_array()) {
+    for (const auto& s : *it) {
+      c.continuations.push_back(
+          {s.value("logprob", 0.0), s.value("greedy", false), s.value("tokens", int64_t{0})});
+    }
+  }
   return c;
 }
 

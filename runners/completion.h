@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace ys {
 
@@ -24,8 +25,17 @@ struct Usage {
   int64_t completion_tokens = 0;
 };
 
+// The answer to one continuation of a loglikelihood request.
+struct ContinuationScore {
+  double logprob = 0;   // sum of log p(token | all before it) over the continuation's tokens
+  bool greedy = false;  // every token was the model's most likely one
+  int64_t tokens = 0;   // how many tokens the continuation was
+};
+
 struct Completion {
   std::string text;
+  // Loglikelihood requests: one per continuation, in the request's order.
+  std::vector<ContinuationScore> continuations;
   std::string reasoning;      // separate reasoning text, when the provider returns one
   std::string finish_reason;  // "stop", "length", ...
   Usage usage;

@@ -1,5 +1,6 @@
 #include "runners/mock.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "util/hash.h"
@@ -27,18 +28,29 @@ MockRunner::~MockRunner() {
   thread_.join();
 }
 
-std::string MockRunner::answer(const Request& request) const {
+bool MockRunner::answers_rightly(const Request& request) const {
   switch (behavior_) {
     case Behavior::kOracle:
-      return request.oracle_text;
+      return true;
     case Behavior::kWrong:
-      return kWrongAnswer;
-    case Behavior::kNoisy: {
-      double u = hash_unit(canonical_json(request).dump(), seed_);
-      return u < p_ ? request.oracle_text : kWrongAnswer;
-    }
+      return false;
+    case Behavior::kNoisy:
+      return hash_unit(canonical_json(request).dump(), seed_) < p_;
   }
-  return kWrongAnswer;
+  return false;
+}
+
+std::string MockRunner::answer(const Request& request) const {
+  return answers_rightly(request) ? request.oracle_text : kWrongAnswer;
+}
+
+size_t MockRunner::preferred_continuation(const Request& request) const {
+  const auto& options = request.continuations;
+  size_t gold = 0;
+  while (gold < options.size() && options[gold] != request.oracle_text) ++gold;
+  if (gold == options.size()) return 0;  // no gold known: the first, whatever the model
+  if (answers_rightly(request) || options.size() < 2) return gold;
+  return (gold + 1) % options.size();
 }
 
 void MockRunner::submit(Request request, Callback done) {
@@ -60,11 +72,25 @@ void MockRunner::loop() {
       queue_.pop_front();
     }
     Completion c;
-    c.text = answer(job.first);
     c.finish_reason = "stop";
+    if (job.first.kind == RequestKind::kLoglikelihood) {
+      // The preferred continuation has probability 1; every other is less likely per
+      // character too, so that it wins with or without length normalisation.
+      const size_t preferred = preferred_continuation(job.first);
+      for (size_t i = 0; i < job.first.continuations.size(); ++i) {
+        const size_t chars = std::max<size_t>(1, job.first.continuations[i].size());
+        const int64_t tokens = approx_tokens(chars);
+        const double logprob =
+            i == preferred ? 0.0 : -(1.0 + static_cast<double>(i)) * static_cast<double>(chars);
+        c.continuations.push_back({logprob, i == preferred, tokens});
+        c.usage.prompt_tokens += tokens;
+      }
+    } else {
+      c.text = answer(job.first);
+    }
     size_t prompt_chars = 0;
     for (const auto& m : job.first.messages) prompt_chars += m.content.size();
-    c.usage.prompt_tokens = approx_tokens(prompt_chars);
+    c.usage.prompt_tokens += approx_tokens(prompt_chars);
     c.usage.completion_tokens = approx_tokens(c.text.size());
     job.second(std::move(c));
   }

@@ -24,12 +24,20 @@ class MockRunner : public Runner {
   void submit(Request request, Callback done) override;
   std::string identity() const override;
   nlohmann::json config() const override;
+  bool scores_loglikelihoods() const override { return true; }
 
   // The answer this model gives to `request` (deterministic).
   std::string answer(const Request& request) const;
 
+  // For a loglikelihood request: the continuation this model prefers. The oracle prefers
+  // the one equal to the request's oracle text, the wrong model any other.
+  size_t preferred_continuation(const Request& request) const;
+
  private:
   void loop();
+  // Whether the noisy model answers `request` rightly; always for the oracle, never for
+  // the wrong model.
+  bool answers_rightly(const Request& request) const;
 
   Behavior behavior_;
   double p_;

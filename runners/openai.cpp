@@ -107,6 +107,13 @@ nlohmann::json OpenAIRunner::request_body(const Request& request) const {
 }
 
 void OpenAIRunner::submit(Request request, Callback done) {
+  if (request.kind != RequestKind::kGenerate) {
+    Completion c;
+    c.error = ErrorKind::kInvalid;
+    c.error_message = "the openai runner does not score loglikelihoods (" + url_ + ")";
+    done(std::move(c));
+    return;
+  }
   static std::atomic<uint64_t> counter{0};
   std::string context = "request #" + std::to_string(++counter) + " to " + url_;
   // "Expect:" stops libcurl from waiting for a 100-continue on large bodies.

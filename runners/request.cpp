@@ -16,7 +16,18 @@ nlohmann::json canonical_json(const Request& request) {
   if (s.top_k) sampling["top_k"] = *s.top_k;
   if (s.seed) sampling["seed"] = *s.seed;
   // nlohmann::json objects are std::map-backed: keys serialize sorted.
-  return {{"messages", messages}, {"sampling", sampling}, {"repeat", request.repeat}};
+  nlohmann::json j = {{"messages", messages}, {"sampling", sampling}, {"repeat", request.repeat}};
+  // Generation requests keep the form they had before the kind existed (stable cache keys).
+  if (request.kind == RequestKind::kLoglikelihood) {
+    j["kind"] = request_kind_name(request.kind);
+    j["continuations"] = request.continuations;
+    j.erase("sampling");  // nothing is sampled
+  }
+  return j;
+}
+
+const char* request_kind_name(RequestKind kind) {
+  return kind == RequestKind::kLoglikelihood ? "loglikelihood" : "generate";
 }
 
 std::string cache_key(const Request& request, const std::string& runner_identity) {

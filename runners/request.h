@@ -23,15 +23,29 @@ struct Sampling {
   std::optional<uint64_t> seed;
 };
 
+enum class RequestKind {
+  kGenerate,       // sample a completion of the messages
+  kLoglikelihood,  // score each continuation after the context (no sampling)
+};
+
 struct Request {
+  RequestKind kind = RequestKind::kGenerate;
+  // kGenerate: the conversation. kLoglikelihood: one user message whose content is the
+  // context, as raw text (no chat template is applied).
   std::vector<Message> messages;
+  // kLoglikelihood: the texts whose loglikelihood after the context is asked for, each
+  // with its leading space if it has one (" A", " Paris").
+  std::vector<std::string> continuations;
   Sampling sampling;
   // Which repeat of the same prompt this is; distinct repeats are distinct requests.
   int repeat = 0;
-  // What a perfect answer looks like (the task's rendered target). Read only by offline
-  // mock models; never sent to a server and not part of the cache key.
+  // What a perfect answer looks like (the task's rendered target; for kLoglikelihood the
+  // gold continuation). Read only by offline mock models; never sent to a server and not
+  // part of the cache key.
   std::string oracle_text;
 };
+
+const char* request_kind_name(RequestKind kind);
 
 // The request as canonical JSON: every field that can change a model's answer, with
 // object keys sorted, and nothing else.

@@ -27,6 +27,10 @@ class Runner {
 
   // The runner's settings as stored with a run. Holds no secret.
   virtual nlohmann::json config() const = 0;
+
+  // Whether it answers RequestKind::kLoglikelihood requests. Runners that do not answer
+  // them with a kInvalid error; the harness refuses such a run before sending anything.
+  virtual bool scores_loglikelihoods() const { return false; }
 };
 
 }  // namespace ys

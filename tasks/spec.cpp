@@ -253,6 +253,54 @@ CodeSpec read_code(const SpecReader& r, const YAML::Node& n) {
   return c;
 }
 
+MultipleChoiceSpec read_multiple_choice(const SpecReader& r, const YAML::Node& n) {
+  r.require_map(n, "'multiple_choice'");
+  r.only_keys(n, {"choices", "labels", "label", "answer", "metrics"}, "'multiple_choice'");
+  MultipleChoiceSpec m;
+  m.choices_field = r.get<std::string>(n, "choices", "");
+  m.labels = r.string_list(n, "labels");
+  if (m.choices_field.empty() == m.labels.empty()) {
+    r.fail(n, "'multiple_choice' needs exactly one of 'choices' (a field) and 'labels'");
+  }
+  m.label_template = r.get<std::string>(n, "label", "");
+  if (!m.choices_field.empty() && m.label_template.empty()) {
+    r.fail(n, "'multiple_choice' with 'choices' needs 'label', e.g. \"{{choice.label}}\"");
+  }
+  if (!m.labels.empty() && !m.label_template.empty()) {
+    r.fail(n["label"], "'multiple_choice.label' goes with 'choices', not 'labels'");
+  }
+  m.answer_template = r.required<std::string>(n, "answer", "'multiple_choice'");
+  if (n["metrics"].IsDefined()) {
+    m.metrics = r.string_list(n, "metrics");
+    if (m.metrics.empty()) r.fail(n["metrics"], "'multiple_choice.metrics' is empty");
+    for (const auto& name : m.metrics) {
+      if (name != "acc" && name != "acc_norm") {
+        r.fail(n["metrics"],
+               "unknown multiple-choice metric '" + name + "' (expected acc or acc_norm)");
+      }
+    }
+  }
+  return m;
+}
+
+// A multiple-choice task is scored on raw text by loglikelihood: nothing is generated,
+// extracted or judged, and the context is one message (examples inline).
+void check_multiple_choice(const SpecReader& r, const YAML::Node& root, const TaskSpec& spec) {
+  for (const char* key : {"generation", "reference", "metrics", "code"}) {
+    if (root[key].IsDefined()) {
+      r.fail(root[key], std::string("a multiple_choice task has no '") + key + "'");
+    }
+  }
+  if (!spec.system_prompt.empty()) {
+    r.fail(root["prompt"]["system"], "a multiple_choice task has no system prompt");
+  }
+  if (root["fewshot"].IsDefined() && root["fewshot"]["as_turns"].IsDefined() &&
+      spec.fewshot.as_turns) {
+    r.fail(root["fewshot"]["as_turns"],
+           "a multiple_choice task's examples are always inline text (no turns)");
+  }
+}
+
 // Every template may use only the task's fields.
 void check_template_fields(const SpecReader& r, const YAML::Node& node, const std::string& tmpl,
                            const std::set<std::string>& known) {
@@ -277,7 +325,7 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
   r.require_map(root, "a task spec");
   r.only_keys(root,
               {"name", "description", "dataset", "generator", "prompt", "fewshot", "generation",
-               "reference", "metrics", "code"},
+               "reference", "metrics", "code", "multiple_choice"},
               "a task spec");
   TaskSpec spec;
   spec.file = file;
@@ -306,12 +354,25 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
   spec.target_template = r.required<std::string>(prompt, "target", "'prompt'");
   spec.target_delimiter = r.get<std::string>(prompt, "target_delimiter", " ");
   check_template_fields(r, prompt["template"], spec.prompt_template, known_fields);
+  if (root["multiple_choice"].IsDefined()) {
+    spec.multiple_choice = read_multiple_choice(r, root["multiple_choice"]);
+    // A choice's templates may also use `label` and `choice`.
+    if (!known_fields.empty()) known_fields.insert({"label", "choice"});
+    check_template_fields(r, root["multiple_choice"]["label"], spec.multiple_choice->label_template,
+                          known_fields);
+    check_template_fields(r, root["multiple_choice"]["answer"],
+                          spec.multiple_choice->answer_template, known_fields);
+  }
   check_template_fields(r, prompt["target"], spec.target_template, known_fields);
 
   if (root["fewshot"].IsDefined()) spec.fewshot = read_fewshot(r, root["fewshot"]);
   if (root["generation"].IsDefined()) spec.generation = read_generation(r, root["generation"]);
 
   if (root["code"].IsDefined()) spec.code = read_code(r, root["code"]);
+  if (spec.multiple_choice) {
+    check_multiple_choice(r, root, spec);
+    return spec;
+  }
 
   YAML::Node ref = root["reference"];
   if (ref.IsDefined()) {

@@ -58,6 +58,17 @@ struct CodeSpec {
   uint64_t memory_mb = 2048;          // address-space limit
 };
 
+// A multiple-choice task scored by loglikelihoods (docs/TASKS.md, "Multiple choice"):
+// each choice's continuation is target_delimiter + the prompt's target rendered with the
+// choice's fields (the sample's fields, `label`, and `choice`: the list item).
+struct MultipleChoiceSpec {
+  std::string choices_field;        // a field path holding the list of choices, or ...
+  std::vector<std::string> labels;  // ... fixed labels, one choice each
+  std::string label_template;       // with choices_field: a choice's label
+  std::string answer_template;      // the gold label, rendered with the sample's fields
+  std::vector<std::string> metrics = {"acc", "acc_norm"};  // acc_norm: per character
+};
+
 struct TaskSpec {
   std::string name;
   std::string description;
@@ -77,8 +88,9 @@ struct TaskSpec {
   std::string reference_template;
   ExtractChain reference_extractor;  // empty: the rendered reference as is
   Normalization reference_normalization = Normalization::kNone;
-  std::vector<MetricSpec> metrics;  // exact-match metrics
-  std::optional<CodeSpec> code;     // coding tasks: the "pass" metric
+  std::vector<MetricSpec> metrics;                    // exact-match metrics
+  std::optional<CodeSpec> code;                       // coding tasks: the "pass" metric
+  std::optional<MultipleChoiceSpec> multiple_choice;  // loglikelihood tasks
 };
 
 // Reads and validates a spec. Throws InputError "FILE:LINE: message" for malformed YAML,

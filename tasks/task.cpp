@@ -1,6 +1,7 @@
 #include "tasks/task.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <numeric>
 #include <random>
@@ -22,12 +23,16 @@ nlohmann::json map_fields(const DatasetSpec& d, const nlohmann::json& record,
   if (d.fields.empty()) return record;
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [task_field, record_field] : d.fields) {
-    auto it = record.find(record_field);
-    if (it == record.end()) {
+    if (auto it = record.find(record_field); it != record.end()) {
+      out[task_field] = *it;
+      continue;
+    }
+    try {
+      out[task_field] = field_at(record, record_field);  // a path such as "question.stem"
+    } catch (const InputError&) {
       throw InputError(located(
           file, 0, "record " + std::to_string(index) + " has no field '" + record_field + "'"));
     }
-    out[task_field] = *it;
   }
   return out;
 }
@@ -80,7 +85,9 @@ Task Task::load(const TaskSpec& spec, const DataLocation& where) {
     }
     auto records = gen(spec.generator->count, spec.generator->seed, spec.generator->params);
     for (size_t i = 0; i < records.size(); ++i) {
-      task.samples_.push_back({std::to_string(i), std::move(records[i]), ""});
+      Sample& s = task.samples_.emplace_back();
+      s.id = std::to_string(i);
+      s.fields = std::move(records[i]);
     }
     source = spec.file.string() + " (generator " + spec.generator->name + ")";
   } else {
@@ -88,8 +95,9 @@ Task Task::load(const TaskSpec& spec, const DataLocation& where) {
     source = task.data_file_.string();
     auto records = read_records(task.data_file_, spec.dataset->read);
     for (size_t i = 0; i < records.size(); ++i) {
-      task.samples_.push_back({record_id(*spec.dataset, records[i], i, source),
-                               map_fields(*spec.dataset, records[i], source, i), ""});
+      Sample& s = task.samples_.emplace_back();
+      s.id = record_id(*spec.dataset, records[i], i, source);
+      s.fields = map_fields(*spec.dataset, records[i], source, i);
     }
   }
   for (size_t i = 0; i < task.samples_.size(); ++i) {
@@ -99,8 +107,13 @@ Task Task::load(const TaskSpec& spec, const DataLocation& where) {
       if (!spec.reference_template.empty())
         raw = render_template(spec.reference_template, s.fields);
       render_template(spec.prompt_template, s.fields);  // fail early on missing fields
+      if (spec.multiple_choice) task.load_choices(s);
     } catch (const InputError& e) {
       throw InputError(located(source, 0, "record " + std::to_string(i) + ": " + e.what()));
+    }
+    if (spec.multiple_choice) {
+      s.reference = s.choice_labels[s.gold];
+      continue;
     }
     if (!spec.reference_extractor.empty() && !spec.reference_template.empty()) {
       auto found = extract_answer(spec.reference_extractor, raw);
@@ -128,6 +141,33 @@ Task Task::load(const TaskSpec& spec, const DataLocation& where) {
     all += s.id + '\n' + s.fields.dump() + '\n' + s.reference + '\n';
   task.data_hash_ = hash_hex(all);
   return task;
+}
+
+void Task::load_choices(Sample& sample) const {
+  const MultipleChoiceSpec& mc = *spec_.multiple_choice;
+  nlohmann::json fields = sample.fields;
+  const nlohmann::json items = mc.choices_field.empty() ? nlohmann::json(mc.labels)
+                                                        : field_at(sample.fields, mc.choices_field);
+  if (!items.is_array() || items.empty()) {
+    throw InputError("the choices '" + mc.choices_field + "' are not a non-empty list");
+  }
+  for (const auto& item : items) {
+    fields["choice"] = item;
+    fields.erase("label");
+    std::string label = mc.choices_field.empty() ? item.get<std::string>()
+                                                 : render_template(mc.label_template, fields);
+    fields["label"] = label;
+    sample.choice_labels.push_back(std::move(label));
+    sample.choice_targets.push_back(render_template(spec_.target_template, fields));
+  }
+  const std::string answer = render_template(mc.answer_template, sample.fields);
+  auto gold = std::find(sample.choice_labels.begin(), sample.choice_labels.end(), answer);
+  if (gold == sample.choice_labels.end()) {
+    std::string all;
+    for (const auto& l : sample.choice_labels) all += (all.empty() ? "" : ", ") + l;
+    throw InputError("the answer '" + answer + "' is none of the choices' labels (" + all + ")");
+  }
+  sample.gold = static_cast<size_t>(gold - sample.choice_labels.begin());
 }
 
 std::vector<size_t> Task::fewshot_indices(size_t index) const {
@@ -164,9 +204,12 @@ Request Task::build_request(size_t index, int repeat) const {
   std::string inline_prefix;
   const bool fewshot = spec_.fewshot.count > 0 || !spec_.fewshot.ids.empty();
   for (size_t ex : fewshot ? fewshot_indices(index) : std::vector<size_t>{}) {
-    std::string question = render_template(spec_.prompt_template, pool_[ex].fields);
-    std::string answer = render_template(spec_.target_template, pool_[ex].fields);
-    if (spec_.fewshot.as_turns) {
+    const Sample& example = pool_[ex];
+    std::string question = render_template(spec_.prompt_template, example.fields);
+    std::string answer = spec_.multiple_choice
+                             ? example.choice_targets[example.gold]
+                             : render_template(spec_.target_template, example.fields);
+    if (spec_.fewshot.as_turns && !spec_.multiple_choice) {
       r.messages.push_back({"user", question});
       r.messages.push_back({"assistant", answer});
     } else {
@@ -175,8 +218,16 @@ Request Task::build_request(size_t index, int repeat) const {
   }
   r.messages.push_back(
       {"user", inline_prefix + render_template(spec_.prompt_template, sample.fields)});
-  r.sampling = spec_.generation;
   r.repeat = repeat;
+  if (spec_.multiple_choice) {
+    r.kind = RequestKind::kLoglikelihood;
+    for (const auto& target : sample.choice_targets) {
+      r.continuations.push_back(spec_.target_delimiter + target);
+    }
+    r.oracle_text = r.continuations[sample.gold];
+    return r;
+  }
+  r.sampling = spec_.generation;
   r.oracle_text = render_template(spec_.target_template, sample.fields);
   return r;
 }
@@ -217,11 +268,61 @@ Score Task::score_code(const Sample& sample, const std::string& output,
   return s;
 }
 
-std::vector<Score> Task::score(const Sample& sample, const std::string& output,
-                               const CodeContext& code) const {
+namespace {
+
+// Length in Unicode code points, as lm-evaluation-harness's acc_norm counts characters.
+size_t code_points(const std::string& text) {
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+}  // namespace
+
+std::vector<Score> Task::score_choices(const Sample& sample, const Completion& answer) const {
+  const auto& got = answer.continuations;
   std::vector<Score> scores;
-  if (spec_.code) scores.push_back(score_code(sample, output, code));
-  for (auto& s : score_all(spec_.metrics, output, sample.reference)) scores.push_back(std::move(s));
+  for (const std::string& metric : spec_.multiple_choice->metrics) {
+    Score s;
+    s.metric = metric;
+    if (got.size() != sample.choice_targets.size()) {
+      s.reason = "expected " + std::to_string(sample.choice_targets.size()) +
+                 " loglikelihoods, got " + std::to_string(got.size());
+      scores.push_back(std::move(s));
+      continue;
+    }
+    const bool norm = metric == "acc_norm";
+    size_t best = 0;
+    double best_value = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+      double chars =
+          static_cast<double>(std::max<size_t>(1, code_points(sample.choice_targets[i])));
+      double value = norm ? got[i].logprob / chars : got[i].logprob;
+      if (i == 0 || value > best_value) {
+        best = i;
+        best_value = value;
+      }
+    }
+    s.value = best == sample.gold ? 1.0 : 0.0;
+    s.extracted = sample.choice_labels[best];
+    char reason[96];
+    std::snprintf(reason, sizeof reason, "chose %s (%s %.4g); gold %s",
+                  sample.choice_labels[best].c_str(), norm ? "logprob/char" : "logprob", best_value,
+                  sample.choice_labels[sample.gold].c_str());
+    s.reason = reason;
+    scores.push_back(std::move(s));
+  }
+  return scores;
+}
+
+std::vector<Score> Task::score(const Sample& sample, const Completion& answer,
+                               const CodeContext& code) const {
+  if (spec_.multiple_choice) return score_choices(sample, answer);
+  std::vector<Score> scores;
+  if (spec_.code) scores.push_back(score_code(sample, answer.text, code));
+  for (auto& s : score_all(spec_.metrics, answer.text, sample.reference)) {
+    scores.push_back(std::move(s));
+  }
   return scores;
 }
 

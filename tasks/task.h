@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "runners/completion.h"
 #include "runners/request.h"
 #include "scoring/metrics.h"
 #include "tasks/spec.h"
@@ -26,7 +27,11 @@ struct CodeContext {
 struct Sample {
   std::string id;
   nlohmann::json fields;  // the task's fields (after the spec's field mapping)
-  std::string reference;  // the gold answer, normalized
+  std::string reference;  // the gold answer, normalized (multiple choice: the gold label)
+  // Multiple-choice tasks: each choice's label and rendered target, and the gold choice.
+  std::vector<std::string> choice_labels;
+  std::vector<std::string> choice_targets;
+  size_t gold = 0;
 };
 
 // Where dataset files are looked for.
@@ -56,14 +61,22 @@ class Task {
   // Whether scoring runs code (and so needs a CodeContext with a judge).
   bool runs_code() const { return spec_.code.has_value(); }
 
-  // Scores a model's output on `sample` with every metric of the spec: for a coding task,
+  // Whether its requests are loglikelihood requests (a multiple-choice task).
+  bool scores_loglikelihoods() const { return spec_.multiple_choice.has_value(); }
+
+  // Scores a model's answer on `sample` with every metric of the spec: for a coding task,
   // first "pass" (1 when the judge's verdict is passed; the verdict is the extracted
-  // answer), then the exact-match metrics.
-  std::vector<Score> score(const Sample& sample, const std::string& output,
+  // answer), then the exact-match metrics. A multiple-choice task scores the choice of
+  // highest loglikelihood ("acc"; the label is the extracted answer) and of highest
+  // loglikelihood per character of its target ("acc_norm"); ties go to the first.
+  std::vector<Score> score(const Sample& sample, const Completion& answer,
                            const CodeContext& code = {}) const;
 
  private:
   Task() = default;
+  // Fills the choices of a multiple-choice sample; throws InputError.
+  void load_choices(Sample& sample) const;
+  std::vector<Score> score_choices(const Sample& sample, const Completion& answer) const;
   std::vector<size_t> fewshot_indices(size_t index) const;
   Score score_code(const Sample& sample, const std::string& output, const CodeContext& code) const;
 

@@ -32,37 +32,27 @@ void scan(std::string_view tmpl, OnText on_text, OnField on_field) {
   }
 }
 
-// A placeholder: a field name, an optional list index (".N") or object member (".name"),
-// and an optional "|lines" (a list's items, one per line).
+// A placeholder: a field path (a name, then ".N" list items or ".name" members, any
+// depth) and an optional "|lines" (a list's items, one per line).
 struct Placeholder {
-  std::string field;
-  long index = -1;
-  std::string key;  // ".name": a member of an object
+  std::string path;
+  std::string field;  // the path's first name
   bool lines = false;
 };
 
 Placeholder parse_placeholder(const std::string& text) {
   Placeholder p;
-  std::string rest = text;
-  if (size_t bar = rest.find('|'); bar != std::string::npos) {
-    std::string filter(trim(rest.substr(bar + 1)));
+  p.path = text;
+  if (size_t bar = text.find('|'); bar != std::string::npos) {
+    std::string filter(trim(text.substr(bar + 1)));
     if (filter != "lines") {
       throw InputError("template filter '" + filter + "' is unknown (expected lines)");
     }
     p.lines = true;
-    rest = std::string(trim(rest.substr(0, bar)));
+    p.path = std::string(trim(text.substr(0, bar)));
   }
-  if (size_t dot = rest.find('.'); dot != std::string::npos) {
-    std::string index = rest.substr(dot + 1);
-    if (index.empty()) throw InputError("template placeholder '" + text + "' ends with '.'");
-    if (index.find_first_not_of("0123456789") == std::string::npos) {
-      p.index = std::stol(index);
-    } else {
-      p.key = index;
-    }
-    rest = rest.substr(0, dot);
-  }
-  p.field = rest;
+  if (p.path.back() == '.') throw InputError("template placeholder '" + text + "' ends with '.'");
+  p.field = p.path.substr(0, p.path.find('.'));
   return p;
 }
 
@@ -87,6 +77,35 @@ std::vector<std::string> template_fields(std::string_view tmpl) {
   return names;
 }
 
+const nlohmann::json& field_at(const nlohmann::json& fields, std::string_view path) {
+  const nlohmann::json* v = &fields;
+  size_t pos = 0;
+  while (true) {
+    size_t dot = path.find('.', pos);
+    std::string step(path.substr(pos, dot == std::string_view::npos ? dot : dot - pos));
+    if (pos == 0) {
+      auto it = v->find(step);
+      if (!v->is_object() || it == v->end()) {
+        throw InputError("template field '" + step + "' is missing");
+      }
+      v = &*it;
+    } else if (!step.empty() && step.find_first_not_of("0123456789") == std::string::npos) {
+      size_t index = std::stoul(step);
+      if (!v->is_array() || index >= v->size()) {
+        throw InputError("template field '" + std::string(path) + "': no such list item");
+      }
+      v = &(*v)[index];
+    } else {
+      if (!v->is_object() || !v->contains(step)) {
+        throw InputError("template field '" + std::string(path) + "': no such member");
+      }
+      v = &(*v)[step];
+    }
+    if (dot == std::string_view::npos) return *v;
+    pos = dot + 1;
+  }
+}
+
 std::string render_template(std::string_view tmpl, const nlohmann::json& fields) {
   std::string out;
   out.reserve(tmpl.size() * 2);
@@ -94,29 +113,15 @@ std::string render_template(std::string_view tmpl, const nlohmann::json& fields)
       tmpl, [&](std::string_view text) { out += text; },
       [&](const std::string& text) {
         Placeholder p = parse_placeholder(text);
-        auto it = fields.find(p.field);
-        if (it == fields.end()) throw InputError("template field '" + p.field + "' is missing");
-        const nlohmann::json* v = &*it;
-        if (p.index >= 0) {
-          if (!v->is_array() || static_cast<size_t>(p.index) >= v->size()) {
-            throw InputError("template field '" + text + "': no such list item");
-          }
-          v = &(*v)[static_cast<size_t>(p.index)];
-        }
-        if (!p.key.empty()) {
-          if (!v->is_object() || !v->contains(p.key)) {
-            throw InputError("template field '" + text + "': no such member");
-          }
-          v = &(*v)[p.key];
-        }
+        const nlohmann::json& v = field_at(fields, p.path);
         if (!p.lines) {
-          append_value(out, *v);
+          append_value(out, v);
           return;
         }
-        if (!v->is_array()) throw InputError("template field '" + text + "' is not a list");
-        for (size_t i = 0; i < v->size(); ++i) {
+        if (!v.is_array()) throw InputError("template field '" + text + "' is not a list");
+        for (size_t i = 0; i < v.size(); ++i) {
           if (i) out += '\n';
-          append_value(out, (*v)[i]);
+          append_value(out, v[i]);
         }
       });
   return out;

@@ -12,10 +12,14 @@ namespace ys {
 // unclosed "{{" or an empty name.
 std::vector<std::string> template_fields(std::string_view tmpl);
 
-// Replaces every {{name}} (spaces inside the braces allowed) with fields[name]: strings
-// as they are, other values in JSON form. {{name.N}} is item N of a list, {{name.key}} a member of an object; {{name|lines}}
-// is a list's items one per line. Throws InputError naming the field when `fields` lacks
-// it.
+// The value at `path` in the object `fields`: a field name, then any number of ".N"
+// (item N of a list) or ".name" (a member of an object) steps, e.g. "question.choices.0".
+// Throws InputError naming the path when there is no such value.
+const nlohmann::json& field_at(const nlohmann::json& fields, std::string_view path);
+
+// Replaces every {{path}} (spaces inside the braces allowed) with field_at(fields, path):
+// strings as they are, other values in JSON form. {{path|lines}} is a list's items one per
+// line. Throws InputError naming the field when `fields` lacks it.
 std::string render_template(std::string_view tmpl, const nlohmann::json& fields);
 
 }  // namespace ys

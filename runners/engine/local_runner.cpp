@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <future>
 
+#include "runners/engine/generate.h"
 #include "util/error.h"
 #include "util/hash.h"
 
@@ -103,7 +104,7 @@ nlohmann::json LocalRunner::config() const {
 }
 
 std::vector<int32_t> LocalRunner::prompt_tokens(const Request& request) const {
-  if (template_) {
+  if (template_ && request.kind == RequestKind::kGenerate) {
     std::string bos = tokenizer_->bos() >= 0 ? tokenizer_->token_text(tokenizer_->bos()) : "";
     std::string eos = tokenizer_->eos() >= 0 ? tokenizer_->token_text(tokenizer_->eos()) : "";
     return tokenizer_->encode(apply_chat_template(*template_, request.messages, bos, eos), false,
@@ -114,6 +115,58 @@ std::vector<int32_t> LocalRunner::prompt_tokens(const Request& request) const {
   std::vector<int32_t> ids = tokenizer_->encode(text, true, false);
   if (ids.empty() && tokenizer_->bos() >= 0) ids.push_back(tokenizer_->bos());
   return ids;
+}
+
+Completion LocalRunner::score_continuations(Slot& slot, const Request& request) {
+  const double t0 = now_s();
+  Completion c;
+  c.finish_reason = "stop";
+  std::string context;
+  for (const Message& m : request.messages) context += (context.empty() ? "" : "\n\n") + m.content;
+  const size_t kept = context.find_last_not_of(' ') + 1;  // npos + 1 == 0: all spaces
+  const std::string moved = context.substr(kept);
+  context.resize(kept);
+  std::vector<int32_t> context_ids = tokenizer_->encode(context, true, false);
+  if (context_ids.empty() && tokenizer_->bos() >= 0) context_ids.push_back(tokenizer_->bos());
+  if (context_ids.empty()) {
+    c.error = ErrorKind::kInvalid;
+    c.error_message = "loglikelihood: the context is empty and the model has no BOS token";
+    return c;
+  }
+  int64_t evaluated = 0, reused = 0;
+  for (size_t i = 0; i < request.continuations.size(); ++i) {
+    std::vector<int32_t> whole =
+        tokenizer_->encode(context + moved + request.continuations[i], true, false);
+    std::vector<int32_t> continuation;
+    if (whole.size() > context_ids.size()) {
+      continuation.assign(whole.begin() + static_cast<std::ptrdiff_t>(context_ids.size()),
+                          whole.end());
+    }
+    if (continuation.empty()) {
+      c.error = ErrorKind::kInvalid;
+      c.error_message = "loglikelihood: continuation " + std::to_string(i) + " has no tokens";
+      return c;
+    }
+    if (context_ids.size() + continuation.size() > static_cast<size_t>(slot.ctx->n_ctx())) {
+      c.error = ErrorKind::kInvalid;
+      c.error_message = "context and continuation of " +
+                        std::to_string(context_ids.size() + continuation.size()) +
+                        " tokens do not fit the context of " + std::to_string(slot.ctx->n_ctx());
+      return c;
+    }
+    const int shared = static_cast<int>(common_prefix(slot.ctx->tokens(), context_ids));
+    Loglikelihood ll = loglikelihood(*slot.ctx, context_ids, continuation);
+    c.continuations.push_back({ll.logprob, ll.greedy, static_cast<int64_t>(continuation.size())});
+    const int64_t total = static_cast<int64_t>(context_ids.size() + continuation.size());
+    reused += std::min<int64_t>(shared, static_cast<int64_t>(context_ids.size()) - 1);
+    evaluated += total;
+  }
+  c.usage.prompt_tokens = evaluated;
+  c.latency_s = now_s() - t0;
+  std::lock_guard<std::mutex> lock(mutex_);
+  stats_.prompt_tokens += evaluated;
+  stats_.reused_tokens += reused;
+  return c;
 }
 
 void LocalRunner::loop() {
@@ -161,6 +214,10 @@ void LocalRunner::loop() {
           best = &s;
           best_shared = shared;
         }
+      }
+      if (request.kind == RequestKind::kLoglikelihood) {
+        done(score_continuations(*best, request));
+        continue;
       }
       best->request = std::move(request);
       best->done = std::move(done);

@@ -52,10 +52,18 @@ class LocalRunner : public Runner {
   // Answers do not depend on batching or threads.
   void submit(Request request, Callback done) override;
 
+  // A loglikelihood request is answered in the free slot sharing the longest prefix with
+  // its context (the context is evaluated once for all its continuations). Context and
+  // continuation are tokenized as lm-evaluation-harness does: trailing spaces of the
+  // context move to the continuation, and the continuation's tokens are those of
+  // context + continuation after the context's own tokens. The context gets BOS.
+  // A context and continuation that do not fit in the context window are a kInvalid error.
+
   // "local:FILE_NAME#HASH", HASH being the XXH3 of the whole file: a changed file is a
   // different model. Threads, batch and context size are left out.
   std::string identity() const override;
   nlohmann::json config() const override;
+  bool scores_loglikelihoods() const override { return true; }
 
   // submit() and wait: the answer to `request`.
   Completion answer(const Request& request);
@@ -86,6 +94,8 @@ class LocalRunner : public Runner {
   void step(Slot& slot, const float* logits);
   void finish(Slot& slot);
   std::vector<int32_t> prompt_tokens(const Request& request) const;
+  // Answers a loglikelihood request with `slot`'s KV cache (the slot stays free).
+  Completion score_continuations(Slot& slot, const Request& request);
 
   LocalRunnerOptions options_;
   std::unique_ptr<Model> model_;

@@ -7,6 +7,7 @@
 #include <future>
 #include <nlohmann/json.hpp>
 
+#include "runners/engine/generate.h"
 #include "runners/engine/random_model.h"
 #include "tests/engine/test_data.h"
 #include "util/error.h"
@@ -73,6 +74,96 @@ TEST(LocalRunner, Stories260KBatched) {
     ASSERT_TRUE(got.ok()) << got.error_message;
     EXPECT_EQ(got.text, expected["cases"][i]["continuation_text"].get<std::string>()) << i;
   }
+}
+
+Request loglikelihood_request(const std::string& context, std::vector<std::string> options) {
+  Request r;
+  r.kind = RequestKind::kLoglikelihood;
+  r.messages = {{"user", context}};
+  r.continuations = std::move(options);
+  return r;
+}
+
+// The model's own greedy continuation is greedy and at least as likely as the others; the
+// numbers equal the engine's loglikelihood() on a fresh context; trailing spaces of the
+// context move to the continuation, as lm-evaluation-harness does.
+TEST(LocalRunner, Stories260KLoglikelihoods) {
+  YS_SHARED_FILE(model_path, "models/stories260K.gguf");
+  YS_SHARED_FILE(expected_path, "models/stories260K.expected.json");
+  nlohmann::json expected = nlohmann::json::parse(std::ifstream(expected_path));
+  const auto& c = expected["cases"][0];
+  const std::string text = c["continuation_text"];
+  const std::string greedy = text.substr(0, text.find(" named"));  // whole words
+  LocalRunnerOptions o;
+  o.path = model_path;
+  LocalRunner runner(o);
+  ASSERT_TRUE(runner.scores_loglikelihoods());
+  Completion got =
+      runner.answer(loglikelihood_request(c["prompt"], {greedy, " zebra quantum", ", there"}));
+  ASSERT_TRUE(got.ok()) << got.error_message;
+  ASSERT_EQ(got.continuations.size(), 3u);
+  EXPECT_TRUE(got.continuations[0].greedy);
+  EXPECT_FALSE(got.continuations[1].greedy);
+  EXPECT_TRUE(got.continuations[2].greedy);  // a prefix of the greedy text
+  EXPECT_GT(got.continuations[0].tokens, got.continuations[2].tokens);
+  EXPECT_LT(got.continuations[1].logprob, got.continuations[2].logprob);
+  for (const auto& s : got.continuations) EXPECT_LT(s.logprob, 0);
+
+  // The same numbers straight from the engine, on a context of its own.
+  std::unique_ptr<Model> model = Model::load(model_path);
+  Tokenizer tokenizer(model->file());
+  ThreadPool pool(1);
+  Context ctx(*model, 256, pool);
+  std::vector<int32_t> context_ids = tokenizer.encode(c["prompt"].get<std::string>(), true, false);
+  std::vector<int32_t> whole =
+      tokenizer.encode(c["prompt"].get<std::string>() + " zebra quantum", true, false);
+  std::vector<int32_t> continuation(whole.begin() + context_ids.size(), whole.end());
+  Loglikelihood direct = loglikelihood(ctx, context_ids, continuation);
+  EXPECT_NEAR(got.continuations[1].logprob, direct.logprob, 1e-6);
+  EXPECT_EQ(got.continuations[1].tokens, static_cast<int64_t>(continuation.size()));
+
+  // "Once upon a time " + "zebra quantum" is scored as "Once upon a time" + " zebra quantum".
+  Completion moved =
+      runner.answer(loglikelihood_request(c["prompt"].get<std::string>() + " ", {"zebra quantum"}));
+  ASSERT_TRUE(moved.ok()) << moved.error_message;
+  EXPECT_NEAR(moved.continuations[0].logprob, got.continuations[1].logprob, 1e-6);
+}
+
+// Loglikelihood and generation requests submitted together to a batching runner are each
+// answered as they are alone.
+TEST(LocalRunner, Stories260KMixedKinds) {
+  YS_SHARED_FILE(model_path, "models/stories260K.gguf");
+  LocalRunnerOptions o;
+  o.path = model_path;
+  o.batch = 2;
+  LocalRunner alone(o);
+  Request gen = user_request("Once upon a time", 20);
+  Request ll = loglikelihood_request("Lily saw a big", {" ball", " dog", " tree"});
+  Completion gen_alone = alone.answer(gen), ll_alone = alone.answer(ll);
+  LocalRunner together(o);
+  std::vector<std::promise<Completion>> promises(4);
+  const Request* order[] = {&gen, &ll, &gen, &ll};
+  for (size_t i = 0; i < 4; ++i) {
+    together.submit(*order[i], [&promises, i](Completion c) { promises[i].set_value(c); });
+  }
+  for (size_t i = 0; i < 4; ++i) {
+    Completion got = promises[i].get_future().get();
+    ASSERT_TRUE(got.ok()) << got.error_message;
+    if (i % 2 == 0) {
+      EXPECT_EQ(got.text, gen_alone.text);
+      EXPECT_TRUE(got.continuations.empty());
+    } else {
+      ASSERT_EQ(got.continuations.size(), 3u);
+      for (size_t k = 0; k < 3; ++k) {
+        EXPECT_NEAR(got.continuations[k].logprob, ll_alone.continuations[k].logprob, 1e-4) << k;
+      }
+    }
+  }
+  // A continuation with no tokens, and one too long for the context, are invalid requests.
+  EXPECT_EQ(alone.answer(loglikelihood_request("Lily", {""})).error, ErrorKind::kInvalid);
+  Completion too_long = alone.answer(loglikelihood_request("Lily", {std::string(3000, 'a')}));
+  EXPECT_EQ(too_long.error, ErrorKind::kInvalid);
+  EXPECT_NE(too_long.error_message.find("do not fit"), std::string::npos) << too_long.error_message;
 }
 
 class LocalRunnerRandom : public ::testing::Test {

@@ -179,5 +179,28 @@ TEST_F(Cli, LocalEngineModelRunsAndReportsOversizedPrompts) {
   EXPECT_EQ(yardstick({"engine", "info", (dir_ / "missing.gguf").string()}).exit_code, 2);
 }
 
+// A multiple-choice task runs on models that give loglikelihoods (mock and local), and a
+// model that cannot is refused before anything is stored.
+TEST_F(Cli, MultipleChoiceTaskNeedsLoglikelihoods) {
+  const auto model = test::shared_dir() / "models/stories260K.gguf";
+  if (!test::require_shared(model)) GTEST_SKIP();
+  if (!test::require_shared(test::shared_dir() / "datasets/arc_challenge")) GTEST_SKIP();
+  expect_bad_input({"run", "--model", "openai:m", "--base-url", "http://127.0.0.1:9/v1", "--tasks",
+                    "arc_challenge", "--db", db()},
+                   "task arc_challenge scores loglikelihoods, which model openai:m cannot give");
+  ChildResult mock = yardstick({"run", "--model", "mock:oracle,mock:wrong", "--tasks",
+                                "arc_challenge", "--limit", "30", "--db", db()});
+  ASSERT_EQ(mock.exit_code, 0) << mock.err;
+  EXPECT_NE(mock.out.find("mock:oracle  arc_challenge  acc       1.0000"), std::string::npos)
+      << mock.out;
+  EXPECT_NE(mock.out.find("mock:wrong   arc_challenge  acc_norm  0.0000"), std::string::npos)
+      << mock.out;
+  ChildResult local = yardstick({"run", "--model", "local:" + model.string(), "--tasks",
+                                 "arc_challenge", "--limit", "5", "--db", db()});
+  ASSERT_EQ(local.exit_code, 0) << local.err;
+  EXPECT_NE(local.err.find("5 requests sent, 0 errors"), std::string::npos) << local.err;
+  EXPECT_NE(local.out.find("acc_norm"), std::string::npos) << local.out;
+}
+
 }  // namespace
 }  // namespace ys

@@ -166,7 +166,9 @@ TEST(Gsm8k, RealTestSetLoadsWithReferences) {
   }
   // A perfect answer (the target) scores 1 on both metrics for every sample.
   for (size_t i = 0; i < t.samples().size(); ++i) {
-    auto scores = t.score(t.samples()[i], t.build_request(i, 0).oracle_text);
+    Completion oracle;
+    oracle.text = t.build_request(i, 0).oracle_text;
+    auto scores = t.score(t.samples()[i], oracle);
     ASSERT_EQ(scores.size(), 2u);
     ASSERT_EQ(scores[0].value, 1.0) << i;
     ASSERT_EQ(scores[1].value, 1.0) << i;

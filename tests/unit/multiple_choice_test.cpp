@@ -1,0 +1,241 @@
+// Multiple-choice tasks: choices from a spec, loglikelihood requests, acc and acc_norm, the
+// mock models' loglikelihoods, and the shipped ARC-Challenge task on the real data.
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "runners/completion.h"
+#include "runners/mock.h"
+#include "runners/request.h"
+#include "tasks/spec.h"
+#include "tasks/task.h"
+#include "tests/support/test_paths.h"
+#include "util/error.h"
+
+namespace ys {
+namespace {
+
+using test::ScratchDir;
+using test::write_file;
+
+// Choices from a list field, each an object with a label and a text.
+const char* kListSpec = R"(name: mc
+dataset:
+  path: d.jsonl
+  id_field: id
+  fields:
+    q: q.stem
+    options: q.options
+    key: key
+prompt:
+  template: "Q: {{q}}\nA:"
+  target: "{{choice.text}}"
+fewshot:
+  count: FEWSHOT
+multiple_choice:
+  choices: options
+  label: "{{choice.label}}"
+  answer: "{{key}}"
+)";
+
+const char* kListData =
+    R"({"id":"a","q":{"stem":"2+2?","options":[{"label":"A","text":"3"},{"label":"B","text":"four"}]},"key":"B"}
+{"id":"b","q":{"stem":"sky?","options":[{"label":"1","text":"blue"},{"label":"2","text":"green"},{"label":"3","text":"é"}]},"key":"1"}
+)";
+
+Task load_list_task(const ScratchDir& dir, int fewshot = 0, const std::string& data = kListData) {
+  std::string spec = kListSpec;
+  spec.replace(spec.find("FEWSHOT"), 7, std::to_string(fewshot));
+  write_file(dir / "mc.yaml", spec);
+  write_file(dir / "d.jsonl", data);
+  DataLocation where;
+  where.roots = {dir.path()};
+  return Task::load(load_task_spec(dir / "mc.yaml"), where);
+}
+
+Completion with_logprobs(std::vector<double> logprobs) {
+  Completion c;
+  for (double lp : logprobs) c.continuations.push_back({lp, false, 1});
+  return c;
+}
+
+TEST(MultipleChoice, ChoicesLabelsAndGoldComeFromTheSpec) {
+  ScratchDir dir;
+  Task t = load_list_task(dir);
+  ASSERT_TRUE(t.scores_loglikelihoods());
+  ASSERT_EQ(t.samples().size(), 2u);
+  const Sample& s = t.samples()[1];
+  EXPECT_EQ(s.choice_labels, (std::vector<std::string>{"1", "2", "3"}));
+  EXPECT_EQ(s.choice_targets, (std::vector<std::string>{"blue", "green", "é"}));
+  EXPECT_EQ(s.gold, 0u);
+  EXPECT_EQ(s.reference, "1");
+
+  Request r = t.build_request(0, 0);
+  EXPECT_EQ(r.kind, RequestKind::kLoglikelihood);
+  ASSERT_EQ(r.messages.size(), 1u);
+  EXPECT_EQ(r.messages[0].content, "Q: 2+2?\nA:");
+  EXPECT_EQ(r.continuations, (std::vector<std::string>{" 3", " four"}));  // delimiter " "
+  EXPECT_EQ(r.oracle_text, " four");
+}
+
+TEST(MultipleChoice, FewShotExamplesAreInlineWithTheirGoldText) {
+  ScratchDir dir;
+  Task t = load_list_task(dir, 1);
+  Request r = t.build_request(0, 0);
+  ASSERT_EQ(r.messages.size(), 1u);  // examples inline, never turns
+  EXPECT_EQ(r.messages[0].content, "Q: sky?\nA: blue\n\nQ: 2+2?\nA:");
+}
+
+TEST(MultipleChoice, AccPicksTheHighestLoglikelihoodAndAccNormPerCharacter) {
+  ScratchDir dir;
+  Task t = load_list_task(dir);
+  const Sample& s = t.samples()[0];  // " 3" (1 char) or " four" (4 chars, gold)
+  // -2 for "3" beats -4 for "four", but per character -1 for "four" beats -2.
+  auto scores = t.score(s, with_logprobs({-2.0, -4.0}));
+  ASSERT_EQ(scores.size(), 2u);
+  EXPECT_EQ(scores[0].metric, "acc");
+  EXPECT_EQ(scores[0].value, 0.0);
+  EXPECT_EQ(scores[0].extracted, "A");
+  EXPECT_EQ(scores[1].metric, "acc_norm");
+  EXPECT_EQ(scores[1].value, 1.0);
+  EXPECT_EQ(scores[1].extracted, "B");
+  // Characters are code points: "é" is one character of two bytes.
+  const Sample& b = t.samples()[1];
+  auto norm = t.score(b, with_logprobs({-8.0, -12.0, -1.5}))[1];
+  EXPECT_EQ(norm.extracted, "3");  // -1.5 per character, against -2 and -2.4
+  // Ties go to the first choice; a wrong number of loglikelihoods scores 0 with a reason.
+  EXPECT_EQ(t.score(s, with_logprobs({-1.0, -1.0}))[0].extracted, "A");
+  Score short_answer = t.score(s, with_logprobs({-1.0}))[0];
+  EXPECT_EQ(short_answer.value, 0.0);
+  EXPECT_NE(short_answer.reason.find("expected 2 loglikelihoods, got 1"), std::string::npos);
+}
+
+TEST(MultipleChoice, AnswerThatIsNoLabelNamesTheRecord) {
+  ScratchDir dir;
+  std::string data = kListData;
+  data.replace(data.find("\"key\":\"B\""), 9, "\"key\":\"Z\"");
+  try {
+    load_list_task(dir, 0, data);
+    FAIL() << "expected an error";
+  } catch (const InputError& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("d.jsonl"), std::string::npos) << what;
+    EXPECT_NE(what.find("record 0"), std::string::npos) << what;
+    EXPECT_NE(what.find("'Z' is none of the choices' labels (A, B)"), std::string::npos) << what;
+  }
+}
+
+std::string spec_error(const std::string& yaml) {
+  ScratchDir dir;
+  write_file(dir / "bad.yaml", yaml);
+  try {
+    load_task_spec(dir / "bad.yaml");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(MultipleChoice, SpecMistakesAreErrorsWithTheirLine) {
+  const std::string head =
+      "name: mc\ndataset: {path: d.jsonl}\nprompt: {template: 'Q', target: '{{label}}'}\n";
+  EXPECT_NE(spec_error(head + "multiple_choice: {labels: [A, B], choices: c, answer: x}\n")
+                .find("exactly one of 'choices'"),
+            std::string::npos);
+  EXPECT_NE(spec_error(head + "multiple_choice: {choices: c, answer: x}\n").find("needs 'label'"),
+            std::string::npos);
+  EXPECT_NE(spec_error(head + "multiple_choice: {labels: [A], answer: x, metrics: [f1]}\n")
+                .find("unknown multiple-choice metric 'f1'"),
+            std::string::npos);
+  std::string generation = spec_error(head +
+                                      "multiple_choice: {labels: [A], answer: x}\n"
+                                      "generation: {max_tokens: 5}\n");
+  EXPECT_NE(generation.find("bad.yaml:5:"), std::string::npos) << generation;
+  EXPECT_NE(generation.find("has no 'generation'"), std::string::npos) << generation;
+}
+
+Request choice_request(const std::string& context, const std::string& gold) {
+  Request r;
+  r.kind = RequestKind::kLoglikelihood;
+  r.messages = {{"user", context}};
+  r.continuations = {" a", " bb", " cccccccc"};
+  r.oracle_text = gold;
+  return r;
+}
+
+TEST(MultipleChoice, MockOraclePrefersTheGoldAndWrongAnotherUnderBothMetrics) {
+  MockRunner oracle(MockRunner::Behavior::kOracle, 1, 0), wrong(MockRunner::Behavior::kWrong, 0, 0);
+  for (const std::string gold : {" a", " bb", " cccccccc"}) {
+    Request r = choice_request("q", gold);
+    size_t g = static_cast<size_t>(std::find(r.continuations.begin(), r.continuations.end(), gold) -
+                                   r.continuations.begin());
+    std::promise<Completion> p;
+    oracle.submit(r, [&p](Completion c) { p.set_value(std::move(c)); });
+    Completion c = p.get_future().get();
+    ASSERT_EQ(c.continuations.size(), 3u);
+    for (size_t i = 0; i < 3; ++i) {
+      const double chars = static_cast<double>(r.continuations[i].size());
+      const double gold_chars = static_cast<double>(r.continuations[g].size());
+      if (i == g) continue;
+      EXPECT_LT(c.continuations[i].logprob, c.continuations[g].logprob);
+      EXPECT_LT(c.continuations[i].logprob / chars, c.continuations[g].logprob / gold_chars);
+    }
+    EXPECT_NE(wrong.preferred_continuation(r), g);
+    EXPECT_EQ(oracle.preferred_continuation(r), g);
+  }
+}
+
+TEST(MultipleChoice, LoglikelihoodRequestsHaveTheirOwnCacheKeyAndJson) {
+  Request generate;
+  generate.messages = {{"user", "q"}};
+  EXPECT_FALSE(canonical_json(generate).contains("kind"));  // keys of older runs still hold
+  Request ll = choice_request("q", " a");
+  nlohmann::json j = canonical_json(ll);
+  EXPECT_EQ(j["kind"], "loglikelihood");
+  EXPECT_EQ(j["continuations"].size(), 3u);
+  EXPECT_NE(cache_key(ll, "m"), cache_key(generate, "m"));
+  Request other = ll;
+  other.continuations.back() = " d";
+  EXPECT_NE(cache_key(ll, "m"), cache_key(other, "m"));
+
+  Completion c = with_logprobs({-1.25, -3.5});
+  c.continuations[1].greedy = true;
+  c.continuations[1].tokens = 4;
+  Completion back = completion_from_json(to_json(c));
+  ASSERT_EQ(back.continuations.size(), 2u);
+  EXPECT_EQ(back.continuations[0].logprob, -1.25);
+  EXPECT_TRUE(back.continuations[1].greedy);
+  EXPECT_EQ(back.continuations[1].tokens, 4);
+}
+
+// The shipped task on the real ARC-Challenge test file.
+TEST(MultipleChoice, ArcChallengeOnTheRealData) {
+  const auto data = test::shared_dir() / "datasets";
+  if (!test::require_shared(data / "arc_challenge/ARC-Challenge-Test.jsonl")) GTEST_SKIP();
+  TaskSpec spec =
+      load_task_spec(std::filesystem::path(YS_SOURCE_DIR) / "tasks/specs/arc_challenge.yaml");
+  DataLocation where;
+  where.roots = {data};
+  Task t = Task::load(spec, where);
+  ASSERT_EQ(t.samples().size(), 1172u);
+  const Sample& first = t.samples()[0];
+  EXPECT_EQ(first.id, "Mercury_7175875");
+  EXPECT_EQ(first.choice_labels, (std::vector<std::string>{"A", "B", "C", "D"}));
+  EXPECT_EQ(first.gold, 2u);  // answerKey C
+  Request r = t.build_request(0, 0);
+  EXPECT_EQ(r.messages[0].content.rfind("Question: An astronomer observes", 0), 0u);
+  EXPECT_EQ(r.messages[0].content.substr(r.messages[0].content.size() - 8), "\nAnswer:");
+  EXPECT_EQ(r.continuations[2], " Planetary days will become shorter.");
+  // Some questions have numeric labels, and some have 3 or 5 choices.
+  size_t numeric = 0, not_four = 0;
+  for (const Sample& s : t.samples()) {
+    numeric += s.choice_labels[0] == "1";
+    not_four += s.choice_labels.size() != 4;
+    ASSERT_LT(s.gold, s.choice_labels.size());
+  }
+  EXPECT_GT(numeric, 0u);
+  EXPECT_GT(not_four, 0u);
+}
+
+}  // namespace
+}  // namespace ys
