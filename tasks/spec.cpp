@@ -128,8 +128,9 @@ class SpecReader {
 
 DatasetSpec read_dataset(const SpecReader& r, const YAML::Node& n) {
   r.require_map(n, "'dataset'");
-  r.only_keys(n, {"path", "format", "split", "id_field", "fields", "csv_header", "id_range"},
-              "'dataset'");
+  r.only_keys(
+      n, {"path", "format", "split", "id_field", "fields", "csv_header", "id_range", "file_field"},
+      "'dataset'");
   DatasetSpec d;
   d.path = r.required<std::string>(n, "path", "'dataset'");
   try {
@@ -140,6 +141,14 @@ DatasetSpec read_dataset(const SpecReader& r, const YAML::Node& n) {
   d.read.split = r.get<std::string>(n, "split", "");
   d.read.csv_header = r.get<bool>(n, "csv_header", true);
   d.id_field = r.get<std::string>(n, "id_field", "");
+  d.file_field = r.get<std::string>(n, "file_field", "");
+  if (d.path.find('*') != d.path.rfind('*') ||
+      std::filesystem::path(d.path).parent_path().string().find('*') != std::string::npos) {
+    r.fail(n["path"], "'dataset.path' may hold one '*', in the file name only");
+  }
+  if (!d.file_field.empty() && d.path.find('*') == std::string::npos) {
+    r.fail(n["file_field"], "'dataset.file_field' needs a '*' in 'dataset.path'");
+  }
   if (n["id_range"].IsDefined()) {
     auto range = r.get<std::vector<long>>(n, "id_range", {});
     if (range.size() != 2 || range[0] > range[1])
@@ -176,7 +185,8 @@ GeneratorSpec read_generator(const SpecReader& r, const YAML::Node& n) {
 
 FewShotSpec read_fewshot(const SpecReader& r, const YAML::Node& n) {
   r.require_map(n, "'fewshot'");
-  r.only_keys(n, {"count", "sampler", "seed", "separator", "as_turns", "ids"}, "'fewshot'");
+  r.only_keys(n, {"count", "sampler", "seed", "separator", "as_turns", "ids", "from", "match"},
+              "'fewshot'");
   FewShotSpec f;
   f.count = r.get<int>(n, "count", 0);
   if (f.count < 0) r.fail(n["count"], "'fewshot.count' must be >= 0");
@@ -192,6 +202,8 @@ FewShotSpec read_fewshot(const SpecReader& r, const YAML::Node& n) {
   f.separator = r.get<std::string>(n, "separator", "\n\n");
   f.as_turns = r.get<bool>(n, "as_turns", true);
   f.ids = r.string_list(n, "ids");
+  f.from = r.get<std::string>(n, "from", "");
+  f.match = r.get<std::string>(n, "match", "");
   return f;
 }
 
@@ -341,6 +353,9 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
     spec.dataset = read_dataset(r, root["dataset"]);
     for (const auto& [task_field, record_field] : spec.dataset->fields)
       known_fields.insert(task_field);
+    if (!known_fields.empty() && !spec.dataset->file_field.empty()) {
+      known_fields.insert(spec.dataset->file_field);
+    }
   } else {
     spec.generator = read_generator(r, root["generator"]);
   }
@@ -348,12 +363,15 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
   YAML::Node prompt = root["prompt"];
   if (!prompt.IsDefined()) r.fail(root, "a task spec needs 'prompt'");
   r.require_map(prompt, "'prompt'");
-  r.only_keys(prompt, {"system", "template", "target", "target_delimiter"}, "'prompt'");
+  r.only_keys(prompt, {"system", "description", "template", "target", "target_delimiter"},
+              "'prompt'");
   spec.system_prompt = r.get<std::string>(prompt, "system", "");
+  spec.description_template = r.get<std::string>(prompt, "description", "");
   spec.prompt_template = r.required<std::string>(prompt, "template", "'prompt'");
   spec.target_template = r.required<std::string>(prompt, "target", "'prompt'");
   spec.target_delimiter = r.get<std::string>(prompt, "target_delimiter", " ");
   check_template_fields(r, prompt["template"], spec.prompt_template, known_fields);
+  check_template_fields(r, prompt["description"], spec.description_template, known_fields);
   if (root["multiple_choice"].IsDefined()) {
     spec.multiple_choice = read_multiple_choice(r, root["multiple_choice"]);
     // A choice's templates may also use `label` and `choice`.
@@ -366,6 +384,9 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
   check_template_fields(r, prompt["target"], spec.target_template, known_fields);
 
   if (root["fewshot"].IsDefined()) spec.fewshot = read_fewshot(r, root["fewshot"]);
+  if (!spec.fewshot.from.empty() && !spec.dataset) {
+    r.fail(root["fewshot"]["from"], "'fewshot.from' needs a 'dataset' (read the same way)");
+  }
   if (root["generation"].IsDefined()) spec.generation = read_generation(r, root["generation"]);
 
   if (root["code"].IsDefined()) spec.code = read_code(r, root["code"]);

@@ -22,6 +22,10 @@ struct DatasetSpec {
   // Only records whose numeric id is in [first, second] are evaluated (all are few-shot
   // candidates), e.g. MBPP's evaluation split 11-510.
   std::optional<std::pair<long, long>> id_range;
+  // With a '*' in the path's file name (several files): the field that holds what the '*'
+  // matched, e.g. the subject of "mmlu/test/*_test.csv". Without id_field, sample ids are
+  // "<match>/<index in its file>".
+  std::string file_field;
 };
 
 struct GeneratorSpec {
@@ -38,6 +42,8 @@ struct FewShotSpec {
   std::string separator = "\n\n";
   bool as_turns = true;          // examples as user/assistant turns; else inlined in one message
   std::vector<std::string> ids;  // fixed examples by sample id (overrides count and sampler)
+  std::string from;   // a dataset path read like the task's own: examples come from there
+  std::string match;  // a field whose value examples share with the sample (e.g. subject)
 };
 
 // How a coding task runs a completion (docs/TASKS.md, "Code tasks"). Its metric is "pass".
@@ -79,6 +85,7 @@ struct TaskSpec {
   std::optional<GeneratorSpec> generator;
 
   std::string system_prompt;
+  std::string description_template;  // before the first user message (and its examples)
   std::string prompt_template;
   std::string target_template;         // a perfect answer; also the few-shot answers
   std::string target_delimiter = " ";  // between prompt and target when inlined

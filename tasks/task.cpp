@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <stdexcept>
 
@@ -50,33 +51,72 @@ std::string record_id(const DatasetSpec& d, const nlohmann::json& record, size_t
 
 }  // namespace
 
-std::filesystem::path resolve_data_file(const TaskSpec& spec, const DataLocation& where) {
+namespace {
+
+// What the '*' of `pattern` (a file name with at most one '*') matches in `name`, if it does.
+std::optional<std::string> star_match(const std::string& pattern, const std::string& name) {
+  size_t star = pattern.find('*');
+  if (star == std::string::npos) {
+    return name == pattern ? std::optional<std::string>("") : std::nullopt;
+  }
+  const std::string prefix = pattern.substr(0, star), suffix = pattern.substr(star + 1);
+  if (name.size() < prefix.size() + suffix.size() || name.rfind(prefix, 0) != 0 ||
+      name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    return std::nullopt;
+  }
+  return name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+}
+
+// The files matching `pattern` in `dir`, sorted by name.
+std::vector<DataFile> matching_files(const std::filesystem::path& dir, const std::string& pattern) {
+  std::vector<DataFile> out;
+  std::error_code ec;
+  if (pattern.find('*') == std::string::npos) {
+    if (std::filesystem::is_regular_file(dir / pattern, ec)) out.push_back({dir / pattern, ""});
+    return out;
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file(ec)) continue;
+    if (auto m = star_match(pattern, entry.path().filename().string())) {
+      out.push_back({entry.path(), *m});
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const DataFile& a, const DataFile& b) { return a.path < b.path; });
+  return out;
+}
+
+}  // namespace
+
+std::vector<DataFile> resolve_data_files(const std::string& path, const std::string& task,
+                                         const DataLocation& where) {
   namespace fs = std::filesystem;
   std::error_code ec;
+  const fs::path rel = path;
+  const std::string pattern = rel.filename().string();
   if (where.override_path && fs::is_regular_file(*where.override_path, ec)) {
-    return *where.override_path;
+    auto m = star_match(pattern, where.override_path->filename().string());
+    return {{*where.override_path, m.value_or("")}};
   }
-  fs::path rel = spec.dataset->path;
   std::vector<fs::path> tried;
   if (rel.is_absolute()) {
-    tried.push_back(rel);
+    tried.push_back(rel.parent_path());
   } else {
-    if (where.override_path) tried.push_back(*where.override_path / rel);
-    for (const auto& root : where.roots) tried.push_back(root / rel);
+    if (where.override_path) tried.push_back(*where.override_path / rel.parent_path());
+    for (const auto& root : where.roots) tried.push_back(root / rel.parent_path());
   }
-  for (const auto& p : tried) {
-    if (fs::is_regular_file(p, ec)) return p;
+  for (const auto& dir : tried) {
+    if (auto files = matching_files(dir, pattern); !files.empty()) return files;
   }
   std::string looked;
-  for (const auto& p : tried) looked += (looked.empty() ? "" : ", ") + p.string();
-  throw InputError("task '" + spec.name + "': dataset file '" + spec.dataset->path +
+  for (const auto& p : tried) looked += (looked.empty() ? "" : ", ") + (p / pattern).string();
+  throw InputError("task '" + task + "': dataset file '" + path +
                    "' not found (looked in: " + looked + "); pass --data PATH");
 }
 
 Task Task::load(const TaskSpec& spec, const DataLocation& where) {
   Task task;
   task.spec_ = spec;
-  std::string source;
   if (spec.generator) {
     Generator gen = find_generator(spec.generator->name);
     if (!gen) {
@@ -84,50 +124,27 @@ Task Task::load(const TaskSpec& spec, const DataLocation& where) {
           located(spec.file.string(), 0, "unknown generator '" + spec.generator->name + "'"));
     }
     auto records = gen(spec.generator->count, spec.generator->seed, spec.generator->params);
+    const std::string source = spec.file.string() + " (generator " + spec.generator->name + ")";
     for (size_t i = 0; i < records.size(); ++i) {
       Sample& s = task.samples_.emplace_back();
       s.id = std::to_string(i);
       s.fields = std::move(records[i]);
+      task.prepare(s, source, i);
     }
-    source = spec.file.string() + " (generator " + spec.generator->name + ")";
   } else {
-    task.data_file_ = resolve_data_file(spec, where);
-    source = task.data_file_.string();
-    auto records = read_records(task.data_file_, spec.dataset->read);
-    for (size_t i = 0; i < records.size(); ++i) {
-      Sample& s = task.samples_.emplace_back();
-      s.id = record_id(*spec.dataset, records[i], i, source);
-      s.fields = map_fields(*spec.dataset, records[i], source, i);
-    }
+    task.samples_ = task.read_samples(spec.dataset->path, where);
   }
-  for (size_t i = 0; i < task.samples_.size(); ++i) {
-    Sample& s = task.samples_[i];
-    std::string raw;
-    try {
-      if (!spec.reference_template.empty())
-        raw = render_template(spec.reference_template, s.fields);
-      render_template(spec.prompt_template, s.fields);  // fail early on missing fields
-      if (spec.multiple_choice) task.load_choices(s);
-    } catch (const InputError& e) {
-      throw InputError(located(source, 0, "record " + std::to_string(i) + ": " + e.what()));
+  if (spec.fewshot.from.empty()) {
+    task.pool_ = task.samples_;
+  } else {
+    DataLocation pool_where = where;  // a --data file replaces the evaluated data only
+    std::error_code ec;
+    if (where.override_path && std::filesystem::is_regular_file(*where.override_path, ec)) {
+      pool_where.override_path.reset();
     }
-    if (spec.multiple_choice) {
-      s.reference = s.choice_labels[s.gold];
-      continue;
-    }
-    if (!spec.reference_extractor.empty() && !spec.reference_template.empty()) {
-      auto found = extract_answer(spec.reference_extractor, raw);
-      if (!found) {
-        throw InputError(located(source, 0,
-                                 "record " + std::to_string(i) +
-                                     ": no reference answer found by the spec's "
-                                     "reference extractor"));
-      }
-      raw = *found;
-    }
-    s.reference = normalize(raw, spec.reference_normalization);
+    task.pool_ = task.read_samples(spec.fewshot.from, pool_where);
+    task.pool_is_separate_ = true;
   }
-  task.pool_ = task.samples_;
   if (spec.dataset && spec.dataset->id_range) {
     auto [lo, hi] = *spec.dataset->id_range;
     std::erase_if(task.samples_, [lo = lo, hi = hi](const Sample& s) {
@@ -139,8 +156,59 @@ Task Task::load(const TaskSpec& spec, const DataLocation& where) {
   std::string all;
   for (const auto& s : task.samples_)
     all += s.id + '\n' + s.fields.dump() + '\n' + s.reference + '\n';
+  if (task.pool_is_separate_) {
+    all += "fewshot\n";
+    for (const auto& s : task.pool_) all += s.id + '\n' + s.fields.dump() + '\n';
+  }
   task.data_hash_ = hash_hex(all);
   return task;
+}
+
+std::vector<Sample> Task::read_samples(const std::string& path, const DataLocation& where) const {
+  const DatasetSpec& d = *spec_.dataset;
+  std::vector<Sample> out;
+  const bool several = path.find('*') != std::string::npos;
+  for (const DataFile& file : resolve_data_files(path, spec_.name, where)) {
+    const std::string source = file.path.string();
+    auto records = read_records(file.path, d.read);
+    for (size_t i = 0; i < records.size(); ++i) {
+      Sample& s = out.emplace_back();
+      s.id = !d.id_field.empty() || !several ? record_id(d, records[i], i, source)
+                                             : file.match + "/" + std::to_string(i);
+      s.fields = map_fields(d, records[i], source, i);
+      if (!d.file_field.empty()) s.fields[d.file_field] = file.match;
+      prepare(s, source, i);
+    }
+  }
+  return out;
+}
+
+void Task::prepare(Sample& s, const std::string& source, size_t index) const {
+  std::string raw;
+  try {
+    if (!spec_.reference_template.empty())
+      raw = render_template(spec_.reference_template, s.fields);
+    render_template(spec_.prompt_template, s.fields);  // fail early on missing fields
+    if (!spec_.description_template.empty()) render_template(spec_.description_template, s.fields);
+    if (spec_.multiple_choice) load_choices(s);
+  } catch (const InputError& e) {
+    throw InputError(located(source, 0, "record " + std::to_string(index) + ": " + e.what()));
+  }
+  if (spec_.multiple_choice) {
+    s.reference = s.choice_labels[s.gold];
+    return;
+  }
+  if (!spec_.reference_extractor.empty() && !spec_.reference_template.empty()) {
+    auto found = extract_answer(spec_.reference_extractor, raw);
+    if (!found) {
+      throw InputError(located(source, 0,
+                               "record " + std::to_string(index) +
+                                   ": no reference answer found by the spec's "
+                                   "reference extractor"));
+    }
+    raw = *found;
+  }
+  s.reference = normalize(raw, spec_.reference_normalization);
 }
 
 void Task::load_choices(Sample& sample) const {
@@ -177,13 +245,20 @@ std::vector<size_t> Task::fewshot_indices(size_t index) const {
   if (!f.ids.empty()) {  // fixed examples, in the order given
     for (const auto& id : f.ids) {
       for (size_t i = 0; i < pool_.size(); ++i) {
-        if (pool_[i].id == id && id != own_id) pool.push_back(i);
+        if (pool_[i].id == id && (pool_is_separate_ || id != own_id)) pool.push_back(i);
       }
     }
     return pool;
   }
+  const Sample& own = samples_.at(index);
   for (size_t i = 0; i < pool_.size(); ++i) {
-    if (pool_[i].id != own_id) pool.push_back(i);  // never show a sample its own answer
+    // Never show a sample its own answer; with `match`, only examples of its kind.
+    if (!pool_is_separate_ && pool_[i].id == own_id) continue;
+    if (!f.match.empty() && pool_[i].fields.value(f.match, nlohmann::json()) !=
+                                own.fields.value(f.match, nlohmann::json())) {
+      continue;
+    }
+    pool.push_back(i);
   }
   size_t n = std::min(pool.size(), static_cast<size_t>(f.count));
   if (f.sampler == FewShotSpec::Sampler::kRandom) {
@@ -218,6 +293,14 @@ Request Task::build_request(size_t index, int repeat) const {
   }
   r.messages.push_back(
       {"user", inline_prefix + render_template(spec_.prompt_template, sample.fields)});
+  if (!spec_.description_template.empty()) {
+    // Before the first user message: the examples (inline or as turns) and the question.
+    for (Message& m : r.messages) {
+      if (m.role != "user") continue;
+      m.content = render_template(spec_.description_template, sample.fields) + m.content;
+      break;
+    }
+  }
   r.repeat = repeat;
   if (spec_.multiple_choice) {
     r.kind = RequestKind::kLoglikelihood;

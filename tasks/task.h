@@ -34,6 +34,12 @@ struct Sample {
   size_t gold = 0;
 };
 
+// A dataset file, and what the '*' of its spec's path matched in its name.
+struct DataFile {
+  std::filesystem::path path;
+  std::string match;
+};
+
 // Where dataset files are looked for.
 struct DataLocation {
   // --data: a file used as the dataset itself, or a folder used as the first root.
@@ -50,8 +56,6 @@ class Task {
   const TaskSpec& spec() const { return spec_; }
   const std::string& name() const { return spec_.name; }
   const std::vector<Sample>& samples() const { return samples_; }
-  // The dataset file read, empty for generated tasks.
-  const std::filesystem::path& data_file() const { return data_file_; }
   // A hash of every sample's id, fields and reference: changes when the data does.
   const std::string& data_hash() const { return data_hash_; }
 
@@ -74,6 +78,11 @@ class Task {
 
  private:
   Task() = default;
+  // The samples of the files of `path` (a dataset path, perhaps with a '*'), each
+  // prepared. Throws InputError naming the file and record.
+  std::vector<Sample> read_samples(const std::string& path, const DataLocation& where) const;
+  // Fills the reference (and choices) of a sample read as record `index` of `source`.
+  void prepare(Sample& sample, const std::string& source, size_t index) const;
   // Fills the choices of a multiple-choice sample; throws InputError.
   void load_choices(Sample& sample) const;
   std::vector<Score> score_choices(const Sample& sample, const Completion& answer) const;
@@ -82,13 +91,16 @@ class Task {
 
   TaskSpec spec_;
   std::vector<Sample> samples_;  // evaluated
-  std::vector<Sample> pool_;     // every record: few-shot examples come from here
-  std::filesystem::path data_file_;
+  std::vector<Sample> pool_;     // few-shot examples: every record, or fewshot.from's
+  bool pool_is_separate_ = false;
   std::string data_hash_;
 };
 
-// Resolves the dataset file of `spec` under `where`; throws InputError listing the places
-// looked at when there is none.
-std::filesystem::path resolve_data_file(const TaskSpec& spec, const DataLocation& where);
+// The files of the dataset path `path` of task `task` under `where`: the first folder
+// (of --data, then the roots) holding any; a '*' in the file name matches any text, and
+// several files are sorted by name. A --data file is the dataset itself. Throws
+// InputError listing the places looked at when there is none.
+std::vector<DataFile> resolve_data_files(const std::string& path, const std::string& task,
+                                         const DataLocation& where);
 
 }  // namespace ys

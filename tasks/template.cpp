@@ -37,7 +37,7 @@ void scan(std::string_view tmpl, OnText on_text, OnField on_field) {
 struct Placeholder {
   std::string path;
   std::string field;  // the path's first name
-  bool lines = false;
+  enum class Filter { kNone, kLines, kTrim, kSpaces } filter = Filter::kNone;
 };
 
 Placeholder parse_placeholder(const std::string& text) {
@@ -45,10 +45,16 @@ Placeholder parse_placeholder(const std::string& text) {
   p.path = text;
   if (size_t bar = text.find('|'); bar != std::string::npos) {
     std::string filter(trim(text.substr(bar + 1)));
-    if (filter != "lines") {
-      throw InputError("template filter '" + filter + "' is unknown (expected lines)");
+    if (filter == "lines") {
+      p.filter = Placeholder::Filter::kLines;
+    } else if (filter == "trim") {
+      p.filter = Placeholder::Filter::kTrim;
+    } else if (filter == "spaces") {
+      p.filter = Placeholder::Filter::kSpaces;
+    } else {
+      throw InputError("template filter '" + filter +
+                       "' is unknown (expected lines, trim or spaces)");
     }
-    p.lines = true;
     p.path = std::string(trim(text.substr(0, bar)));
   }
   if (p.path.back() == '.') throw InputError("template placeholder '" + text + "' ends with '.'");
@@ -114,7 +120,18 @@ std::string render_template(std::string_view tmpl, const nlohmann::json& fields)
       [&](const std::string& text) {
         Placeholder p = parse_placeholder(text);
         const nlohmann::json& v = field_at(fields, p.path);
-        if (!p.lines) {
+        if (p.filter == Placeholder::Filter::kTrim || p.filter == Placeholder::Filter::kSpaces) {
+          std::string value;
+          append_value(value, v);
+          if (p.filter == Placeholder::Filter::kTrim) {
+            out += trim(value);
+          } else {
+            std::replace(value.begin(), value.end(), '_', ' ');
+            out += value;
+          }
+          return;
+        }
+        if (p.filter != Placeholder::Filter::kLines) {
           append_value(out, v);
           return;
         }

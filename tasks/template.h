@@ -18,8 +18,10 @@ std::vector<std::string> template_fields(std::string_view tmpl);
 const nlohmann::json& field_at(const nlohmann::json& fields, std::string_view path);
 
 // Replaces every {{path}} (spaces inside the braces allowed) with field_at(fields, path):
-// strings as they are, other values in JSON form. {{path|lines}} is a list's items one per
-// line. Throws InputError naming the field when `fields` lacks it.
+// strings as they are, other values in JSON form. Filters: {{path|lines}} is a list's
+// items one per line, {{path|trim}} the value without surrounding white space, and
+// {{path|spaces}} the value with underscores turned into spaces. Throws InputError naming
+// the field when `fields` lacks it.
 std::string render_template(std::string_view tmpl, const nlohmann::json& fields);
 
 }  // namespace ys

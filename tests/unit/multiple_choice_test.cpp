@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <set>
 
 #include "runners/completion.h"
 #include "runners/mock.h"
@@ -235,6 +236,101 @@ TEST(MultipleChoice, ArcChallengeOnTheRealData) {
   }
   EXPECT_GT(numeric, 0u);
   EXPECT_GT(not_four, 0u);
+}
+
+// Several files, the '*' of the path as a field, a description, and few-shot examples
+// from another source that share the sample's subject.
+TEST(MultipleChoice, SeveralFilesDescriptionAndMatchingExamples) {
+  ScratchDir dir;
+  std::filesystem::create_directories(dir / "test");
+  std::filesystem::create_directories(dir / "dev");
+  write_file(dir / "test/art_history_test.csv", "Who?,x,y,z,w,B\nWhen?,1,2,3,4,D\n");
+  write_file(dir / "test/zoology_test.csv", "Cats?,a,b,c,d,A\n");
+  write_file(dir / "dev/art_history_dev.csv", "Art ex?,p,q,r,s,C\n");
+  write_file(dir / "dev/zoology_dev.csv", "Zoo ex?,p,q,r,s,D\n");
+  write_file(dir / "notes.txt", "not data");
+  write_file(dir / "mc.yaml", R"(name: mc
+dataset:
+  path: test/*_test.csv
+  file_field: subject
+  format: csv
+  csv_header: false
+  fields: {q: "0", A: "1", B: "2", C: "3", D: "4", answer: "5"}
+prompt:
+  description: "About {{subject|spaces}}.\n\n"
+  template: "{{q}}\nA. {{A}}\nB. {{B}}\nC. {{C}}\nD. {{D}}\nAnswer:"
+  target: "{{label}}"
+fewshot: {count: 5, from: dev/*_dev.csv, match: subject}
+multiple_choice: {labels: [A, B, C, D], answer: "{{answer}}"}
+)");
+  DataLocation where;
+  where.roots = {dir.path()};
+  Task t = Task::load(load_task_spec(dir / "mc.yaml"), where);
+  ASSERT_EQ(t.samples().size(), 3u);
+  EXPECT_EQ(t.samples()[1].id, "art_history/1");
+  EXPECT_EQ(t.samples()[2].id, "zoology/0");
+  EXPECT_EQ(t.samples()[2].fields["subject"], "zoology");
+  EXPECT_EQ(t.samples()[1].gold, 3u);
+  Request r = t.build_request(2, 0);
+  EXPECT_EQ(r.messages[0].content,
+            "About zoology.\n\nZoo ex?\nA. p\nB. q\nC. r\nD. s\nAnswer: D\n\n"
+            "Cats?\nA. a\nB. b\nC. c\nD. d\nAnswer:");
+  EXPECT_EQ(r.continuations, (std::vector<std::string>{" A", " B", " C", " D"}));
+  // The examples are part of the data hash: changing them never resumes an older run.
+  const std::string before = t.data_hash();
+  write_file(dir / "dev/zoology_dev.csv", "Zoo ex?,p,q,r,s,C\n");
+  EXPECT_NE(Task::load(load_task_spec(dir / "mc.yaml"), where).data_hash(), before);
+  // A bad answer names its file.
+  write_file(dir / "test/zoology_test.csv", "Cats?,a,b,c,d,E\n");
+  try {
+    Task::load(load_task_spec(dir / "mc.yaml"), where);
+    FAIL() << "expected an error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("zoology_test.csv"), std::string::npos) << e.what();
+  }
+}
+
+TEST(MultipleChoice, StarPathMistakesAreSpecErrors) {
+  const std::string tail =
+      "prompt: {template: 'Q', target: '{{label}}'}\n"
+      "multiple_choice: {labels: [A], answer: x}\n";
+  EXPECT_NE(spec_error("name: mc\ndataset: {path: a/*/b*.csv}\n" + tail).find("one '*'"),
+            std::string::npos);
+  EXPECT_NE(
+      spec_error("name: mc\ndataset: {path: a.csv, file_field: s}\n" + tail).find("needs a '*'"),
+      std::string::npos);
+}
+
+// The shipped task on the real MMLU files: every subject, five examples of its own.
+TEST(MultipleChoice, MmluOnTheRealData) {
+  const auto data = test::shared_dir() / "datasets";
+  if (!test::require_shared(data / "mmlu/test")) GTEST_SKIP();
+  TaskSpec spec = load_task_spec(std::filesystem::path(YS_SOURCE_DIR) / "tasks/specs/mmlu.yaml");
+  DataLocation where;
+  where.roots = {data};
+  Task t = Task::load(spec, where);
+  ASSERT_EQ(t.samples().size(), 14042u);
+  std::set<std::string> subjects;
+  for (const Sample& s : t.samples()) subjects.insert(s.fields["subject"].get<std::string>());
+  EXPECT_EQ(subjects.size(), 57u);
+  EXPECT_EQ(t.samples()[0].id, "abstract_algebra/0");
+  const std::string prompt = t.build_request(0, 0).messages[0].content;
+  EXPECT_EQ(prompt.rfind("The following are multiple choice questions (with answers) about "
+                         "abstract algebra.\n\nFind all c in Z_3",
+                         0),
+            0u)
+      << prompt;
+  size_t answers = 0;
+  for (size_t at = 0; (at = prompt.find("\nAnswer:", at)) != std::string::npos; ++at) ++answers;
+  EXPECT_EQ(answers, 6u);  // five examples and the question
+  EXPECT_EQ(prompt.substr(prompt.size() - 8), "\nAnswer:");
+  // A sample of another subject gets that subject's examples.
+  for (size_t i = 0; i < t.samples().size(); ++i) {
+    if (t.samples()[i].fields["subject"] != "virology") continue;
+    EXPECT_NE(t.build_request(i, 0).messages[0].content.find("about virology.\n\n"),
+              std::string::npos);
+    break;
+  }
 }
 
 }  // namespace

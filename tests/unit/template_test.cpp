@@ -58,5 +58,17 @@ TEST(Template, ListIndexAndLines) {
   EXPECT_THROW(render_template("{{solutions.cpp}}", o), InputError);
 }
 
+TEST(Template, DeepPathsAndFilters) {
+  nlohmann::json f = {{"q", {{"choices", {{{"label", "A"}, {"text", "  red "}}}}}},
+                      {"subject", "high_school_biology"}};
+  EXPECT_EQ(render_template("{{q.choices.0.label}}", f), "A");
+  EXPECT_EQ(render_template("[{{q.choices.0.text|trim}}]", f), "[red]");
+  EXPECT_EQ(render_template("about {{subject|spaces}}.", f), "about high school biology.");
+  EXPECT_EQ(field_at(f, "q.choices.0").at("text"), "  red ");
+  EXPECT_THROW(field_at(f, "q.choices.1"), InputError);
+  EXPECT_THROW(field_at(f, "q.options"), InputError);
+  EXPECT_THROW(render_template("{{q.}}", f), InputError);
+}
+
 }  // namespace
 }  // namespace ys
