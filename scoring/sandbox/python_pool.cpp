@@ -20,9 +20,12 @@ using Clock = std::chrono::steady_clock;
 // followed by the bytes of stdout, stderr and the result channel. The zygote runs no
 // program code itself: each program runs in a forked child that sets its own limits. At
 // the end the zygote kills the program's session and, when it is alone in a PID namespace
-// under its own uid, every other process of that uid with kill(-1).
+// under its own uid, every other process of that uid with kill(-1); then it empties its
+// working directory and, when they are its own (a tmpfs in its mount namespace), the
+// temporary directories, so that the next program finds nothing the last one left. When
+// something cannot be removed, the reply says "retire" and the pool starts a fresh zygote.
 constexpr const char* kZygote =
-    R"PY(import os, sys, io, json, time, select, signal, shutil, resource, traceback, types
+    R"PY(import os, sys, io, json, time, select, signal, shutil, resource, stat, traceback, types
 try:
     import ctypes
     ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: programs cannot read this process
@@ -46,6 +49,9 @@ HOME = os.getcwd()
 # kill(-1) reaches every process this uid may signal: only safe inside the sandbox's own
 # PID namespace, under a uid of its own, never as root.
 KILL_ALL = os.environ.pop('YS_ZYGOTE_KILL_ALL', '') == '1' and os.getuid() != 0
+# Temporary directories private to this zygote (fresh tmpfs mounts in its own mount
+# namespace): emptied after each program. Never set for directories shared with the host.
+SCRUB = [d for d in os.environ.pop('YS_ZYGOTE_SCRUB', '').split(':') if d]
 BASE_ENV = dict(os.environ)
 
 def child(req, rundir, in_r, out_w, err_w, ch_w):
@@ -122,6 +128,42 @@ def drain(fd, buf, cap):
         if len(data) > room:
             return True, True
 
+def wipe(path):
+    """Removes `path` and everything below it, whatever modes the program gave them."""
+    st = os.lstat(path)
+    if stat.S_ISDIR(st.st_mode):
+        if stat.S_IMODE(st.st_mode) & 0o700 != 0o700:
+            os.chmod(path, 0o700)
+        for name in os.listdir(path):
+            wipe(os.path.join(path, name))
+        os.rmdir(path)
+    else:
+        os.unlink(path)
+
+def scrub():
+    """Empties HOME and the private temporary directories, keeping the way to HOME.
+    Returns False when something is left."""
+    clean = True
+    for top in [HOME] + SCRUB:
+        try:
+            names = os.listdir(top)
+        except FileNotFoundError:
+            continue
+        except Exception:
+            clean = False
+            continue
+        for name in names:
+            path = os.path.join(top, name)
+            try:
+                # The directories above HOME and the sandbox's other entries are root's,
+                # and the program cannot write in them.
+                if HOME.startswith(path + '/') or os.lstat(path).st_uid != os.getuid():
+                    continue
+                wipe(path)
+            except Exception:  # OSError, RecursionError on a very deep tree
+                clean = False
+    return clean
+
 def serve(req, blobs, stdin_data, counter):
     rundir = os.path.join(HOME, 'r%d' % counter)
     os.mkdir(rundir, 0o700)
@@ -194,10 +236,11 @@ def serve(req, blobs, stdin_data, counter):
     for fd in (in_w, out_r, err_r, ch_r, pidfd):
         if fd >= 0:
             os.close(fd)
-    shutil.rmtree(rundir, ignore_errors=True)
+    wall = time.monotonic() - start
+    clean = scrub()  # also removes rundir
     header = {'status': status, 'timed_out': timed_out, 'overflow': overflow,
               'cpu': usage.ru_utime + usage.ru_stime, 'rss': usage.ru_maxrss,
-              'wall': time.monotonic() - start,
+              'wall': wall, 'retire': not clean,
               'lens': [len(bufs[out_r]), len(bufs[err_r]), len(bufs[ch_r])]}
     reply = (json.dumps(header) + '\n').encode() + bytes(bufs[out_r]) + bytes(bufs[err_r]) + bytes(bufs[ch_r])
     view = memoryview(reply)
@@ -251,6 +294,7 @@ bool read_until(int fd, std::string& buffer, size_t want, Clock::time_point dead
 
 struct PythonPool::Zygote {
   Sandbox::Process process;
+  uint64_t tmp_size = 0;  // the size of its private temporary directories
 };
 
 PythonPool::PythonPool(Sandbox& sandbox, std::string python)
@@ -265,18 +309,31 @@ PythonPool::~PythonPool() {
 PythonPool::Zygote& PythonPool::zygote(int slot, const Limits& limits) {
   std::lock_guard lock(mutex_);
   auto& z = zygotes_[slot];
+  // Private temporary directories as large as the slow path would give this program.
+  const uint64_t tmp_size = limits.tmp_size ? limits.tmp_size : limits.file_size;
+  if (z && z->tmp_size != tmp_size) {
+    sandbox_.stop(z->process);
+    z.reset();
+  }
   if (!z) {
     Program p;
     p.argv = {python_, "-I", "-S", "-c", kZygote};
     const Protections& prot = sandbox_.protections();
     if (prot.pid_namespace && prot.unprivileged_uid) p.env.push_back("YS_ZYGOTE_KILL_ALL=1");
+    if (prot.private_tmp) {  // the zygote's own tmpfs mounts, never the host's directories
+      std::string dirs;
+      for (const auto& d : prot.tmp_dirs) dirs += (dirs.empty() ? "" : ":") + d;
+      p.env.push_back("YS_ZYGOTE_SCRUB=" + dirs);
+    }
     p.limits.cpu_s = 1e6;  // the zygote's own time; each child sets its program's limit
     p.limits.address_space = 0;
     p.limits.processes = limits.processes;
     p.limits.file_size = uint64_t{1} << 32;
     p.limits.open_files = 256;
+    p.limits.tmp_size = tmp_size;
     auto fresh = std::make_unique<Zygote>();
     fresh->process = sandbox_.start(p, slot);
+    fresh->tmp_size = tmp_size;
     z = std::move(fresh);
   }
   return *z;
@@ -361,6 +418,8 @@ RunResult PythonPool::run_in_zygote(const Program& program, int slot) {
     facts.reported = true;
     facts.wait_status = reply.value("status", 0);
     classify_ending(result, facts, l);
+    // The zygote could not empty its directories: the next program gets a fresh one.
+    if (reply.value("retire", false)) drop(slot);
     return result;
   }
   result.ending = Ending::kSandboxError;

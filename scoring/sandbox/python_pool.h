@@ -24,7 +24,8 @@ class PythonPool {
   // Runs `program`, whose argv is {python, -I, -S, SCRIPT}, as Sandbox::run would: same
   // files, stdin, limits and result. Each child runs under the zygote's namespaces, uid and
   // system-call filter, sets the program's limits itself, and is killed with everything it
-  // started when it ends. Calls for one slot must not overlap.
+  // started when it ends; then the zygote empties its private temporary directories (a
+  // zygote that cannot is replaced). Calls for one slot must not overlap.
   // When a zygote fails (not the program), the program is run by Sandbox::run instead.
   RunResult run(const Program& program, int slot);
 

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -13,10 +14,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <random>
 #include <stdexcept>
 #include <system_error>
@@ -32,6 +35,10 @@ using Clock = std::chrono::steady_clock;
 constexpr int kChannelFd = 3;  // the judge's result channel in the child
 constexpr size_t kChannelMax = 4096;
 constexpr const char* kDefaultPath = "PATH=/usr/local/bin:/usr/bin:/bin";
+// World-writable directories where a program could leave files for later programs; each
+// that exists gets a fresh tmpfs in the sandbox's own mount namespace.
+constexpr const char* kTmpDirCandidates[] = {"/tmp", "/var/tmp", "/dev/shm", "/run/lock"};
+constexpr int kTmpInodes = 16384;  // files and directories per private tmpfs
 
 // Everything the child needs, prepared before clone so that the child only makes
 // async-signal-safe system calls.
@@ -47,6 +54,16 @@ struct ChildPlan {
   uid_t uid = 0;
   bool no_new_privs = false;
   const std::vector<sock_filter>* filter = nullptr;
+  const char* exec_path = nullptr;  // what execve runs: argv[0], or its real path when kept
+  // Mount namespace (the init sets it up before starting the program). Arrays end with null.
+  bool mount_ns = false;                      // make every mount private first
+  const char* const* tmp_dirs = nullptr;      // a fresh tmpfs on each; null: none
+  const char* tmpfs_options = nullptr;        // "mode=1777,size=...,nr_inodes=..."
+  const char* const* workdir_dirs = nullptr;  // created in a tmpfs down to workdir; null: none
+  const char* const* exe_dirs = nullptr;      // created in a tmpfs down to exe_dir; null: none
+  const char* exe = nullptr;                  // the executable kept reachable (real path)
+  const char* exe_dir = nullptr;
+  const char* exe_name = nullptr;
 };
 
 // Reports a failed setup step to the parent and exits. Async-signal-safe.
@@ -99,7 +116,7 @@ void set_limit(int resource, rlim_t soft, rlim_t hard, int error_fd, int step) {
       child_fail(e, 14);
     }
   }
-  execve(p.argv[0], p.argv, p.envp);
+  execve(p.exec_path, p.argv, p.envp);
   child_fail(e, 15);
 }
 
@@ -108,6 +125,70 @@ struct InitReport {
   int64_t status = 0, utime_us = 0, stime_us = 0, maxrss_kb = 0;
 };
 
+// Creates each directory of `dirs` (root's, mode 0711) where missing. Raw system calls only.
+void make_dirs(const char* const* dirs, int error_fd, int step) {
+  for (; *dirs; ++dirs) {
+    if (syscall(SYS_mkdirat, AT_FDCWD, *dirs, 0711) != 0 && errno != EEXIST) {
+      child_fail(error_fd, step);
+    }
+  }
+}
+
+// Runs in the sandbox's init, in its new mount namespace, before the program exists: makes
+// every mount private, then puts a fresh tmpfs on each world-writable directory, keeping
+// the working directory (and an executable that lived there) reachable at their paths.
+// Raw system calls only.
+void setup_mounts(const ChildPlan& p) {
+  const int e = p.error_fd;
+  // First, and required: with the tree private, no later mount can propagate to the host.
+  if (syscall(SYS_mount, nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    child_fail(e, 17);
+  }
+  if (!p.tmp_dirs) return;
+  // Handles on what the tmpfs will hide, taken while it is still visible.
+  int work_fd = -1, exe_fd = -1;
+  if (p.workdir_dirs) {
+    work_fd = static_cast<int>(
+        syscall(SYS_openat, AT_FDCWD, p.workdir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0));
+    if (work_fd < 0) child_fail(e, 19);
+  }
+  if (p.exe_dirs) {
+    exe_fd = static_cast<int>(
+        syscall(SYS_openat, AT_FDCWD, p.exe_dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0));
+    if (exe_fd < 0) child_fail(e, 20);
+  }
+  for (const char* const* dir = p.tmp_dirs; *dir; ++dir) {
+    if (syscall(SYS_mount, "tmpfs", *dir, "tmpfs", MS_NOSUID | MS_NODEV, p.tmpfs_options) != 0) {
+      child_fail(e, 18);
+    }
+  }
+  const long old_umask = syscall(SYS_umask, 0);
+  if (work_fd >= 0) {
+    // The same path inside the tmpfs, bound to the real working directory (the init's cwd
+    // is the hidden directory itself, so "." names it).
+    make_dirs(p.workdir_dirs, e, 19);
+    if (syscall(SYS_fchdir, work_fd) != 0 ||
+        syscall(SYS_mount, ".", p.workdir, nullptr, MS_BIND, nullptr) != 0) {
+      child_fail(e, 19);
+    }
+    syscall(SYS_close, work_fd);
+  }
+  if (exe_fd >= 0) {
+    make_dirs(p.exe_dirs, e, 20);
+    int mount_point = static_cast<int>(
+        syscall(SYS_openat, AT_FDCWD, p.exe, O_WRONLY | O_CREAT | O_CLOEXEC, 0755));
+    if (mount_point < 0) child_fail(e, 20);
+    syscall(SYS_close, mount_point);
+    if (syscall(SYS_fchdir, exe_fd) != 0 ||
+        syscall(SYS_mount, p.exe_name, p.exe, nullptr, MS_BIND, nullptr) != 0) {
+      child_fail(e, 20);
+    }
+    syscall(SYS_close, exe_fd);
+  }
+  syscall(SYS_umask, old_umask);
+  syscall(SYS_chdir, "/");
+}
+
 // The sandbox's first process (PID 1 of its namespace, still root, never running untrusted
 // code): starts the program as its child, reaps every process, and writes the program's
 // wait status to the status pipe. When it exits, the kernel kills whatever is left in the
@@ -115,6 +196,7 @@ struct InitReport {
 [[noreturn]] void sandbox_init(const ChildPlan& p) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);  // yardstick dying ends the sandbox
   prctl(PR_SET_CHILD_SUBREAPER, 1);  // orphans come here even without a PID namespace
+  if (p.mount_ns) setup_mounts(p);
   pid_t program = static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, 0));
   if (program < 0) child_fail(p.error_fd, 16);
   if (program == 0) program_main(p);
@@ -147,8 +229,9 @@ const char* step_name(int step) {
       "?",         "setsid",       "dup2",          "chdir",        "RLIMIT_CPU",
       "RLIMIT_AS", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_CORE",  "RLIMIT_NPROC",
       "setgroups", "setresgid",    "setresuid",     "no_new_privs", "seccomp",
-      "execve",    "fork"};
-  return step > 0 && step < 17 ? names[step] : "?";
+      "execve",    "fork",         "MS_PRIVATE",    "tmpfs",        "bind workdir",
+      "bind exe"};
+  return step > 0 && step < static_cast<int>(std::size(names)) ? names[step] : "?";
 }
 
 // clone(2) without a new stack behaves like fork(2) with namespace flags. The C library
@@ -188,6 +271,32 @@ void set_nonblocking(int fd) {
 std::vector<char*> c_strings(const std::vector<std::string>& v) {
   std::vector<char*> out;
   for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+// Whether `path` lies below the directory `dir` (both absolute, normalised).
+bool below(const std::string& path, const std::string& dir) {
+  return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+         path[dir.size()] == '/';
+}
+
+// The directories from just below `top` down to `path` itself ("/tmp", "/tmp/a/b" gives
+// "/tmp/a", "/tmp/a/b").
+std::vector<std::string> dirs_below(const std::string& top, const std::string& path) {
+  std::vector<std::string> out;
+  for (size_t at = top.size(); at < path.size();) {
+    size_t next = path.find('/', at + 1);
+    if (next == std::string::npos) next = path.size();
+    out.push_back(path.substr(0, next));
+    at = next;
+  }
+  return out;
+}
+
+std::vector<const char*> c_array(const std::vector<std::string>& v) {
+  std::vector<const char*> out;
+  for (const auto& s : v) out.push_back(s.c_str());
   out.push_back(nullptr);
   return out;
 }
@@ -299,6 +408,29 @@ Protections probe() {
                 return s < 0;
               });
   if (!p.seccomp) p.notes.push_back("seccomp: the system-call filter could not be installed");
+  // The mount calls below run only in a child of a new mount namespace, and only after
+  // making every mount private succeeded: nothing can reach the host's mount table.
+  auto make_private = [] {
+    return syscall(SYS_mount, nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0;
+  };
+  p.mount_namespace = child_succeeds(CLONE_NEWNS, make_private);
+  if (!p.mount_namespace) {
+    p.notes.push_back("mount namespace: clone(CLONE_NEWNS) or making mounts private refused");
+  }
+  for (const char* dir : kTmpDirCandidates) {
+    std::error_code ec;  // only real directories, not links to one
+    if (fs::is_directory(fs::symlink_status(dir, ec)) && fs::canonical(dir, ec) == dir) {
+      p.tmp_dirs.push_back(dir);
+    }
+  }
+  if (p.mount_namespace && !p.tmp_dirs.empty()) {
+    const std::string target = p.tmp_dirs.front();
+    p.private_tmp = child_succeeds(CLONE_NEWNS, [&] {
+      return make_private() && syscall(SYS_mount, "tmpfs", target.c_str(), "tmpfs",
+                                       MS_NOSUID | MS_NODEV, "mode=1777,size=4096") == 0;
+    });
+    if (!p.private_tmp) p.notes.push_back("private /tmp: mounting a tmpfs refused");
+  }
   return p;
 }
 
@@ -319,6 +451,12 @@ std::string describe(const Protections& p, bool strict) {
   s += line(p.ipc_uts_namespaces, "IPC and UTS namespaces");
   s += line(p.unprivileged_uid, "unprivileged uid per worker slot");
   s += line(p.no_new_privs, "no_new_privs (no privilege gain through setuid binaries)");
+  s += line(p.mount_namespace,
+            "mount namespace (own mount table, private: nothing reaches the host)");
+  std::string dirs;
+  for (const auto& d : p.tmp_dirs) dirs += (dirs.empty() ? "" : ", ") + d;
+  s += line(p.private_tmp, "private temporary directories (a fresh empty tmpfs per program on " +
+                               (dirs.empty() ? std::string("none found") : dirs) + ")");
   for (const auto& n : p.notes) s += "  note: " + n + "\n";
   s += std::string("network isolation: ") + (p.network_isolated() ? "yes" : "NO") +
        (strict ? " (strict mode: required)" : "") + "\n";
@@ -341,6 +479,11 @@ Sandbox::Sandbox(Config config) : config_(std::move(config)), protections_(probe
       config_.root + "/" + std::to_string(getpid()) + "-" + std::to_string(rd() % 1000000);
   fs::create_directories(instance_dir_, ec);
   if (ec) throw std::runtime_error("sandbox: cannot create " + instance_dir_ + ": " + ec.message());
+  // A real path: the mount namespace recreates it inside a private /tmp.
+  const fs::path real = fs::canonical(instance_dir_, ec);
+  if (ec)
+    throw std::runtime_error("sandbox: cannot resolve " + instance_dir_ + ": " + ec.message());
+  instance_dir_ = real.string();
   chmod(instance_dir_.c_str(), 0711);
 }
 
@@ -419,6 +562,51 @@ std::string Sandbox::launch(const Program& program, int slot, const std::string&
   plan.uid = static_cast<uid_t>(slot_uid(slot));
   plan.no_new_privs = protections_.no_new_privs;
   plan.filter = protections_.seccomp ? &filter : nullptr;
+  plan.exec_path = argv[0];
+
+  // The mount namespace: every path the init needs, prepared here.
+  std::vector<std::string> workdir_dirs, exe_dirs;
+  std::string tmpfs_options, exe, exe_dir, exe_name;
+  std::vector<const char*> tmp_dirs_c, workdir_dirs_c, exe_dirs_c;
+  if (protections_.mount_namespace) {
+    plan.clone_flags |= CLONE_NEWNS;
+    plan.mount_ns = true;
+  }
+  if (protections_.private_tmp) {
+    const uint64_t size =
+        program.limits.tmp_size ? program.limits.tmp_size : program.limits.file_size;
+    tmpfs_options =
+        "mode=1777,size=" + std::to_string(std::clamp<uint64_t>(size, 4096, uint64_t{1} << 40)) +
+        ",nr_inodes=" + std::to_string(kTmpInodes);
+    plan.tmpfs_options = tmpfs_options.c_str();
+    tmp_dirs_c = c_array(protections_.tmp_dirs);
+    plan.tmp_dirs = tmp_dirs_c.data();
+    std::error_code ec;
+    const std::string real_exe =
+        program.argv.empty() || program.argv[0].empty() || program.argv[0][0] != '/'
+            ? std::string()
+            : fs::weakly_canonical(program.argv[0], ec).string();
+    for (const auto& dir : protections_.tmp_dirs) {
+      if (below(workdir, dir)) {
+        workdir_dirs = dirs_below(dir, workdir);
+        workdir_dirs_c = c_array(workdir_dirs);
+        plan.workdir_dirs = workdir_dirs_c.data();
+      }
+      if (!ec && below(real_exe, dir) && !below(real_exe, workdir) &&
+          fs::is_regular_file(real_exe, ec)) {
+        exe = real_exe;
+        exe_dir = fs::path(exe).parent_path().string();
+        exe_name = fs::path(exe).filename().string();
+        exe_dirs = dirs_below(dir, exe_dir);
+        exe_dirs_c = c_array(exe_dirs);
+        plan.exe_dirs = exe_dirs_c.data();
+        plan.exe = exe.c_str();
+        plan.exe_dir = exe_dir.c_str();
+        plan.exe_name = exe_name.c_str();
+        plan.exec_path = plan.exe;
+      }
+    }
+  }
 
   l.pid = clone_process(plan.clone_flags);
   if (l.pid == 0) sandbox_init(plan);

@@ -19,6 +19,8 @@ struct Limits {
   uint64_t file_size = uint64_t{64} << 20;     // largest file it may write (RLIMIT_FSIZE)
   int open_files = 64;                         // RLIMIT_NOFILE
   size_t output = size_t{1} << 20;             // stdout and stderr bytes kept, each
+  // Bytes each private temporary directory (/tmp, /dev/shm, ...) may hold; 0: file_size.
+  uint64_t tmp_size = 0;
 };
 
 // How a run ended, as observed from outside the program.
@@ -45,7 +47,9 @@ struct RunResult {
 
 // A program to run.
 struct Program {
-  std::vector<std::string> argv;  // argv[0] is an absolute path
+  // argv[0] is an absolute path. Under a private temporary directory (Protections::tmp_dirs)
+  // only that file stays visible to the program, at the same path.
+  std::vector<std::string> argv;
   std::string stdin_data;
   std::vector<std::pair<std::string, std::string>> files;  // (name, content) put in the workdir
   std::vector<std::string> env;                            // extra "NAME=value" entries
@@ -63,7 +67,10 @@ struct Protections {
   bool unprivileged_uid = false;  // runs as a uid of its own (needs root)
   bool seccomp = false;           // system-call filter: no sockets but AF_UNIX, no ptrace, ...
   bool no_new_privs = false;
-  std::vector<std::string> notes;  // why something is unavailable
+  bool mount_namespace = false;  // own mount table, every mount private (nothing reaches the host)
+  bool private_tmp = false;      // a fresh empty tmpfs on each of tmp_dirs for every program
+  std::vector<std::string> tmp_dirs;  // the world-writable directories this machine has
+  std::vector<std::string> notes;     // why something is unavailable
 
   // Network isolation by either a network namespace or the seccomp socket filter.
   bool network_isolated() const { return network_namespace || seccomp; }

@@ -3,8 +3,10 @@
 #include "scoring/sandbox/judge.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include "datasets/reader.h"
@@ -259,6 +261,9 @@ TEST(FastPath, SameVerdictsAsTheSlowPath) {
       "import os\nos._exit(0)\n",
       "assert 1 + 1 == 2\n",
       "raise ValueError('no')\n",
+      // Temporary files: a private /tmp of the file-size limit's size on both paths.
+      "open('/tmp/x', 'w').write('x')\nassert open('/tmp/x').read() == 'x'\n",
+      "for i in range(1000):\n    open('/tmp/f%d' % i, 'wb').write(b'x' * (1 << 20))\n",
   };
   for (const auto& p : programs) {
     Judgement a = fast.python_script(p), b = slow.python_script(p);
@@ -274,6 +279,47 @@ TEST(FastPath, SameVerdictsAsTheSlowPath) {
               std::string(verdict_name(
                   slow.stdio(Language::kPython, src, tests, Comparison::kExact).verdict)))
         << src;
+  }
+}
+
+// What a program leaves in /tmp, /dev/shm or beside its working directory never reaches
+// the next program of its slot, on either path; the fast path's zygote empties them after
+// each program, or is replaced when it cannot (a tree too deep to remove).
+TEST(FastPath, FilesLeftBehindDoNotReachTheNextProgram) {
+  for (bool fast : {true, false}) {
+    JudgeOptions options = limited_to(5);
+    options.fast_python = fast;
+    Judge judge(shared_sandbox(), options);
+    const std::string tag = "ys-left-" + std::to_string(getpid()) + (fast ? "-fast" : "-slow");
+    const std::string tmp = "/tmp/" + tag, shm = "/dev/shm/" + tag;
+    for (const std::string& leave : std::vector<std::string>{
+             // Plain files, a directory without permissions, a file beside the working
+             // directory (the zygote's own one on the fast path).
+             "import os\nopen('" + tmp + "', 'w').write('x')\nopen('" + shm +
+                 "', 'w').write('y')\nos.mkdir('" + tmp + ".d')\nopen('" + tmp +
+                 ".d/f', 'w').write('z')\nos.chmod('" + tmp + ".d', 0)\n" + "try:\n    open('../" +
+                 tag + "', 'w').write('w')\nexcept OSError:\n    pass\n",
+             // 1,500 nested directories: too deep for a recursive removal.
+             "import os\nos.chdir('/tmp')\nos.mkdir('" + tag + "')\nos.chdir('" + tag +
+                 "')\nfor _ in range(1500):\n" +
+                 "    os.mkdir('d')\n    os.chdir('d')\nopen('f', 'w').write('deep')\n",
+         }) {
+      const Judgement left = judge.python_script(leave, 3);
+      EXPECT_EQ(left.verdict, Verdict::kPassed) << fast << leave << left.detail;
+      EXPECT_FALSE(std::filesystem::exists(tmp)) << "reached the machine";
+      EXPECT_FALSE(std::filesystem::exists(shm)) << "reached the machine";
+      const Judgement next = judge.python_script(
+          "import os\nfor p in ['" + tmp + "', '" + shm + "', '" + tmp + ".d', '../" + tag +
+              "']:\n    assert not os.path.exists(p), p\n"
+              "assert not [n for n in os.listdir('/tmp') if n != 'yardstick-sandbox'], "
+              "os.listdir('/tmp')\n"
+              "assert not os.listdir('/dev/shm'), os.listdir('/dev/shm')\n",
+          3);
+      EXPECT_EQ(next.verdict, Verdict::kPassed) << (fast ? "fast: " : "slow: ") << next.detail;
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(tmp, ec);
+    std::filesystem::remove_all(shm, ec);
   }
 }
 

@@ -89,8 +89,94 @@ TEST_F(SandboxTest, ProtectionsExpectedOnThisMachineAreOn) {
     EXPECT_TRUE(p.pid_namespace);
     EXPECT_TRUE(p.unprivileged_uid);
     EXPECT_TRUE(p.seccomp);
+    EXPECT_TRUE(p.mount_namespace);
+    EXPECT_TRUE(p.private_tmp);
+    // What `yardstick sandbox doctor` prints.
+    const std::string doctor = describe(p, false);
+    EXPECT_NE(doctor.find("[on]  mount namespace"), std::string::npos) << doctor;
+    EXPECT_NE(doctor.find("[on]  private temporary directories"), std::string::npos) << doctor;
+    EXPECT_NE(doctor.find("/tmp"), std::string::npos) << doctor;
   }
   EXPECT_NE(describe(p, false).find("network isolation: yes"), std::string::npos);
+}
+
+// Files a program leaves in world-writable directories (/tmp, /dev/shm, ...) reach neither
+// the machine nor the next program of the same slot; the working directory still works,
+// and the harness still sees what the program wrote there.
+TEST_F(SandboxTest, TemporaryDirectoriesArePrivateToEachProgram) {
+  if (!sandbox().protections().private_tmp) GTEST_SKIP() << "no private /tmp on this machine";
+  const std::string tag = "ys-private-tmp-" + std::to_string(getpid());
+  std::vector<std::string> paths;
+  for (const char* d : {"/tmp", "/dev/shm", "/var/tmp"}) {
+    if (fs::is_directory(d)) paths.push_back(std::string(d) + "/" + tag);
+  }
+  std::string list, absent;
+  for (const auto& path : paths) {
+    list += "'" + path + "', ";
+    absent += std::string(absent.empty() ? "" : ", ") + "False";
+  }
+  // Nor does the program see the machine's /tmp.
+  const fs::path host_file = fs::path("/tmp") / (tag + "-host");
+  test::write_file(host_file, "the machine's");
+  fs::permissions(host_file, fs::perms::owner_read | fs::perms::owner_write |
+                                 fs::perms::group_read | fs::perms::others_read);
+  test::ScratchDir out;
+  Program p;
+  p.argv = {"/usr/bin/python3", "-I", "-S", "main.py"};
+  p.files = {{"main.py",
+              "import os, tempfile\n"
+              "for path in [" +
+                  list +
+                  "]:\n"
+                  "    with open(path, 'w') as f:\n"
+                  "        f.write('left behind')\n"
+                  "    print(open(path).read())\n"
+                  "print(os.path.exists('" +
+                  host_file.string() +
+                  "'))\n"
+                  "with open('here.txt', 'w') as f:\n"
+                  "    f.write('in the working directory')\n"
+                  "print(open(os.path.join(os.getcwd(), 'here.txt')).read())\n"
+                  "print(os.getcwd() == os.environ['HOME'] == os.environ['TMPDIR'])\n"
+                  "with tempfile.NamedTemporaryFile() as t:\n"
+                  "    t.write(b'x')\n"
+                  "print('ok')\n"}};
+  p.limits = quick(10);
+  p.collect = {{"here.txt", (out / "here.txt").string()}};
+  RunResult r = sandbox().run(p, kSlot);
+  fs::remove(host_file);
+  EXPECT_EQ(r.ending, Ending::kExited) << r.error;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::string expected;
+  for (size_t i = 0; i < paths.size(); ++i) expected += "left behind\n";
+  EXPECT_EQ(r.out, expected + "False\nin the working directory\nTrue\nok\n") << r.err;
+  // Nothing reached the machine.
+  for (const auto& path : paths) {
+    EXPECT_FALSE(fs::exists(path)) << path;
+    std::error_code ec;
+    fs::remove(path, ec);
+  }
+  // The harness saw the file the program wrote in its working directory.
+  std::ifstream kept(out / "here.txt");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(kept), {}), "in the working directory");
+  // The next program of the same slot finds nothing.
+  RunResult next = python("import os\nprint([os.path.exists(p) for p in [" + list + "]])\n");
+  EXPECT_EQ(next.ending, Ending::kExited) << next.error;
+  EXPECT_EQ(next.out, "[" + absent + "]\n") << next.err;
+}
+
+// A program can neither take its private /tmp away nor see anything else there than the
+// way to its working directory.
+TEST_F(SandboxTest, CannotUnmountItsPrivateTmp) {
+  if (!sandbox().protections().private_tmp) GTEST_SKIP() << "no private /tmp on this machine";
+  RunResult r = python(
+      "import ctypes, os\n"
+      "libc = ctypes.CDLL(None, use_errno=True)\n"
+      "print(libc.umount2(b'/tmp', 2), ctypes.get_errno() != 0)\n"  // MNT_DETACH
+      "print(os.listdir('/tmp'))\n");
+  EXPECT_EQ(r.ending, Ending::kExited) << r.error;
+  EXPECT_EQ(r.out, "-1 True\n['" + fs::path(sandbox().config().root).filename().string() + "']\n")
+      << r.err;
 }
 
 TEST_F(SandboxTest, RunsAProgramWithStdinStdoutAndExitCode) {
