@@ -220,15 +220,6 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
   ro.ctx = a.ctx;
   std::vector<std::pair<std::string, std::unique_ptr<Runner>>> runners;
   for (const auto& m : split_list(a.models)) runners.emplace_back(m, make_runner(m, ro));
-  // Multiple-choice tasks need loglikelihoods: refuse before anything is sent or stored.
-  for (const auto& [name, runner] : runners) {
-    for (const Task& t : tasks) {
-      if (t.scores_loglikelihoods() && !runner->scores_loglikelihoods()) {
-        throw InputError("task " + t.name() + " scores loglikelihoods, which model " + name +
-                         " cannot give (use a local: or mock: model)");
-      }
-    }
-  }
 
   // Tasks that run code get a judge over the sandbox (strict mode refuses to start here,
   // before anything is stored, when the machine cannot isolate the network).

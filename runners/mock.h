@@ -24,7 +24,6 @@ class MockRunner : public Runner {
   void submit(Request request, Callback done) override;
   std::string identity() const override;
   nlohmann::json config() const override;
-  bool scores_loglikelihoods() const override { return true; }
 
   // The answer this model gives to `request` (deterministic).
   std::string answer(const Request& request) const;

@@ -1,6 +1,7 @@
 #include "runners/openai.h"
 
 #include <atomic>
+#include <optional>
 
 namespace ys {
 namespace {
@@ -34,14 +35,18 @@ std::string string_or_empty(const nlohmann::json& j, const char* key) {
 
 }  // namespace
 
-Completion parse_chat_completion(const HttpResult& http, const std::string& context) {
-  Completion c;
+namespace {
+
+// Types a failed exchange into `c` and returns false; else parses the 2xx body, which
+// must be a JSON object, into `j`.
+bool read_reply(const HttpResult& http, const std::string& context, Completion& c,
+                nlohmann::json& j) {
   c.attempts = http.attempts;
   c.latency_s = http.elapsed_s;
   auto fail = [&](ErrorKind kind, const std::string& why) {
     c.error = kind;
     c.error_message = context + ": " + why;
-    return c;
+    return false;
   };
   if (http.status == 0) return fail(ErrorKind::kTransient, http.transport_error);
   const std::string status = "HTTP " + std::to_string(http.status);
@@ -55,16 +60,74 @@ Completion parse_chat_completion(const HttpResult& http, const std::string& cont
   if (http.status < 200 || http.status >= 300) {
     return fail(ErrorKind::kInvalid, status + ": " + server_message(http.body));
   }
-
-  auto j = nlohmann::json::parse(http.body, nullptr, false);
+  j = nlohmann::json::parse(http.body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
     return fail(ErrorKind::kInvalid, "response is not JSON: " + excerpt(http.body));
   }
+  return true;
+}
+
+void read_usage(const nlohmann::json& j, Completion& c) {
+  if (auto usage = j.find("usage"); usage != j.end() && usage->is_object()) {
+    c.usage.prompt_tokens = usage->value("prompt_tokens", int64_t{0});
+    c.usage.completion_tokens = usage->value("completion_tokens", int64_t{0});
+  }
+}
+
+// Length in Unicode code points: the unit of the API's text offsets.
+size_t code_points(const std::string& text) {
+  size_t n = 0;
+  for (char ch : text) n += (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
+  return n;
+}
+
+// The loglikelihood of the text from code point `begin` to `end` of an echoed prompt, from
+// one choice's `logprobs` (tokens, token_logprobs, top_logprobs, text_offset). A token
+// that starts before `begin` but ends after it belongs to the continuation.
+std::optional<ContinuationScore> score_span(const nlohmann::json& logprobs, size_t begin,
+                                            size_t end) {
+  if (!logprobs.is_object()) return std::nullopt;
+  const auto& tokens = logprobs.value("tokens", nlohmann::json::array());
+  const auto& values = logprobs.value("token_logprobs", nlohmann::json::array());
+  const auto& offsets = logprobs.value("text_offset", nlohmann::json::array());
+  const auto& tops = logprobs.value("top_logprobs", nlohmann::json::array());
+  if (!tokens.is_array() || tokens.size() != values.size() || tokens.size() != offsets.size()) {
+    return std::nullopt;
+  }
+  ContinuationScore score;
+  score.greedy = true;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (!offsets[i].is_number_unsigned() || !tokens[i].is_string()) return std::nullopt;
+    const size_t start = offsets[i].get<size_t>();
+    const size_t stop = start + code_points(tokens[i].get<std::string>());
+    if (stop <= begin || start >= end) continue;  // context, or the generated token
+    if (!values[i].is_number()) return std::nullopt;
+    const double lp = values[i].get<double>();
+    score.logprob += lp;
+    ++score.tokens;
+    if (i < tops.size() && tops[i].is_object()) {
+      for (const auto& [token, top] : tops[i].items()) {
+        if (top.is_number() && top.get<double>() > lp + 1e-9) score.greedy = false;
+      }
+    }
+  }
+  if (score.tokens == 0) return std::nullopt;
+  return score;
+}
+
+}  // namespace
+
+Completion parse_chat_completion(const HttpResult& http, const std::string& context) {
+  Completion c;
+  nlohmann::json j;
+  if (!read_reply(http, context, c, j)) return c;
   auto choices = j.find("choices");
   if (choices == j.end() || !choices->is_array() || choices->empty() ||
       !(*choices)[0].is_object() || !(*choices)[0].contains("message") ||
       !(*choices)[0]["message"].is_object()) {
-    return fail(ErrorKind::kInvalid, "response has no choices[0].message: " + excerpt(http.body));
+    c.error = ErrorKind::kInvalid;
+    c.error_message = context + ": response has no choices[0].message: " + excerpt(http.body);
+    return c;
   }
   const auto& choice = (*choices)[0];
   const auto& message = choice["message"];
@@ -72,12 +135,51 @@ Completion parse_chat_completion(const HttpResult& http, const std::string& cont
   c.reasoning = string_or_empty(message, "reasoning_content");
   if (c.reasoning.empty()) c.reasoning = string_or_empty(message, "reasoning");
   c.finish_reason = string_or_empty(choice, "finish_reason");
-  if (auto usage = j.find("usage"); usage != j.end() && usage->is_object()) {
-    c.usage.prompt_tokens = usage->value("prompt_tokens", int64_t{0});
-    c.usage.completion_tokens = usage->value("completion_tokens", int64_t{0});
-  }
+  read_usage(j, c);
   if (c.finish_reason == "content_filter") {
-    return fail(ErrorKind::kRefused, "the provider's content filter refused to answer");
+    c.error = ErrorKind::kRefused;
+    c.error_message = context + ": the provider's content filter refused to answer";
+  }
+  return c;
+}
+
+Completion parse_loglikelihoods(const HttpResult& http, const Request& request,
+                                const std::string& context) {
+  Completion c;
+  nlohmann::json j;
+  if (!read_reply(http, context, c, j)) return c;
+  read_usage(j, c);
+  c.finish_reason = "stop";
+  const size_t n = request.continuations.size();
+  auto choices = j.find("choices");
+  if (choices == j.end() || !choices->is_array() || choices->size() != n) {
+    c.error = ErrorKind::kInvalid;
+    c.error_message = context + ": expected " + std::to_string(n) +
+                      " choices (one per prompt): " + excerpt(http.body);
+    return c;
+  }
+  c.continuations.resize(n);
+  std::vector<bool> seen(n, false);
+  for (const auto& choice : *choices) {
+    const size_t i = choice.is_object() ? choice.value("index", n) : n;
+    std::optional<ContinuationScore> score;
+    if (i < n && !seen[i]) {
+      const ScoredText text = scored_text(request, i);
+      const size_t begin = code_points(text.context);
+      score = score_span(choice.value("logprobs", nlohmann::json()), begin,
+                         begin + code_points(text.continuation));
+    }
+    if (!score) {
+      c.error = ErrorKind::kInvalid;
+      c.error_message = context +
+                        ": no prompt logprobs for a continuation (the server must support "
+                        "echo with logprobs on /completions): " +
+                        excerpt(http.body);
+      c.continuations.clear();
+      return c;
+    }
+    seen[i] = true;
+    c.continuations[i] = *score;
   }
   return c;
 }
@@ -87,6 +189,18 @@ OpenAIRunner::OpenAIRunner(OpenAIOptions options)
   std::string base = options_.base_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
   url_ = base + "/chat/completions";
+  completions_url_ = base + "/completions";
+}
+
+nlohmann::json OpenAIRunner::loglikelihood_body(const Request& request) const {
+  nlohmann::json prompts = nlohmann::json::array();
+  for (size_t i = 0; i < request.continuations.size(); ++i) {
+    ScoredText t = scored_text(request, i);
+    prompts.push_back(t.context + t.continuation);
+  }
+  // One generated token, and the prompt echoed with the logprob of each of its tokens.
+  return {{"model", options_.model}, {"prompt", prompts}, {"max_tokens", 1},
+          {"temperature", 0},        {"echo", true},      {"logprobs", 1}};
 }
 
 nlohmann::json OpenAIRunner::request_body(const Request& request) const {
@@ -107,19 +221,21 @@ nlohmann::json OpenAIRunner::request_body(const Request& request) const {
 }
 
 void OpenAIRunner::submit(Request request, Callback done) {
-  if (request.kind != RequestKind::kGenerate) {
-    Completion c;
-    c.error = ErrorKind::kInvalid;
-    c.error_message = "the openai runner does not score loglikelihoods (" + url_ + ")";
-    done(std::move(c));
-    return;
-  }
   static std::atomic<uint64_t> counter{0};
-  std::string context = "request #" + std::to_string(++counter) + " to " + url_;
+  const bool loglikelihood = request.kind == RequestKind::kLoglikelihood;
+  const std::string& url = loglikelihood ? completions_url_ : url_;
+  std::string context = "request #" + std::to_string(++counter) + " to " + url;
   // "Expect:" stops libcurl from waiting for a 100-continue on large bodies.
   std::vector<std::string> headers = {"Content-Type: application/json", "Expect:"};
   if (!options_.api_key.empty()) headers.push_back("Authorization: Bearer " + options_.api_key);
-  pool_.post(url_, std::move(headers), request_body(request).dump(),
+  if (loglikelihood) {
+    std::string body = loglikelihood_body(request).dump();
+    pool_.post(url, std::move(headers), std::move(body),
+               [done = std::move(done), request = std::move(request), context = std::move(context)](
+                   const HttpResult& http) { done(parse_loglikelihoods(http, request, context)); });
+    return;
+  }
+  pool_.post(url, std::move(headers), request_body(request).dump(),
              [done = std::move(done), context = std::move(context)](const HttpResult& http) {
                done(parse_chat_completion(http, context));
              });

@@ -34,4 +34,15 @@ std::string cache_key(const Request& request, const std::string& runner_identity
   return hash_hex(runner_identity + "\n" + canonical_json(request).dump());
 }
 
+ScoredText scored_text(const Request& request, size_t index) {
+  ScoredText t;
+  for (const Message& m : request.messages) {
+    t.context += (t.context.empty() ? "" : "\n\n") + m.content;
+  }
+  const size_t kept = t.context.find_last_not_of(' ') + 1;  // npos + 1 == 0: all spaces
+  t.continuation = t.context.substr(kept) + request.continuations.at(index);
+  t.context.resize(kept);
+  return t;
+}
+
 }  // namespace ys

@@ -47,6 +47,16 @@ struct Request {
 
 const char* request_kind_name(RequestKind kind);
 
+// What a loglikelihood request's continuation `index` is scored as: the context is the
+// messages' contents joined by blank lines; its trailing spaces move to the front of the
+// continuation (as lm-evaluation-harness does), so that " A" after "Answer: " is scored
+// as " A" after "Answer:".
+struct ScoredText {
+  std::string context;
+  std::string continuation;
+};
+ScoredText scored_text(const Request& request, size_t index);
+
 // The request as canonical JSON: every field that can change a model's answer, with
 // object keys sorted, and nothing else.
 nlohmann::json canonical_json(const Request& request);

@@ -16,8 +16,8 @@ class Runner {
 
   virtual ~Runner() = default;
 
-  // Queues `request`; `done` is called exactly once, from a runner thread, with the answer
-  // or a typed error. Thread-safe. Destroying the runner waits for outstanding callbacks
+  // Queues `request` (of either kind); `done` is called exactly once, from a runner thread, with
+  // the answer or a typed error. Thread-safe. Destroying the runner waits for outstanding callbacks
   // of requests already on the wire or drops them; it never calls `done` afterwards.
   virtual void submit(Request request, Callback done) = 0;
 
@@ -27,10 +27,6 @@ class Runner {
 
   // The runner's settings as stored with a run. Holds no secret.
   virtual nlohmann::json config() const = 0;
-
-  // Whether it answers RequestKind::kLoglikelihood requests. Runners that do not answer
-  // them with a kInvalid error; the harness refuses such a run before sending anything.
-  virtual bool scores_loglikelihoods() const { return false; }
 };
 
 }  // namespace ys

@@ -65,9 +65,6 @@ class Task {
   // Whether scoring runs code (and so needs a CodeContext with a judge).
   bool runs_code() const { return spec_.code.has_value(); }
 
-  // Whether its requests are loglikelihood requests (a multiple-choice task).
-  bool scores_loglikelihoods() const { return spec_.multiple_choice.has_value(); }
-
   // Scores a model's answer on `sample` with every metric of the spec: for a coding task,
   // first "pass" (1 when the judge's verdict is passed; the verdict is the extracted
   // answer), then the exact-match metrics. A multiple-choice task scores the choice of

@@ -121,11 +121,12 @@ Completion LocalRunner::score_continuations(Slot& slot, const Request& request) 
   const double t0 = now_s();
   Completion c;
   c.finish_reason = "stop";
-  std::string context;
-  for (const Message& m : request.messages) context += (context.empty() ? "" : "\n\n") + m.content;
-  const size_t kept = context.find_last_not_of(' ') + 1;  // npos + 1 == 0: all spaces
-  const std::string moved = context.substr(kept);
-  context.resize(kept);
+  if (request.continuations.empty()) {
+    c.error = ErrorKind::kInvalid;
+    c.error_message = "loglikelihood: the request has no continuations";
+    return c;
+  }
+  const std::string context = scored_text(request, 0).context;
   std::vector<int32_t> context_ids = tokenizer_->encode(context, true, false);
   if (context_ids.empty() && tokenizer_->bos() >= 0) context_ids.push_back(tokenizer_->bos());
   if (context_ids.empty()) {
@@ -136,7 +137,7 @@ Completion LocalRunner::score_continuations(Slot& slot, const Request& request) 
   int64_t evaluated = 0, reused = 0;
   for (size_t i = 0; i < request.continuations.size(); ++i) {
     std::vector<int32_t> whole =
-        tokenizer_->encode(context + moved + request.continuations[i], true, false);
+        tokenizer_->encode(context + scored_text(request, i).continuation, true, false);
     std::vector<int32_t> continuation;
     if (whole.size() > context_ids.size()) {
       continuation.assign(whole.begin() + static_cast<std::ptrdiff_t>(context_ids.size()),

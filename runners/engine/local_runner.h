@@ -63,7 +63,6 @@ class LocalRunner : public Runner {
   // different model. Threads, batch and context size are left out.
   std::string identity() const override;
   nlohmann::json config() const override;
-  bool scores_loglikelihoods() const override { return true; }
 
   // submit() and wait: the answer to `request`.
   Completion answer(const Request& request);

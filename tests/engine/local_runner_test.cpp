@@ -97,7 +97,6 @@ TEST(LocalRunner, Stories260KLoglikelihoods) {
   LocalRunnerOptions o;
   o.path = model_path;
   LocalRunner runner(o);
-  ASSERT_TRUE(runner.scores_loglikelihoods());
   Completion got =
       runner.answer(loglikelihood_request(c["prompt"], {greedy, " zebra quantum", ", there"}));
   ASSERT_TRUE(got.ok()) << got.error_message;

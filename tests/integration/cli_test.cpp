@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 
+#include "datasets/reader.h"
 #include "harness/store.h"
 #include "tests/support/child.h"
 #include "tests/support/fake_openai_server.h"
@@ -149,12 +151,6 @@ TEST_F(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(yardstick({"runs", "--db", db()}).exit_code, 2);  // no such store
 }
 
-}  // namespace
-}  // namespace ys
-
-namespace ys {
-namespace {
-
 TEST_F(Cli, LocalEngineModelRunsAndReportsOversizedPrompts) {
   const auto model = test::shared_dir() / "models/stories260K.gguf";
   if (!test::require_shared(model)) GTEST_SKIP();
@@ -179,15 +175,70 @@ TEST_F(Cli, LocalEngineModelRunsAndReportsOversizedPrompts) {
   EXPECT_EQ(yardstick({"engine", "info", (dir_ / "missing.gguf").string()}).exit_code, 2);
 }
 
-// A multiple-choice task runs on models that give loglikelihoods (mock and local), and a
-// model that cannot is refused before anything is stored.
-TEST_F(Cli, MultipleChoiceTaskNeedsLoglikelihoods) {
+// A /v1/completions answer echoing each prompt as tokens split before spaces, in which
+// " B" has logprob -0.1 and is every position's top token, and any other token -1.
+nlohmann::json echo_preferring_b(const nlohmann::json& body) {
+  nlohmann::json choices = nlohmann::json::array();
+  for (size_t i = 0; i < body["prompt"].size(); ++i) {
+    const std::string prompt = body["prompt"][i].get<std::string>();
+    nlohmann::json tokens = nlohmann::json::array(), logprobs = nlohmann::json::array(),
+                   tops = nlohmann::json::array(), offsets = nlohmann::json::array();
+    size_t offset = 0;
+    auto add = [&](const std::string& token) {
+      tokens.push_back(token);
+      logprobs.push_back(token == " B" ? -0.1 : -1.0);
+      tops.push_back({{" B", -0.1}});
+      offsets.push_back(offset);
+      for (char c : token) offset += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    };
+    for (size_t start = 0; start < prompt.size();) {
+      size_t end = std::min(prompt.find(' ', start + 1), prompt.size());
+      add(prompt.substr(start, end - start));
+      start = end;
+    }
+    add(".");  // the generated token
+    choices.push_back({{"index", i},
+                       {"text", "."},
+                       {"logprobs",
+                        {{"tokens", tokens},
+                         {"token_logprobs", logprobs},
+                         {"top_logprobs", tops},
+                         {"text_offset", offsets}}}});
+  }
+  return {{"choices", choices}, {"usage", {{"prompt_tokens", 100}, {"completion_tokens", 1}}}};
+}
+
+// Multiple-choice tasks run on every kind of model: an OpenAI-compatible server through
+// /completions with echoed logprobs, the local engine, and the mock models.
+TEST_F(Cli, MultipleChoiceTasksOnEveryKindOfModel) {
   const auto model = test::shared_dir() / "models/stories260K.gguf";
-  if (!test::require_shared(model)) GTEST_SKIP();
-  if (!test::require_shared(test::shared_dir() / "datasets/arc_challenge")) GTEST_SKIP();
-  expect_bad_input({"run", "--model", "openai:m", "--base-url", "http://127.0.0.1:9/v1", "--tasks",
-                    "arc_challenge", "--db", db()},
-                   "task arc_challenge scores loglikelihoods, which model openai:m cannot give");
+  const auto mmlu = test::shared_dir() / "datasets/mmlu/test/abstract_algebra_test.csv";
+  if (!test::require_shared(model) || !test::require_shared(mmlu)) GTEST_SKIP();
+  test::FakeOpenAIServer::Options o;
+  o.completions = echo_preferring_b;
+  test::FakeOpenAIServer server(o);
+  ChildResult api = yardstick({"run", "--model", "openai:m", "--base-url", server.base_url(),
+                               "--tasks", "mmlu", "--limit", "40", "--db", db()});
+  ASSERT_EQ(api.exit_code, 0) << api.err;
+  EXPECT_EQ(server.requests(), 40);
+  // The server always prefers " B": the accuracy is the share of B answers.
+  ReadOptions csv;
+  csv.format = DataFormat::kCsv;
+  csv.csv_header = false;
+  auto records = read_records(mmlu, csv);
+  int b = 0;
+  for (size_t i = 0; i < 40; ++i) b += records[i]["5"] == "B";
+  char expected[64];
+  std::snprintf(expected, sizeof expected, "mmlu  acc     %.4f", b / 40.0);
+  EXPECT_NE(api.out.find(expected), std::string::npos) << expected << "\n" << api.out;
+
+  // A server without /completions stops the run with its message (exit 1).
+  test::FakeOpenAIServer chat_only({});
+  ChildResult refused = yardstick({"run", "--model", "openai:m", "--base-url", chat_only.base_url(),
+                                   "--tasks", "arc_challenge", "--db", db()});
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_NE(refused.err.find("no /v1/completions here"), std::string::npos) << refused.err;
+
   ChildResult mock = yardstick({"run", "--model", "mock:oracle,mock:wrong", "--tasks",
                                 "arc_challenge", "--limit", "30", "--db", db()});
   ASSERT_EQ(mock.exit_code, 0) << mock.err;

@@ -65,6 +65,17 @@ FakeOpenAIServer::FakeOpenAIServer(Options options)
     res.set_content(reply.dump(), "application/json");
     ++successes_;
   });
+  server_->Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
+    ++requests_;
+    if (!options_.completions) {
+      res.status = 404;
+      res.set_content(R"({"error":{"message":"no /v1/completions here"}})", "application/json");
+      return;
+    }
+    res.set_content(options_.completions(nlohmann::json::parse(req.body)).dump(),
+                    "application/json");
+    ++successes_;
+  });
   port_ = server_->bind_to_any_port("127.0.0.1");
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -22,9 +22,12 @@ class FakeOpenAIServer {
  public:
   // Gets the parsed request body, returns the assistant's content.
   using Answer = std::function<std::string(const nlohmann::json& body)>;
+  // Gets the parsed body of a POST /v1/completions, returns the whole reply.
+  using CompletionsAnswer = std::function<nlohmann::json(const nlohmann::json& body)>;
 
   struct Options {
     Answer answer;
+    CompletionsAnswer completions;  // unset: /v1/completions answers 404
     int latency_ms = 0;
     // Transient failures: an attempt fails with 429 or 500 (alternating) when a hash of
     // (body, attempt number, seed) falls below fail_rate, for at most max_failures_per_body

@@ -63,7 +63,6 @@ Completion with_logprobs(std::vector<double> logprobs) {
 TEST(MultipleChoice, ChoicesLabelsAndGoldComeFromTheSpec) {
   ScratchDir dir;
   Task t = load_list_task(dir);
-  ASSERT_TRUE(t.scores_loglikelihoods());
   ASSERT_EQ(t.samples().size(), 2u);
   const Sample& s = t.samples()[1];
   EXPECT_EQ(s.choice_labels, (std::vector<std::string>{"1", "2", "3"}));

@@ -86,5 +86,74 @@ TEST(OpenAIRunner, RequestBodyAndIdentityHoldNoSecret) {
   EXPECT_EQ(runner.config().dump().find("sk-secret"), std::string::npos);
 }
 
+Request choice_request() {
+  Request r;
+  r.kind = RequestKind::kLoglikelihood;
+  r.messages = {{"user", "Q: café?\nAnswer: "}};  // the trailing space moves on
+  r.continuations = {"yes", "no"};
+  return r;
+}
+
+// A vLLM-style echo: the prompt's tokens with their offsets in code points, logprobs and
+// top logprobs, then one generated token.
+const char* kEcho = R"({"choices":[
+  {"index":1,"logprobs":{
+    "tokens":["Q",":"," caf","é","?","\n","Answer",": no","."],
+    "token_logprobs":[null,-1,-1,-1,-1,-1,-1,-2.0,-3],
+    "top_logprobs":[null,{":":-1},{" caf":-1},{"é":-1},{"?":-1},{"\n":-1},{"Answer":-1},
+                    {": yes":-1.0},{".":-3}],
+    "text_offset":[0,1,2,6,7,8,9,15,19]}},
+  {"index":0,"logprobs":{
+    "tokens":["Q",":"," caf","é","?","\n","Answer",":"," yes","!"],
+    "token_logprobs":[null,-1,-1,-1,-1,-1,-1,-1,-0.5,-3],
+    "top_logprobs":[null,{":":-1},{" caf":-1},{"é":-1},{"?":-1},{"\n":-1},{"Answer":-1},
+                    {":":-1},{" yes":-0.5},{"!":-3}],
+    "text_offset":[0,1,2,6,7,8,9,15,16,20]}}],
+  "usage":{"prompt_tokens":19,"completion_tokens":2}})";
+
+TEST(OpenAIParse, LoglikelihoodsFromEchoedPromptLogprobs) {
+  OpenAIOptions o;
+  o.model = "m";
+  o.base_url = "http://127.0.0.1:1/v1";
+  OpenAIRunner runner(o);
+  nlohmann::json body = runner.loglikelihood_body(choice_request());
+  EXPECT_EQ(body["prompt"], nlohmann::json({"Q: café?\nAnswer: yes", "Q: café?\nAnswer: no"}));
+  EXPECT_EQ(body["echo"], true);
+  EXPECT_EQ(body["logprobs"], 1);
+  EXPECT_EQ(body["max_tokens"], 1);
+
+  Completion c = parse_loglikelihoods(http(200, kEcho), choice_request(), "req");
+  ASSERT_TRUE(c.ok()) << c.error_message;
+  ASSERT_EQ(c.continuations.size(), 2u);
+  // " yes": its own token only; the generated "!" and the context are left out.
+  EXPECT_EQ(c.continuations[0].logprob, -0.5);
+  EXPECT_EQ(c.continuations[0].tokens, 1);
+  EXPECT_TRUE(c.continuations[0].greedy);
+  // ": no" starts in the context and ends in the continuation: it counts, and was not the
+  // top token.
+  EXPECT_EQ(c.continuations[1].logprob, -2.0);
+  EXPECT_FALSE(c.continuations[1].greedy);
+  EXPECT_EQ(c.usage.prompt_tokens, 19);
+}
+
+TEST(OpenAIParse, LoglikelihoodAnswersWithoutPromptLogprobsAreInvalid) {
+  const Request r = choice_request();
+  Completion no_echo = parse_loglikelihoods(
+      http(200, R"({"choices":[{"index":0,"text":"!"},{"index":1,"text":"."}]})"), r, "req #3");
+  EXPECT_EQ(no_echo.error, ErrorKind::kInvalid);
+  EXPECT_NE(no_echo.error_message.find("req #3: no prompt logprobs"), std::string::npos)
+      << no_echo.error_message;
+  Completion one = parse_loglikelihoods(http(200, R"({"choices":[{"index":0}]})"), r, "req");
+  EXPECT_EQ(one.error, ErrorKind::kInvalid);
+  EXPECT_NE(one.error_message.find("expected 2 choices"), std::string::npos);
+  Completion twice = parse_loglikelihoods(
+      http(200,
+           std::string(kEcho).replace(std::string(kEcho).find("\"index\":1"), 9, "\"index\":0")),
+      r, "req");
+  EXPECT_EQ(twice.error, ErrorKind::kInvalid);
+  EXPECT_EQ(parse_loglikelihoods(http(404, "{}"), r, "req").error, ErrorKind::kFatal);
+  EXPECT_EQ(parse_loglikelihoods(http(200, "<html>"), r, "req").error, ErrorKind::kInvalid);
+}
+
 }  // namespace
 }  // namespace ys
