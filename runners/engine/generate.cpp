@@ -45,26 +45,48 @@ double log_softmax_at(const float* logits, int n, int32_t id) {
   return static_cast<double>(logits[id]) - max - std::log(sum);
 }
 
+std::vector<Loglikelihood> loglikelihoods(Context& ctx, const std::vector<int32_t>& context,
+                                          const std::vector<std::vector<int32_t>>& continuations) {
+  if (context.empty()) throw InputError("loglikelihood: empty context");
+  for (const auto& continuation : continuations) {
+    if (continuation.empty()) throw InputError("loglikelihood: empty continuation");
+    if (context.size() + continuation.size() > static_cast<size_t>(ctx.n_ctx())) {
+      throw InputError("context and continuation of " +
+                       std::to_string(context.size() + continuation.size()) +
+                       " tokens do not fit the context of " + std::to_string(ctx.n_ctx()));
+    }
+  }
+  const int n_vocab = ctx.n_vocab();
+  const int kept = ctx.reuse_prefix(context);
+  const float* last = ctx.eval(std::vector<int32_t>(context.begin() + kept, context.end()));
+  // The row after the context scores every continuation's first token; copied, because
+  // evaluating a continuation overwrites the context's logits.
+  const std::vector<float> after_context(last, last + n_vocab);
+  std::vector<Loglikelihood> out;
+  for (const auto& continuation : continuations) {
+    Loglikelihood r;
+    r.greedy = true;
+    auto add = [&](const float* row, int32_t id) {
+      r.logprob += log_softmax_at(row, n_vocab, id);
+      r.greedy = r.greedy && argmax(row, n_vocab) == id;
+    };
+    add(after_context.data(), continuation[0]);
+    if (continuation.size() > 1) {
+      ctx.truncate(static_cast<int>(context.size()));
+      const float* rows =
+          ctx.eval(std::vector<int32_t>(continuation.begin(), continuation.end() - 1), true);
+      for (size_t i = 1; i < continuation.size(); ++i) {
+        add(rows + (i - 1) * static_cast<size_t>(n_vocab), continuation[i]);
+      }
+    }
+    out.push_back(r);
+  }
+  return out;
+}
+
 Loglikelihood loglikelihood(Context& ctx, const std::vector<int32_t>& context,
                             const std::vector<int32_t>& continuation) {
-  if (context.empty()) throw InputError("loglikelihood: empty context");
-  std::vector<int32_t> all = context;
-  all.insert(all.end(), continuation.begin(), continuation.end());
-  // Logits are needed from the last context position on, so keep at most the context
-  // minus its last token.
-  int kept = std::min(ctx.reuse_prefix(all), static_cast<int>(context.size()) - 1);
-  ctx.truncate(kept);
-  const float* logits = ctx.eval(std::vector<int32_t>(all.begin() + kept, all.end()), true);
-  Loglikelihood r;
-  r.greedy = true;
-  const int n_vocab = ctx.n_vocab();
-  for (size_t i = 0; i < continuation.size(); ++i) {
-    // Row of the position just before continuation[i].
-    const float* row = logits + (context.size() - 1 + i - static_cast<size_t>(kept)) * n_vocab;
-    r.logprob += log_softmax_at(row, n_vocab, continuation[i]);
-    r.greedy = r.greedy && argmax(row, n_vocab) == continuation[i];
-  }
-  return r;
+  return loglikelihoods(ctx, context, {continuation})[0];
 }
 
 }  // namespace ys::engine

@@ -24,8 +24,15 @@ struct Loglikelihood {
   bool greedy = false;  // every continuation token was the argmax
 };
 
-// The loglikelihood of `continuation` after `context` (which must not be empty: it holds at
-// least BOS), reusing the cached prefix they share with the previous call.
+// The loglikelihood of each of `continuations` after `context` (which must not be empty:
+// it holds at least BOS). The context is evaluated once, after the prefix it shares with
+// what the context already caches; a one-token continuation (" A") needs no further
+// evaluation, a longer one only its tokens but the last. Throws InputError for an empty
+// context or continuation, or one that does not fit with the context in n_ctx.
+std::vector<Loglikelihood> loglikelihoods(Context& ctx, const std::vector<int32_t>& context,
+                                          const std::vector<std::vector<int32_t>>& continuations);
+
+// loglikelihoods() of one continuation.
 Loglikelihood loglikelihood(Context& ctx, const std::vector<int32_t>& context,
                             const std::vector<int32_t>& continuation);
 

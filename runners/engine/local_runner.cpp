@@ -134,11 +134,12 @@ Completion LocalRunner::score_continuations(Slot& slot, const Request& request) 
     c.error_message = "loglikelihood: the context is empty and the model has no BOS token";
     return c;
   }
-  int64_t evaluated = 0, reused = 0;
+  std::vector<std::vector<int32_t>> continuations;
+  int64_t evaluated = static_cast<int64_t>(context_ids.size());
   for (size_t i = 0; i < request.continuations.size(); ++i) {
     std::vector<int32_t> whole =
         tokenizer_->encode(context + scored_text(request, i).continuation, true, false);
-    std::vector<int32_t> continuation;
+    auto& continuation = continuations.emplace_back();
     if (whole.size() > context_ids.size()) {
       continuation.assign(whole.begin() + static_cast<std::ptrdiff_t>(context_ids.size()),
                           whole.end());
@@ -148,19 +149,21 @@ Completion LocalRunner::score_continuations(Slot& slot, const Request& request) 
       c.error_message = "loglikelihood: continuation " + std::to_string(i) + " has no tokens";
       return c;
     }
-    if (context_ids.size() + continuation.size() > static_cast<size_t>(slot.ctx->n_ctx())) {
-      c.error = ErrorKind::kInvalid;
-      c.error_message = "context and continuation of " +
-                        std::to_string(context_ids.size() + continuation.size()) +
-                        " tokens do not fit the context of " + std::to_string(slot.ctx->n_ctx());
-      return c;
+    evaluated += static_cast<int64_t>(continuation.size());
+  }
+  const int64_t reused =
+      std::min<int64_t>(static_cast<int64_t>(common_prefix(slot.ctx->tokens(), context_ids)),
+                        static_cast<int64_t>(context_ids.size()) - 1);
+  try {
+    std::vector<Loglikelihood> scores = loglikelihoods(*slot.ctx, context_ids, continuations);
+    for (size_t i = 0; i < scores.size(); ++i) {
+      c.continuations.push_back(
+          {scores[i].logprob, scores[i].greedy, static_cast<int64_t>(continuations[i].size())});
     }
-    const int shared = static_cast<int>(common_prefix(slot.ctx->tokens(), context_ids));
-    Loglikelihood ll = loglikelihood(*slot.ctx, context_ids, continuation);
-    c.continuations.push_back({ll.logprob, ll.greedy, static_cast<int64_t>(continuation.size())});
-    const int64_t total = static_cast<int64_t>(context_ids.size() + continuation.size());
-    reused += std::min<int64_t>(shared, static_cast<int64_t>(context_ids.size()) - 1);
-    evaluated += total;
+  } catch (const InputError& e) {
+    c.error = ErrorKind::kInvalid;
+    c.error_message = e.what();
+    return c;
   }
   c.usage.prompt_tokens = evaluated;
   c.latency_s = now_s() - t0;

@@ -210,6 +210,34 @@ TEST_F(LocalRunnerRandom, SubmitAnswersEveryRequest) {
   EXPECT_NE(too_long.error_message.find("does not fit"), std::string::npos);
 }
 
+// Several continuations scored after one evaluation of the context equal each scored alone
+// on a fresh context (one-token continuations use the context's last logits).
+TEST_F(LocalRunnerRandom, LoglikelihoodsOfSeveralContinuationsEqualEachAlone) {
+  RandomModelSpec spec;
+  write_random_model(path_, spec);
+  std::unique_ptr<Model> model = Model::load(path_);
+  ThreadPool pool(2);
+  Context shared(*model, 64, pool);
+  const std::vector<int32_t> context = {1, 300, 17, 260, 42};
+  const std::vector<std::vector<int32_t>> continuations = {{5}, {111, 7}, {9}, {8, 9, 10}};
+  std::vector<Loglikelihood> together = loglikelihoods(shared, context, continuations);
+  ASSERT_EQ(together.size(), continuations.size());
+  for (size_t i = 0; i < continuations.size(); ++i) {
+    Context fresh(*model, 64, pool);
+    Loglikelihood alone = loglikelihood(fresh, context, continuations[i]);
+    EXPECT_NEAR(together[i].logprob, alone.logprob, 1e-4) << i;
+    EXPECT_EQ(together[i].greedy, alone.greedy) << i;
+  }
+  // The same context again comes from the cache and gives the same numbers.
+  std::vector<Loglikelihood> again = loglikelihoods(shared, context, continuations);
+  for (size_t i = 0; i < continuations.size(); ++i) {
+    EXPECT_NEAR(again[i].logprob, together[i].logprob, 1e-4) << i;
+  }
+  EXPECT_THROW(loglikelihoods(shared, context, {{}}), InputError);
+  EXPECT_THROW(loglikelihoods(shared, {}, {{5}}), InputError);
+  EXPECT_THROW(loglikelihoods(shared, context, {std::vector<int32_t>(60, 5)}), InputError);
+}
+
 // A prompt sharing a prefix with the previous one in the slot evaluates only the rest,
 // and answers as a fresh runner does.
 TEST_F(LocalRunnerRandom, ReusesTheCachedPromptPrefix) {
