@@ -9,12 +9,20 @@ bool is_supported_type(uint32_t raw) {
     case GgmlType::kBF16:
     case GgmlType::kQ8_0:
     case GgmlType::kQ4_0:
+    case GgmlType::kQ4_K:
+    case GgmlType::kQ5_K:
+    case GgmlType::kQ6_K:
       return true;
   }
   return false;
 }
 
+bool is_k_quant(GgmlType type) {
+  return type == GgmlType::kQ4_K || type == GgmlType::kQ5_K || type == GgmlType::kQ6_K;
+}
+
 int64_t block_elements(GgmlType type) {
+  if (is_k_quant(type)) return kSuperBlock;
   return type == GgmlType::kQ8_0 || type == GgmlType::kQ4_0 ? kQuantBlock : 1;
 }
 
@@ -29,6 +37,12 @@ size_t block_bytes(GgmlType type) {
       return 2 + 32;
     case GgmlType::kQ4_0:
       return 2 + 16;
+    case GgmlType::kQ4_K:
+      return 2 + 2 + 12 + 128;
+    case GgmlType::kQ5_K:
+      return 2 + 2 + 12 + 32 + 128;
+    case GgmlType::kQ6_K:
+      return 128 + 64 + 16 + 2;
   }
   return 0;
 }
@@ -49,6 +63,12 @@ std::string type_name(GgmlType type) {
       return "Q8_0";
     case GgmlType::kQ4_0:
       return "Q4_0";
+    case GgmlType::kQ4_K:
+      return "Q4_K";
+    case GgmlType::kQ5_K:
+      return "Q5_K";
+    case GgmlType::kQ6_K:
+      return "Q6_K";
   }
   return "type " + std::to_string(static_cast<uint32_t>(type));
 }

@@ -95,6 +95,239 @@ uint16_t f32_to_bf16(float f) {
   return static_cast<uint16_t>((x + 0x7fff + ((x >> 16) & 1)) >> 16);
 }
 
+// ---- k-quants: super-blocks of kSuperBlock = 256 values (ggml's QK_K) ----
+//
+// Format facts, learnt from ggml's block_q4_K / block_q5_K / block_q6_K declarations and its
+// dequantize_row_q{4,5,6}_K and get_scale_min_k4 (ggml-quants.c); the code here is our own.
+// All multi-byte fields little-endian.
+// Q4_K (144 bytes): f16 d @0, f16 dmin @2, scales[12] @4, qs[128] @16. Eight sub-blocks of
+//   32 values; sub-block j has a 6-bit scale s_j and a 6-bit min m_j packed in scales[]:
+//     j < 4:  s_j = scales[j] & 63,                          m_j = scales[j+4] & 63
+//     j >= 4: s_j = (scales[j+4] & 15) | (scales[j-4] >> 6) << 4,
+//             m_j = (scales[j+4] >> 4) | (scales[j]   >> 6) << 4
+//   (bytes 0-3: s_0..3 plus the top bits of s_4..7; bytes 4-7: m_0..3 plus the top bits of
+//   m_4..7; bytes 8-11: the low nibbles of s_4..7 and, above them, of m_4..7).
+//   For c = 0..3 and l < 32, value 64c+l (sub-block 2c) is the low nibble of qs[32c+l] and
+//   value 64c+32+l (sub-block 2c+1) its high nibble; x = d*s_j*q - dmin*m_j.
+// Q5_K (176 bytes): d @0, dmin @2, scales[12] @4 as Q4_K, qh[32] @16, qs[128] @48 as Q4_K's
+//   nibbles; the fifth bit of value 64c+l is bit 2c of qh[l], of value 64c+32+l bit 2c+1 of
+//   qh[l] (q in 0..31); x = d*s_j*q - dmin*m_j.
+// Q6_K (210 bytes): ql[128] @0, qh[64] @128, int8 scales[16] @192, f16 d @208. Two halves
+//   h = 0, 1 of 128 values use ql[64h..64h+63] and qh[32h..32h+31]: for k = 0..3 and l < 32,
+//   value v = 128h + 32k + l has its low 4 bits in ql[64h + 32*(k & 1) + l] (the low nibble
+//   for k < 2, the high one for k >= 2) and its top 2 bits in (qh[32h + l] >> 2k) & 3;
+//   q = those 6 bits - 32 and x = d * scales[v / 16] * q (sixteen sub-blocks of 16).
+namespace {
+
+constexpr int kSuper = static_cast<int>(kSuperBlock);
+
+// One super-block unpacked: quants (Q4_K/Q5_K: 0..31; Q6_K: -32..31) and per-sub-block
+// integer scales (8 of 32 values, or 16 of 16 for Q6_K) and mins (Q4_K/Q5_K).
+struct KBlock {
+  float d = 0, dmin = 0;
+  int8_t q[kSuper];
+  int scale[16];
+  int min[8];
+};
+
+void unpack_scale_min(const uint8_t* s, int j, int& scale, int& min) {
+  if (j < 4) {
+    scale = s[j] & 63;
+    min = s[j + 4] & 63;
+  } else {
+    scale = (s[j + 4] & 15) | ((s[j - 4] >> 6) << 4);
+    min = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+  }
+}
+
+void pack_scale_min(uint8_t* s, int j, int scale, int min) {
+  if (j < 4) {
+    s[j] = static_cast<uint8_t>((s[j] & 0xc0) | scale);
+    s[j + 4] = static_cast<uint8_t>((s[j + 4] & 0xc0) | min);
+  } else {
+    s[j + 4] = static_cast<uint8_t>((scale & 15) | ((min & 15) << 4));
+    s[j - 4] = static_cast<uint8_t>(s[j - 4] | ((scale >> 4) << 6));
+    s[j] = static_cast<uint8_t>(s[j] | ((min >> 4) << 6));
+  }
+}
+
+void decode_k(GgmlType type, const uint8_t* blk, KBlock& out) {
+  if (type == GgmlType::kQ6_K) {
+    out.d = f16_to_f32(load_u16(blk + 208));
+    const auto* sc = reinterpret_cast<const int8_t*>(blk + 192);
+    for (int j = 0; j < 16; ++j) out.scale[j] = sc[j];
+    for (int h = 0; h < 2; ++h) {
+      const uint8_t* ql = blk + 64 * h;
+      const uint8_t* qh = blk + 128 + 32 * h;
+      for (int k = 0; k < 4; ++k) {
+        for (int l = 0; l < 32; ++l) {
+          int lo = ql[32 * (k & 1) + l];
+          lo = k < 2 ? lo & 15 : lo >> 4;
+          int hi = (qh[l] >> (2 * k)) & 3;
+          out.q[128 * h + 32 * k + l] = static_cast<int8_t>((lo | (hi << 4)) - 32);
+        }
+      }
+    }
+    return;
+  }
+  out.d = f16_to_f32(load_u16(blk));
+  out.dmin = f16_to_f32(load_u16(blk + 2));
+  for (int j = 0; j < 8; ++j) unpack_scale_min(blk + 4, j, out.scale[j], out.min[j]);
+  const bool five = type == GgmlType::kQ5_K;
+  const uint8_t* qh = blk + 16;
+  const uint8_t* qs = blk + (five ? 48 : 16);
+  for (int c = 0; c < 4; ++c) {
+    for (int l = 0; l < 32; ++l) {
+      int lo = qs[32 * c + l] & 15, hi = qs[32 * c + l] >> 4;
+      if (five) {
+        lo |= ((qh[l] >> (2 * c)) & 1) << 4;
+        hi |= ((qh[l] >> (2 * c + 1)) & 1) << 4;
+      }
+      out.q[64 * c + l] = static_cast<int8_t>(lo);
+      out.q[64 * c + 32 + l] = static_cast<int8_t>(hi);
+    }
+  }
+}
+
+void dequantize_k(GgmlType type, const uint8_t* src, float* dst, int64_t n) {
+  KBlock kb;
+  for (int64_t b = 0; b < n / kSuper; ++b) {
+    decode_k(type, src + b * static_cast<int64_t>(block_bytes(type)), kb);
+    float* y = dst + b * kSuper;
+    if (type == GgmlType::kQ6_K) {
+      for (int v = 0; v < kSuper; ++v) y[v] = kb.d * static_cast<float>(kb.scale[v / 16]) * kb.q[v];
+    } else {
+      for (int v = 0; v < kSuper; ++v) {
+        float scale = kb.d * static_cast<float>(kb.scale[v / 32]);
+        float min = kb.dmin * static_cast<float>(kb.min[v / 32]);
+        y[v] = scale * kb.q[v] - min;
+      }
+    }
+  }
+}
+
+int nearest(float x) {
+  return static_cast<int>(std::lround(x));
+}
+
+// Q4_K (nmax 15) or Q5_K (nmax 31): per sub-block of 32, the range [min(0, lo), hi] over
+// nmax steps; the sub-block scales and mins are then coded as 6-bit multiples of d = max
+// scale / 63 and dmin = max min / 63, and the quants rounded against the coded values.
+void quantize_q45_k(const float* x, uint8_t* blk, int nmax) {
+  float scale[8], min[8], max_scale = 0, max_min = 0;
+  for (int j = 0; j < 8; ++j) {
+    float lo = 0, hi = x[32 * j];
+    for (int i = 0; i < 32; ++i) {
+      lo = std::min(lo, x[32 * j + i]);
+      hi = std::max(hi, x[32 * j + i]);
+    }
+    scale[j] = (hi - lo) / static_cast<float>(nmax);
+    min[j] = -lo;
+    max_scale = std::max(max_scale, scale[j]);
+    max_min = std::max(max_min, min[j]);
+  }
+  store_u16(blk, f32_to_f16(max_scale / 63));
+  store_u16(blk + 2, f32_to_f16(max_min / 63));
+  const float d = f16_to_f32(load_u16(blk)), dmin = f16_to_f32(load_u16(blk + 2));
+  std::memset(blk + 4, 0, 12);
+  uint8_t q[kSuper];
+  for (int j = 0; j < 8; ++j) {
+    int s = d > 0 ? std::clamp(nearest(scale[j] / d), 0, 63) : 0;
+    int m = dmin > 0 ? std::clamp(nearest(min[j] / dmin), 0, 63) : 0;
+    pack_scale_min(blk + 4, j, s, m);
+    const float step = d * static_cast<float>(s), offset = dmin * static_cast<float>(m);
+    for (int i = 0; i < 32; ++i) {
+      int v = step > 0 ? nearest((x[32 * j + i] + offset) / step) : 0;
+      q[32 * j + i] = static_cast<uint8_t>(std::clamp(v, 0, nmax));
+    }
+  }
+  const bool five = nmax == 31;
+  uint8_t* qh = blk + 16;
+  uint8_t* qs = blk + (five ? 48 : 16);
+  if (five) std::memset(qh, 0, 32);
+  for (int c = 0; c < 4; ++c) {
+    for (int l = 0; l < 32; ++l) {
+      uint8_t lo = q[64 * c + l], hi = q[64 * c + 32 + l];
+      qs[32 * c + l] = static_cast<uint8_t>((lo & 15) | ((hi & 15) << 4));
+      if (five)
+        qh[l] = static_cast<uint8_t>(qh[l] | ((lo >> 4) << (2 * c)) | ((hi >> 4) << (2 * c + 1)));
+    }
+  }
+}
+
+// Q6_K: per sub-block of 16, the element of largest magnitude maps to -32 (as Q4_0 does);
+// the sixteen scales are coded as int8 multiples of d = max |scale| / 127.
+void quantize_q6_k(const float* x, uint8_t* blk) {
+  float scale[16], max_scale = 0;
+  for (int j = 0; j < 16; ++j) {
+    float m = 0;
+    for (int i = 0; i < 16; ++i) {
+      if (std::fabs(x[16 * j + i]) > std::fabs(m)) m = x[16 * j + i];
+    }
+    scale[j] = m / -32.0f;
+    max_scale = std::max(max_scale, std::fabs(scale[j]));
+  }
+  store_u16(blk + 208, f32_to_f16(max_scale / 127));
+  const float d = f16_to_f32(load_u16(blk + 208));
+  uint8_t q[kSuper];
+  for (int j = 0; j < 16; ++j) {
+    int s = d > 0 ? std::clamp(nearest(scale[j] / d), -128, 127) : 0;
+    blk[192 + j] = static_cast<uint8_t>(static_cast<int8_t>(s));
+    const float step = d * static_cast<float>(s);
+    for (int i = 0; i < 16; ++i) {
+      int v = step != 0 ? nearest(x[16 * j + i] / step) : 0;
+      q[16 * j + i] = static_cast<uint8_t>(std::clamp(v, -32, 31) + 32);
+    }
+  }
+  std::memset(blk + 128, 0, 64);
+  for (int h = 0; h < 2; ++h) {
+    uint8_t* ql = blk + 64 * h;
+    uint8_t* qh = blk + 128 + 32 * h;
+    for (int l = 0; l < 32; ++l) {
+      const uint8_t* v = q + 128 * h + l;  // v[32k] for k = 0..3
+      ql[l] = static_cast<uint8_t>((v[0] & 15) | ((v[64] & 15) << 4));
+      ql[32 + l] = static_cast<uint8_t>((v[32] & 15) | ((v[96] & 15) << 4));
+      qh[l] = static_cast<uint8_t>((v[0] >> 4) | ((v[32] >> 4) << 2) | ((v[64] >> 4) << 4) |
+                                   ((v[96] >> 4) << 6));
+    }
+  }
+}
+
+// A k-quant row against Q8_0 activations: each 32-value activation block meets one Q4_K /
+// Q5_K sub-block (scale s, min m): dx * (d * s * sum(q*xq) - dmin * m * sum(xq)), or two
+// Q6_K sub-blocks: dx * d * (s_a * sum_a(q*xq) + s_b * sum_b(q*xq)); sums in integers.
+float dot_k_reference(GgmlType type, const uint8_t* row, const uint8_t* xq8, int64_t n) {
+  KBlock kb;
+  float sum = 0;
+  const size_t bytes = block_bytes(type);
+  for (int64_t sb = 0; sb < n / kSuper; ++sb) {
+    decode_k(type, row + sb * static_cast<int64_t>(bytes), kb);
+    for (int j = 0; j < 8; ++j) {
+      const uint8_t* xb = xq8 + (sb * 8 + j) * 34;
+      const auto* xq = reinterpret_cast<const int8_t*>(xb + 2);
+      const int8_t* q = kb.q + 32 * j;
+      const float dx = f16_to_f32(load_u16(xb));
+      if (type == GgmlType::kQ6_K) {
+        int32_t a = 0, b = 0;
+        for (int i = 0; i < 16; ++i) a += q[i] * xq[i];
+        for (int i = 16; i < 32; ++i) b += q[i] * xq[i];
+        sum += dx * kb.d * static_cast<float>(kb.scale[2 * j] * a + kb.scale[2 * j + 1] * b);
+      } else {
+        int32_t qx = 0, xs = 0;
+        for (int i = 0; i < 32; ++i) {
+          qx += q[i] * xq[i];
+          xs += xq[i];
+        }
+        sum += dx * kb.d * static_cast<float>(kb.scale[j] * qx) -
+               dx * kb.dmin * static_cast<float>(kb.min[j] * xs);
+      }
+    }
+  }
+  return sum;
+}
+
+}  // namespace
+
 void dequantize_row(GgmlType type, const uint8_t* src, float* dst, int64_t n) {
   switch (type) {
     case GgmlType::kF32:
@@ -125,6 +358,11 @@ void dequantize_row(GgmlType type, const uint8_t* src, float* dst, int64_t n) {
           dst[b * kBlock + j + kBlock / 2] = d * ((blk[2 + j] >> 4) - 8);
         }
       }
+      return;
+    case GgmlType::kQ4_K:
+    case GgmlType::kQ5_K:
+    case GgmlType::kQ6_K:
+      dequantize_k(type, src, dst, n);
       return;
   }
 }
@@ -177,6 +415,20 @@ std::vector<uint8_t> quantize_row(GgmlType type, const float* src, int64_t n) {
         }
       }
       break;
+    case GgmlType::kQ4_K:
+    case GgmlType::kQ5_K:
+    case GgmlType::kQ6_K: {
+      const size_t bytes = block_bytes(type);
+      for (int64_t b = 0; b < n / kSuper; ++b) {
+        uint8_t* blk = out.data() + static_cast<size_t>(b) * bytes;
+        if (type == GgmlType::kQ6_K) {
+          quantize_q6_k(src + b * kSuper, blk);
+        } else {
+          quantize_q45_k(src + b * kSuper, blk, type == GgmlType::kQ4_K ? 15 : 31);
+        }
+      }
+      break;
+    }
   }
   return out;
 }
@@ -242,6 +494,10 @@ float vec_dot_reference(GgmlType type, const uint8_t* row, const float* x, const
       }
       return sum;
     }
+    case GgmlType::kQ4_K:
+    case GgmlType::kQ5_K:
+    case GgmlType::kQ6_K:
+      return dot_k_reference(type, row, xq8, n);
   }
   return 0;
 }
@@ -261,6 +517,12 @@ float vec_dot(GgmlType type, const uint8_t* row, const float* x, const uint8_t* 
         return avx2::dot_q8_0(row, xq8, n, f16_table().data());
       case GgmlType::kQ4_0:
         return avx2::dot_q4_0(row, xq8, n, f16_table().data());
+      case GgmlType::kQ4_K:
+        return avx2::dot_q4_k(row, xq8, n, f16_table().data());
+      case GgmlType::kQ5_K:
+        return avx2::dot_q5_k(row, xq8, n, f16_table().data());
+      case GgmlType::kQ6_K:
+        return avx2::dot_q6_k(row, xq8, n, f16_table().data());
     }
   }
 #endif
@@ -281,6 +543,12 @@ void vec_dot_x4(GgmlType type, const uint8_t* row, const float* const* x, const 
         return avx2::dot_q8_0_x4(row, xq8, n, f16_table().data(), out);
       case GgmlType::kQ4_0:
         return avx2::dot_q4_0_x4(row, xq8, n, f16_table().data(), out);
+      case GgmlType::kQ4_K:
+        return avx2::dot_q4_k_x4(row, xq8, n, f16_table().data(), out);
+      case GgmlType::kQ5_K:
+        return avx2::dot_q5_k_x4(row, xq8, n, f16_table().data(), out);
+      case GgmlType::kQ6_K:
+        return avx2::dot_q6_k_x4(row, xq8, n, f16_table().data(), out);
       case GgmlType::kBF16:
         break;
     }

@@ -24,7 +24,12 @@ void dequantize_row(GgmlType type, const uint8_t* src, float* dst, int64_t n);
 
 // Encodes `n` floats as `type` (row_bytes(type, n) bytes). Q8_0: d = max|x|/127,
 // q = round(x/d). Q4_0: d = m/-8 where m is the element of largest magnitude,
-// q = min(15, trunc(x/d + 8.5)). `n` must be a multiple of block_elements(type).
+// q = min(15, trunc(x/d + 8.5)). Q4_K/Q5_K: per sub-block of 32, the range
+// [min(0, lowest), highest] in 15/31 steps, sub-block scales and mins rounded to 6-bit
+// multiples of the super-block's d and dmin. Q6_K: per sub-block of 16, the element of
+// largest magnitude maps to -32, scales rounded to int8 multiples of d. Not llama.cpp's
+// error-minimising search: valid encodings, somewhat less accurate (quant_test bounds them).
+// `n` must be a multiple of block_elements(type).
 std::vector<uint8_t> quantize_row(GgmlType type, const float* src, int64_t n);
 
 // Quantizes `n` activations (a multiple of 32) to Q8_0 blocks in `out`
@@ -32,10 +37,11 @@ std::vector<uint8_t> quantize_row(GgmlType type, const float* src, int64_t n);
 void quantize_q8_0(const float* src, uint8_t* out, int64_t n);
 
 // Dot product of a weight row of `type` with an activation vector of `n` elements.
-// F32, F16 and BF16 rows use `x`; Q8_0 and Q4_0 rows use `xq8`, the activations after
-// quantize_q8_0, and multiply integer blocks (the result then differs from the F32 dot
-// product by the activation's quantization error, at most d_x/2 per element).
-// Runs AVX2 code where the CPU has it, else vec_dot_reference.
+// F32, F16 and BF16 rows use `x`; Q8_0, Q4_0 and the k-quant rows use `xq8`, the
+// activations after quantize_q8_0, and multiply integer blocks (a k-quant sub-block of 32
+// meets one activation block, a Q6_K one of 16 half of one) (the result then differs from the F32
+// dot product by the activation's quantization error, at most d_x/2 per element). Runs AVX2 code
+// where the CPU has it, else vec_dot_reference.
 float vec_dot(GgmlType type, const uint8_t* row, const float* x, const uint8_t* xq8, int64_t n);
 
 // vec_dot of one row with four activation vectors: out[k] for x[k] (F types) or xq8[k]
@@ -51,7 +57,7 @@ float vec_dot_reference(GgmlType type, const uint8_t* row, const float* x, const
 
 // True for types whose vec_dot reads the Q8_0 activations.
 inline bool uses_q8_activations(GgmlType type) {
-  return type == GgmlType::kQ8_0 || type == GgmlType::kQ4_0;
+  return type == GgmlType::kQ8_0 || type == GgmlType::kQ4_0 || is_k_quant(type);
 }
 
 }  // namespace ys::engine

@@ -56,6 +56,13 @@ int64_t random_model_parameters(const RandomModelSpec& s) {
 
 void write_random_model(const std::string& path, const RandomModelSpec& s) {
   if (s.n_vocab < 259) throw InputError("random model: n_vocab must be at least 259");
+  for (GgmlType t : {s.type, s.mixed_type}) {
+    const int64_t block = block_elements(t);
+    if (s.dim % block != 0 || s.ffn_dim % block != 0) {
+      throw InputError("random model: dim and ffn_dim must be multiples of " +
+                       std::to_string(block) + " for " + type_name(t));
+    }
+  }
   GgufWriter w;
   const std::string a = s.arch + ".";
   w.set_string("general.architecture", s.arch);
@@ -91,7 +98,10 @@ void write_random_model(const std::string& path, const RandomModelSpec& s) {
   const int64_t hd = s.dim / s.n_heads;
   const int64_t q = s.n_heads * hd, kv = s.n_kv_heads * hd;
   auto matrix = [&](const std::string& name, int64_t cols, int64_t rows) {
-    w.add_tensor(name, {cols, rows}, s.type, random(cols, rows));
+    const bool mixed = s.mixed_type != GgmlType::kF32 &&
+                       (name == "output.weight" || name.ends_with(".attn_v.weight") ||
+                        name.ends_with(".ffn_down.weight"));
+    w.add_tensor(name, {cols, rows}, mixed ? s.mixed_type : s.type, random(cols, rows));
   };
   // Embedding rows of unit scale rather than 1/sqrt(dim): they are inputs, not a projection.
   std::vector<float> emb = random(1, int64_t{s.dim} * s.n_vocab);

@@ -12,7 +12,10 @@ namespace ys::engine {
 struct RandomModelSpec {
   std::string arch = "llama";      // "qwen2" adds QKV biases and NEOX RoPE
   GgmlType type = GgmlType::kF32;  // type of the 2-D weight matrices; norms stay F32
-  int n_vocab = 320;               // >= 259: <unk>, <s>, </s>, 256 byte tokens, then letters
+  // When set (not F32): output.weight, attn_v.weight and ffn_down.weight are stored in this
+  // type instead, as llama.cpp's Q4_K_M / Q5_K_M files keep them in Q6_K.
+  GgmlType mixed_type = GgmlType::kF32;
+  int n_vocab = 320;  // >= 259: <unk>, <s>, </s>, 256 byte tokens, then letters
   int dim = 64;
   int n_layers = 2;
   int n_heads = 4;
@@ -28,7 +31,8 @@ struct RandomModelSpec {
 
 // Writes the model to `path`. Weights are drawn from N(0, 1/sqrt(fan_in)), so activations
 // stay of order one whatever the size. Dimensions that a quantized type stores in rows
-// must be multiples of 32. Throws InputError when the file cannot be written.
+// must be multiples of its block (32; 256 for the k-quants: dim, n_heads * head_dim and
+// ffn_dim). Throws InputError for other dimensions or when the file cannot be written.
 void write_random_model(const std::string& path, const RandomModelSpec& spec);
 
 // Number of parameters of such a model.

@@ -1,5 +1,6 @@
 // Engine throughput table (not a test): stories260K and generated random models of about
-// 100M parameters in F16 and Q8_0, prompt and generation tokens/s with 1 and 2 threads.
+// 100M parameters in F16, Q8_0, Q4_K_M-like (Q4_K with output, attn_v, ffn_down in Q6_K) and
+// Q6_K, prompt and generation tokens/s with 1 and 2 threads.
 // Usage: ys_engine_bench [--quick]
 #include <cstdio>
 #include <cstring>
@@ -26,15 +27,22 @@ int main(int argc, char** argv) {
   spec.ffn_dim = quick ? 512 : 2048;
   spec.n_ctx = 512;
   if (quick) spec.n_heads = spec.n_kv_heads = 4;
-  for (GgmlType type : {GgmlType::kF16, GgmlType::kQ8_0}) {
-    spec.type = type;
+  const struct {
+    GgmlType type, mixed;
+    const char* name;
+  } kTypes[] = {{GgmlType::kF16, GgmlType::kF32, "F16"},
+                {GgmlType::kQ8_0, GgmlType::kF32, "Q8_0"},
+                {GgmlType::kQ4_K, GgmlType::kQ6_K, "Q4_K_M"},
+                {GgmlType::kQ6_K, GgmlType::kF32, "Q6_K"}};
+  for (const auto& t : kTypes) {
+    spec.type = t.type;
+    spec.mixed_type = t.mixed;
     std::string path =
-        (fs::temp_directory_path() / ("ys_bench_" + type_name(type) + ".gguf")).string();
+        (fs::temp_directory_path() / (std::string("ys_bench_") + t.name + ".gguf")).string();
     write_random_model(path, spec);
     char label[64];
     std::snprintf(label, sizeof(label), "random %.0fM %s",
-                  static_cast<double>(random_model_parameters(spec)) / 1e6,
-                  type_name(type).c_str());
+                  static_cast<double>(random_model_parameters(spec)) / 1e6, t.name);
     models.emplace_back(label, path);
   }
   double bw1 = measure_read_bandwidth(1), bw2 = measure_read_bandwidth(2);

@@ -82,6 +82,9 @@ GgufWriter every_type_writer() {
   w.add_tensor("bf16", {64, 2}, GgmlType::kBF16, ramp(128));
   w.add_tensor("q8_0", {64, 2}, GgmlType::kQ8_0, ramp(128));
   w.add_tensor("q4_0", {32, 3, 2}, GgmlType::kQ4_0, ramp(192));
+  w.add_tensor("q4_k", {256, 2}, GgmlType::kQ4_K, ramp(512));
+  w.add_tensor("q5_k", {256}, GgmlType::kQ5_K, ramp(256));
+  w.add_tensor("q6_k", {256}, GgmlType::kQ6_K, ramp(256));
   return w;
 }
 
@@ -122,7 +125,7 @@ TEST_F(GgufTest, RoundTripsEveryValueAndTensorType) {
       EXPECT_THROW(f.get_string("u8"), InputError);
       EXPECT_THROW(f.get_int("missing"), InputError);
 
-      ASSERT_EQ(f.tensors().size(), 5u);
+      ASSERT_EQ(f.tensors().size(), 8u);
       for (const GgufTensor& t : f.tensors()) {
         EXPECT_EQ(reinterpret_cast<uintptr_t>(t.data) % alignment, 0u) << t.name;
         std::vector<float> got(static_cast<size_t>(t.n_elements()));

@@ -77,6 +77,10 @@ TEST(Quant, RoundTripErrorWithinOneStep) {
           case GgmlType::kQ4_0:
             tol = amax / 8 * 1.01f;
             break;
+          case GgmlType::kQ4_K:  // not in this list: kquant_test.cpp
+          case GgmlType::kQ5_K:
+          case GgmlType::kQ6_K:
+            break;
         }
         ASSERT_LE(std::fabs(y[i] - x[i]), tol) << type_name(type) << " element " << i;
       }
@@ -161,6 +165,7 @@ TEST(Quant, TypeTable) {
   EXPECT_EQ(row_bytes(GgmlType::kBF16, 3), 6u);
   EXPECT_TRUE(is_supported_type(30));
   EXPECT_FALSE(is_supported_type(3));  // Q4_1: not supported
+  EXPECT_TRUE(uses_q8_activations(GgmlType::kQ4_K));
   EXPECT_EQ(type_name(GgmlType::kQ4_0), "Q4_0");
 }
 
