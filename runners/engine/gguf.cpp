@@ -327,7 +327,8 @@ void GgufFile::parse() {
     t.type = static_cast<GgmlType>(raw_type);
     if (t.ne[0] % block_elements(t.type) != 0) {
       bad("tensor '" + t.name + "': row of " + std::to_string(t.ne[0]) +
-          " elements is not a whole number of " + type_name(t.type) + " blocks");
+          " elements is not a whole number of " + type_name(t.type) + " blocks (of " +
+          std::to_string(block_elements(t.type)) + ")");
     }
     t.offset = r.read<uint64_t>("a tensor offset");
     if (t.offset % alignment_ != 0) {

@@ -458,7 +458,7 @@ TEST_F(KQuantModelTest, TruncatedTensorAndRaggedRowsAreNamedErrors) {
     expect_load_error(ragged,
                       "tensor 'blk.0.attn_q.weight': row of 128 elements is not a whole "
                       "number of " +
-                          type_name(type) + " blocks");
+                          type_name(type) + " blocks (of 256)");
   }
   // The random-model writer refuses such dimensions too.
   RandomModelSpec small = spec(GgmlType::kQ4_K, GgmlType::kQ6_K);
