@@ -5,6 +5,7 @@
 #include <future>
 #include <set>
 
+#include "datasets/reader.h"
 #include "runners/completion.h"
 #include "runners/mock.h"
 #include "runners/request.h"
@@ -226,6 +227,22 @@ TEST(MultipleChoice, ArcChallengeOnTheRealData) {
   EXPECT_EQ(r.messages[0].content.rfind("Question: An astronomer observes", 0), 0u);
   EXPECT_EQ(r.messages[0].content.substr(r.messages[0].content.size() - 8), "\nAnswer:");
   EXPECT_EQ(r.continuations[2], " Planetary days will become shorter.");
+  // With examples, they come from the train split.
+  override_fewshot(spec, 2);
+  Task shots = Task::load(spec, where);
+  const std::string prompt = shots.build_request(0, 0).messages[0].content;
+  std::set<std::string> train;
+  for (const auto& record : read_records(data / "arc_challenge/ARC-Challenge-Train.jsonl", {})) {
+    train.insert(record["question"]["stem"].get<std::string>());
+  }
+  std::vector<std::string> asked;
+  for (size_t at = 0; (at = prompt.find("Question: ", at)) != std::string::npos; ++at) {
+    asked.push_back(prompt.substr(at + 10, prompt.find("\nAnswer:", at) - at - 10));
+  }
+  ASSERT_EQ(asked.size(), 3u);
+  EXPECT_TRUE(train.count(asked[0])) << asked[0];
+  EXPECT_TRUE(train.count(asked[1])) << asked[1];
+  EXPECT_EQ(asked[2], first.fields["question"].get<std::string>());
   // Some questions have numeric labels, and some have 3 or 5 choices.
   size_t numeric = 0, not_four = 0;
   for (const Sample& s : t.samples()) {
