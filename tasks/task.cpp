@@ -288,7 +288,10 @@ Request Task::build_request(size_t index, int repeat) const {
       r.messages.push_back({"user", question});
       r.messages.push_back({"assistant", answer});
     } else {
-      inline_prefix += question + spec_.target_delimiter + answer + spec_.fewshot.separator;
+      inline_prefix.append(question)
+          .append(spec_.target_delimiter)
+          .append(answer)
+          .append(spec_.fewshot.separator);
     }
   }
   r.messages.push_back(
