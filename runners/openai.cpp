@@ -3,6 +3,8 @@
 #include <atomic>
 #include <optional>
 
+#include "util/strings.h"
+
 namespace ys {
 namespace {
 
@@ -72,13 +74,6 @@ void read_usage(const nlohmann::json& j, Completion& c) {
     c.usage.prompt_tokens = usage->value("prompt_tokens", int64_t{0});
     c.usage.completion_tokens = usage->value("completion_tokens", int64_t{0});
   }
-}
-
-// Length in Unicode code points: the unit of the API's text offsets.
-size_t code_points(const std::string& text) {
-  size_t n = 0;
-  for (char ch : text) n += (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
-  return n;
 }
 
 // The loglikelihood of the text from code point `begin` to `end` of an echoed prompt, from

@@ -15,6 +15,7 @@
 #include "tasks/template.h"
 #include "util/error.h"
 #include "util/hash.h"
+#include "util/strings.h"
 
 namespace ys {
 namespace {
@@ -353,17 +354,6 @@ Score Task::score_code(const Sample& sample, const std::string& output,
   s.reason = j.detail;
   return s;
 }
-
-namespace {
-
-// Length in Unicode code points, as lm-evaluation-harness's acc_norm counts characters.
-size_t code_points(const std::string& text) {
-  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
-
-}  // namespace
 
 std::vector<Score> Task::score_choices(const Sample& sample, const Completion& answer) const {
   const auto& got = answer.continuations;

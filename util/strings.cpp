@@ -26,6 +26,12 @@ std::vector<std::string> split(std::string_view s, char sep) {
   return out;
 }
 
+size_t code_points(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;  // not a continuation
+  return n;
+}
+
 std::string html_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size());

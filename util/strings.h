@@ -13,6 +13,10 @@ std::string_view trim(std::string_view s);
 // Splits on `sep`, keeping empty fields.
 std::vector<std::string> split(std::string_view s, char sep);
 
+// Length of UTF-8 `s` in Unicode code points (Python's len of the decoded text): the unit
+// of OpenAI-style text offsets and of lm-evaluation-harness's character counts.
+size_t code_points(std::string_view s);
+
 // Escapes &, <, >, " and ' for HTML text and attribute values.
 std::string html_escape(std::string_view s);
 

@@ -19,6 +19,7 @@
 #include "runners/engine/quant.h"
 #include "runners/engine/random_model.h"
 #include "runners/engine/sampler.h"
+#include "tests/engine/engine_test_util.h"
 #include "util/error.h"
 
 namespace ys::engine {
@@ -28,13 +29,7 @@ namespace fs = std::filesystem;
 
 const GgmlType kKTypes[] = {GgmlType::kQ4_K, GgmlType::kQ5_K, GgmlType::kQ6_K};
 
-std::vector<float> random_values(int64_t n, uint32_t seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, scale);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (float& x : v) x = dist(rng);
-  return v;
-}
+using test::random_values;
 
 std::vector<float> dequantized(GgmlType type, const std::vector<uint8_t>& bytes, int64_t n) {
   std::vector<float> out(static_cast<size_t>(n));
@@ -324,17 +319,11 @@ class KQuantModelTest : public ::testing::Test {
     return path;
   }
 
-  static std::vector<float> batch_logits(const Model& m, const std::vector<int32_t>& tokens) {
-    ThreadPool pool(1);
-    Context ctx(m, 64, pool);
-    const float* l = ctx.eval(tokens, true);
-    return {l, l + tokens.size() * static_cast<size_t>(m.config().n_vocab)};
-  }
-
   fs::path dir_;
 };
 
-const std::vector<int32_t> kTokens = {1, 300, 17, 260, 5, 290, 290, 111, 42, 319, 7};
+using test::batch_logits;
+using test::kTokens;
 
 // Q4_K_M-like (Q4_K with output, attn_v and ffn_down in Q6_K), Q5_K_M-like, and all-Q6_K
 // models against the same weights in F32 (dim 256, 2 layers): relative RMS logit error below
@@ -400,28 +389,9 @@ TEST_F(KQuantModelTest, MixedModelsLoadRunAndTrackF32) {
 // of decoding each alone, in a Q4_K_M-like model.
 TEST_F(KQuantModelTest, BatchedDecodingEqualsOneAtATime) {
   std::unique_ptr<Model> m = Model::load(write(spec(GgmlType::kQ4_K, GgmlType::kQ6_K), "q4_k_m"));
+  ASSERT_NO_FATAL_FAILURE(test::expect_batched_decoding_equals_alone(*m, 5));
   const int nv = m->config().n_vocab;
-  ThreadPool pool(2);
-  const std::vector<std::vector<int32_t>> prompts = {
-      {1, 300, 17}, {1, 5}, {1, 260, 290, 111, 42}, {1, 7, 7}, {1, 318}};
-  std::vector<std::unique_ptr<Context>> together, alone;
-  std::vector<Context*> ptrs;
-  for (size_t s = 0; s < prompts.size(); ++s) {
-    together.push_back(std::make_unique<Context>(*m, 64, pool));
-    alone.push_back(std::make_unique<Context>(*m, 64, pool));
-    ptrs.push_back(together.back().get());
-  }
-  std::vector<std::vector<int32_t>> step = prompts;
-  for (int iter = 0; iter < 5; ++iter) {
-    std::vector<const float*> batch = Context::eval_batch(ptrs, step);
-    for (size_t s = 0; s < prompts.size(); ++s) {
-      const float* single = alone[s]->eval(step[s]);
-      for (int i = 0; i < nv; ++i) {
-        ASSERT_EQ(batch[s][i], single[i]) << "sequence " << s << " step " << iter;
-      }
-      step[s] = {argmax(single, nv)};
-    }
-  }
+  ThreadPool pool(1);
   // Batched prefill equals token by token.
   std::vector<float> batched = batch_logits(*m, kTokens);
   Context ctx(*m, 64, pool);

@@ -13,6 +13,7 @@
 #include "runners/engine/gguf_writer.h"
 #include "runners/engine/random_model.h"
 #include "runners/engine/sampler.h"
+#include "tests/engine/engine_test_util.h"
 #include "util/error.h"
 
 namespace ys::engine {
@@ -36,19 +37,11 @@ class ModelTest : public ::testing::Test {
     return Model::load(path);
   }
 
-  // All logits of `tokens` evaluated in one batch from position 0.
-  static std::vector<float> batch_logits(const Model& m, const std::vector<int32_t>& tokens,
-                                         int threads = 1) {
-    ThreadPool pool(threads);
-    Context ctx(m, 64, pool);
-    const float* l = ctx.eval(tokens, true);
-    return {l, l + tokens.size() * static_cast<size_t>(m.config().n_vocab)};
-  }
-
   fs::path dir_;
 };
 
-const std::vector<int32_t> kTokens = {1, 300, 17, 260, 5, 290, 290, 111, 42, 319, 7};
+using test::batch_logits;
+using test::kTokens;
 
 const GgmlType kAllTypes[] = {GgmlType::kF32, GgmlType::kF16, GgmlType::kBF16, GgmlType::kQ8_0,
                               GgmlType::kQ4_0};
@@ -80,31 +73,11 @@ TEST_F(ModelTest, BatchedDecodingEqualsOneAtATime) {
   RandomModelSpec spec;
   spec.type = GgmlType::kQ8_0;
   std::unique_ptr<Model> m = make(spec);
-  const int nv = m->config().n_vocab;
-  ThreadPool pool(2);
-  // Five sequences: decoding steps then use the four-at-a-time kernels too.
-  const std::vector<std::vector<int32_t>> prompts = {
-      {1, 300, 17}, {1, 5}, {1, 260, 290, 111, 42}, {1, 7, 7}, {1, 318}};
-  std::vector<std::unique_ptr<Context>> together, alone;
-  std::vector<Context*> ptrs;
-  for (size_t s = 0; s < prompts.size(); ++s) {
-    together.push_back(std::make_unique<Context>(*m, 64, pool));
-    alone.push_back(std::make_unique<Context>(*m, 64, pool));
-    ptrs.push_back(together.back().get());
-  }
-  std::vector<std::vector<int32_t>> step = prompts;
-  for (int iter = 0; iter < 6; ++iter) {
-    std::vector<const float*> batch = Context::eval_batch(ptrs, step);
-    for (size_t s = 0; s < prompts.size(); ++s) {
-      const float* single = alone[s]->eval(step[s]);
-      for (int i = 0; i < nv; ++i) {
-        ASSERT_EQ(batch[s][i], single[i]) << "sequence " << s << " step " << iter;
-      }
-      step[s] = {argmax(single, nv)};
-    }
-  }
-  EXPECT_EQ(together[2]->tokens(), alone[2]->tokens());
-  EXPECT_THROW(Context::eval_batch({ptrs[0], ptrs[0]}, {{1}, {2}}), InputError);
+  ASSERT_NO_FATAL_FAILURE(test::expect_batched_decoding_equals_alone(*m, 6));
+  // One context twice in a batch is refused.
+  ThreadPool pool(1);
+  Context ctx(*m, 64, pool);
+  EXPECT_THROW(Context::eval_batch({&ctx, &ctx}, {{1}, {2}}), InputError);
 }
 
 // RoPE variants that must agree: frequency factors of f on every pair (rope_freqs.weight)

@@ -5,16 +5,12 @@
 #include <cmath>
 #include <random>
 
+#include "tests/engine/engine_test_util.h"
+
 namespace ys::engine {
 namespace {
 
-std::vector<float> random_values(int64_t n, uint32_t seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, scale);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (float& x : v) x = dist(rng);
-  return v;
-}
+using test::random_values;
 
 TEST(Quant, HalfKnownValues) {
   EXPECT_EQ(f32_to_f16(1.0f), 0x3c00);
