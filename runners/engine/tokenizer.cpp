@@ -55,7 +55,7 @@ struct Bigram {
 std::vector<Symbol> symbols_of(std::string_view text) {
   std::vector<Symbol> syms;
   for (size_t pos = 0; pos < text.size();) {
-    size_t len = utf8_sequence_length(text, pos);
+    size_t len = std::max<size_t>(1, ys::utf8_sequence_length(text, pos));  // a bad byte alone
     int i = static_cast<int>(syms.size());
     syms.push_back({i - 1, i + 1, pos, len});
     pos += len;

@@ -4,41 +4,13 @@
 
 namespace ys::engine {
 
-size_t utf8_sequence_length(std::string_view text, size_t pos) {
-  auto byte = [&](size_t i) { return static_cast<uint8_t>(text[i]); };
-  uint8_t b0 = byte(pos);
-  size_t len;
-  uint32_t min_cp;
-  if (b0 < 0x80) return 1;
-  if ((b0 & 0xe0) == 0xc0) {
-    len = 2;
-    min_cp = 0x80;
-  } else if ((b0 & 0xf0) == 0xe0) {
-    len = 3;
-    min_cp = 0x800;
-  } else if ((b0 & 0xf8) == 0xf0) {
-    len = 4;
-    min_cp = 0x10000;
-  } else {
-    return 1;
-  }
-  if (pos + len > text.size()) return 1;
-  uint32_t cp = b0 & (0x7f >> len);
-  for (size_t i = 1; i < len; ++i) {
-    if ((byte(pos + i) & 0xc0) != 0x80) return 1;
-    cp = (cp << 6) | (byte(pos + i) & 0x3f);
-  }
-  if (cp < min_cp || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 1;
-  return len;
-}
-
 DecodedText utf8_decode(std::string_view text) {
   DecodedText d;
   d.cps.reserve(text.size());
   d.offsets.reserve(text.size() + 1);
   size_t pos = 0;
   while (pos < text.size()) {
-    size_t len = utf8_sequence_length(text, pos);
+    size_t len = std::max<size_t>(1, ys::utf8_sequence_length(text, pos));
     auto b0 = static_cast<uint8_t>(text[pos]);
     uint32_t cp;
     if (len == 1) {

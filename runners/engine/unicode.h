@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runners/engine/unicode_tables.h"
+#include "util/utf8.h"
 
 namespace ys::engine {
 
@@ -18,9 +19,6 @@ struct DecodedText {
   std::vector<size_t> offsets;
 };
 DecodedText utf8_decode(std::string_view text);
-
-// Length in bytes of the valid UTF-8 sequence at text[pos], or 1 for an invalid byte.
-size_t utf8_sequence_length(std::string_view text, size_t pos);
 
 // UTF-8 encoding of code point `cp` (<= 0x10FFFF).
 std::string utf8_encode(uint32_t cp);
