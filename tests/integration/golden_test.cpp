@@ -1,0 +1,96 @@
+// Golden figures: every bundled task scored for three offline models, compared bit for bit
+// with tests/golden/mock_figures.tsv. Written before scoring moved out of tasks/ and the
+// store out of the harness, so that the move provably changed no figure. After a deliberate
+// change of a figure, regenerate with YS_WRITE_GOLDEN=1 (the test then fails once, saying
+// it wrote the file) and review the diff.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "harness/evaluation.h"
+#include "harness/store.h"
+#include "runners/factory.h"
+#include "scoring/sandbox/judge.h"
+#include "tasks/registry.h"
+#include "tests/support/test_paths.h"
+
+namespace ys {
+namespace {
+
+const std::filesystem::path kGoldenFile =
+    std::filesystem::path(YS_SOURCE_DIR) / "tests/golden/mock_figures.tsv";
+
+std::string format_results(const std::string& label, const std::vector<TaskResult>& results) {
+  std::string out;
+  char line[512];
+  for (const auto& r : results) {
+    std::snprintf(line, sizeof line, "%s\t%s\tsamples=%zu\terrors=%zu\n", label.c_str(),
+                  r.task.c_str(), r.samples, r.errors);
+    out += line;
+    for (const auto& m : r.metrics) {
+      std::snprintf(line, sizeof line, "%s\t%s\t%s\tn=%zu\tmean=%.17g\tstderr=%.17g\n",
+                    label.c_str(), r.task.c_str(), m.metric.c_str(), m.n, m.mean, m.stderr_of_mean);
+      out += line;
+    }
+  }
+  return out;
+}
+
+TEST(Golden, EveryBundledTaskScoresAsRecordedForMockModels) {
+  if (!test::require_shared(test::shared_dir() / "datasets/mmlu")) return;
+  TaskRegistry registry = TaskRegistry::load(std::filesystem::path(YS_SOURCE_DIR) / "tasks/specs");
+  DataLocation where;
+  where.roots = {std::filesystem::path(YS_SOURCE_DIR) / "datasets/data",
+                 test::shared_dir() / "datasets"};
+  std::vector<Task> tasks;
+  for (const auto& [name, spec] : registry.tasks()) tasks.push_back(Task::load(spec, where));
+  ASSERT_GE(tasks.size(), 9u);
+
+  sandbox::Sandbox box;
+  sandbox::Judge judge(box, {});
+  test::ScratchDir dir;
+  Store store(dir / "golden.db");
+  std::string figures;
+  auto evaluate = [&](const std::string& model, const std::vector<Task>& which, int repeats,
+                      int limit) {
+    RunnerOptions ro;
+    ro.seed = 11;
+    auto runner = make_runner(model, ro);
+    EvalOptions o;
+    o.model_spec = model;
+    o.repeats = repeats;
+    o.limit = limit;
+    o.judge = &judge;
+    o.scoring_threads = 2;
+    EvalOutcome out = run_evaluation(*runner, which, store, o);
+    EXPECT_EQ(out.status, "completed") << model;
+    figures += format_results(model + " x" + std::to_string(repeats), out.results);
+  };
+  // Every sample of the tasks scored without running code; a slice of each coding task
+  // (running its programs takes seconds per hundred).
+  std::vector<Task> code, no_code;
+  for (const auto& t : tasks) (t.runs_code() ? code : no_code).push_back(t);
+  for (const char* model : {"mock:oracle", "mock:wrong", "mock:noisy:0.7"}) {
+    evaluate(model, no_code, 1, -1);
+    evaluate(model, code, 1, 10);
+  }
+  // pass@k, and mean ± stderr, over repeats.
+  code.push_back(no_code.front());
+  evaluate("mock:noisy:0.5", code, 10, 3);
+
+  if (std::getenv("YS_WRITE_GOLDEN")) {
+    std::ofstream(kGoldenFile, std::ios::binary) << figures;
+    FAIL() << "wrote " << kGoldenFile << "; review its diff and run again without YS_WRITE_GOLDEN";
+  }
+  std::ifstream in(kGoldenFile, std::ios::binary);
+  ASSERT_TRUE(in) << "missing " << kGoldenFile;
+  std::stringstream expected;
+  expected << in.rdbuf();
+  EXPECT_EQ(figures, expected.str());
+}
+
+}  // namespace
+}  // namespace ys
