@@ -12,13 +12,15 @@
 #include <optional>
 #include <thread>
 
+#include "datasets/locate.h"
 #include "harness/evaluation.h"
-#include "harness/store.h"
+#include "harness/store/reader.h"
+#include "harness/store/store.h"
 #include "reports/html.h"
 #include "reports/table.h"
 #include "runners/engine/commands.h"
 #include "runners/factory.h"
-#include "scoring/sandbox/judge.h"
+#include "scoring/sandbox/sandbox.h"
 #include "tasks/registry.h"
 #include "tasks/task.h"
 #include "util/error.h"
@@ -54,18 +56,6 @@ struct CommonOptions {
 TaskRegistry load_registry(const CommonOptions& common) {
   return TaskRegistry::load(common.specs_dir.empty() ? default_specs_dir()
                                                      : std::filesystem::path(common.specs_dir));
-}
-
-// Dataset roots in search order: $YARDSTICK_DATA, the repo's datasets/, then ../shared/datasets
-// beside the source tree (where the shared evaluation data lives in development and CI).
-DataLocation data_location(const std::string& data_flag) {
-  DataLocation where;
-  if (!data_flag.empty()) where.override_path = data_flag;
-  if (const char* env = std::getenv("YARDSTICK_DATA"); env && *env) where.roots.emplace_back(env);
-  std::filesystem::path src(kSourceDir);
-  where.roots.push_back(src / "datasets" / "data");
-  where.roots.push_back(src.parent_path() / "shared" / "datasets");
-  return where;
 }
 
 std::string command_line(int argc, char** argv) {
@@ -189,8 +179,7 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
     throw InputError("no tasks given: use --tasks or --suite (see `yardstick tasks`)");
   TaskRegistry registry = load_registry(common);
   std::vector<const TaskSpec*> specs = registry.resolve(names);
-  std::vector<Task> tasks;
-  DataLocation where = data_location(a.data);
+  DataLocation where = default_data_location(a.data);
   std::error_code ec;
   size_t dataset_tasks = 0;
   for (const auto* spec : specs) dataset_tasks += spec->dataset ? 1 : 0;
@@ -201,11 +190,15 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
   if (!a.data.empty() && !std::filesystem::exists(a.data, ec)) {
     throw InputError("--data " + a.data + ": no such file or folder");
   }
+  // Tasks that run code start the sandbox here, before anything is stored (strict mode
+  // refuses to start when the machine cannot isolate the network).
+  ScoringResources resources({a.sandbox_mode == "strict", a.python});
+  std::vector<EvalTask> tasks;
   tasks.reserve(specs.size());
   for (const auto* spec : specs) {
     TaskSpec s = *spec;
     if (a.fewshot) override_fewshot(s, *a.fewshot);
-    tasks.push_back(Task::load(s, where));
+    tasks.push_back(load_eval_task(s, where, resources));
   }
 
   RunnerOptions ro;
@@ -221,23 +214,6 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
   std::vector<std::pair<std::string, std::unique_ptr<Runner>>> runners;
   for (const auto& m : split_list(a.models)) runners.emplace_back(m, make_runner(m, ro));
 
-  // Tasks that run code get a judge over the sandbox (strict mode refuses to start here,
-  // before anything is stored, when the machine cannot isolate the network).
-  std::unique_ptr<sandbox::Sandbox> box;
-  std::unique_ptr<sandbox::Judge> judge;
-  if (std::any_of(tasks.begin(), tasks.end(), [](const Task& t) { return t.runs_code(); })) {
-    sandbox::Config config;
-    config.strict = a.sandbox_mode == "strict";
-    try {
-      box = std::make_unique<sandbox::Sandbox>(config);
-    } catch (const std::runtime_error& e) {
-      throw InputError(e.what());
-    }
-    sandbox::JudgeOptions jo;
-    jo.python = a.python;
-    judge = std::make_unique<sandbox::Judge>(*box, jo);
-  }
-
   Store store(common.db);
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
@@ -251,7 +227,6 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
   eo.command = command;
   eo.interactive = isatty(STDERR_FILENO);
   eo.stop = &g_stop;
-  eo.judge = judge.get();
   eo.scoring_threads = a.scoring_threads;
 
   std::vector<TaskResult> all;
@@ -264,6 +239,13 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
                  static_cast<long long>(out.run_id), spec.c_str(), out.status.c_str(),
                  out.resumed ? " (resumed)" : "", out.planned, out.already_done, out.cache_hits,
                  out.sent, out.errors, format_duration(out.wall_s).c_str());
+    if (out.inline_reasoning > 0) {
+      std::fprintf(stderr,
+                   "run %lld: %zu answers began with inline reasoning (<think>), split off "
+                   "before scoring; %zu never closed it and have no answer\n",
+                   static_cast<long long>(out.run_id), out.inline_reasoning,
+                   out.unclosed_reasoning);
+    }
     for (auto& r : out.results) all.push_back(std::move(r));
     if (out.status == "failed") {
       std::fprintf(stderr, "error: run %lld stopped: %s\n", static_cast<long long>(out.run_id),
@@ -301,18 +283,31 @@ int do_sandbox_doctor(bool strict) {
 
 // ---- yardstick tasks / runs / report -----------------------------------------------------
 
+// The dataset file(s) `spec` reads under `where`, or why there are none.
+std::string data_source(const TaskSpec& spec, const DataLocation& where) {
+  if (spec.generator) return "generated (" + spec.generator->name + ")";
+  try {
+    auto files = resolve_data_files(spec.dataset->path, spec.name, where);
+    std::string out = files.front().path.string();
+    if (files.size() > 1) out += " (+" + std::to_string(files.size() - 1) + " files)";
+    return out;
+  } catch (const InputError&) {
+    return "missing: " + spec.dataset->path + " (see --data, $YARDSTICK_DATA)";
+  }
+}
+
 int do_tasks(const CommonOptions& common, const std::string& data) {
   TaskRegistry registry = load_registry(common);
-  DataLocation where = data_location(data);
-  std::vector<std::vector<std::string>> rows = {{"task", "samples", "description"}};
+  DataLocation where = default_data_location(data);
+  std::vector<std::vector<std::string>> rows = {{"task", "samples", "data", "description"}};
   for (const auto& [name, spec] : registry.tasks()) {
     std::string count;
     try {
       count = std::to_string(Task::load(spec, where).samples().size());
     } catch (const InputError&) {
-      count = "no data";
+      count = "-";
     }
-    rows.push_back({name, count, spec.description});
+    rows.push_back({name, count, data_source(spec, where), spec.description});
   }
   std::cout << render_columns(rows) << "\n";
   std::vector<std::vector<std::string>> suites = {{"suite", "tasks", "description"}};
@@ -327,28 +322,18 @@ int do_tasks(const CommonOptions& common, const std::string& data) {
 
 int do_runs(const CommonOptions& common) {
   if (!std::filesystem::exists(common.db)) throw InputError(common.db + ": no such store");
-  Store store(common.db);
-  std::map<int64_t, size_t> samples;
-  for (const auto& r : store.task_results()) samples[r.run_id] += r.samples;
-  std::vector<std::vector<std::string>> rows = {
-      {"run", "model", "tasks", "samples", "status", "started", "finished"}};
-  for (const auto& r : store.list_runs()) {
-    std::string tasks;
-    for (const auto& t : r.tasks) tasks += (tasks.empty() ? "" : ",") + t;
-    rows.push_back({std::to_string(r.id), r.model, tasks, std::to_string(samples[r.id]), r.status,
-                    r.started_at, r.finished_at});
-  }
-  std::cout << render_columns(rows);
+  StoreReader store(common.db);
+  std::cout << render_runs_table(store);
   return kExitOk;
 }
 
 int do_report(const CommonOptions& common, const std::string& out_path) {
   if (!std::filesystem::exists(common.db)) throw InputError(common.db + ": no such store");
-  Store store(common.db);
+  StoreReader store(common.db);
   ReportInfo info;
   info.generated_at = utc_now_iso();
   info.version = std::string(kVersion) + " (" + kGitDescribe + ")";
-  std::string html = render_html_report(store.task_results(), info);
+  std::string html = render_html_report(store, info);
   std::filesystem::path out(out_path);
   std::error_code ec;
   if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path(), ec);

@@ -11,7 +11,9 @@
 
 #include "harness/progress.h"
 #include "harness/scoring_pool.h"
+#include "harness/store/reader.h"
 #include "scoring/stats.h"
+#include "util/error.h"
 #include "util/hash.h"
 #include "util/strings.h"
 #include "util/version.h"
@@ -55,14 +57,11 @@ struct Inbox {
 
 class Evaluation {
  public:
-  Evaluation(Runner& runner, const std::vector<Task>& tasks, Store& store, const EvalOptions& o)
+  Evaluation(Runner& runner, const std::vector<EvalTask>& tasks, Store& store, const EvalOptions& o)
       : runner_(runner), tasks_(tasks), store_(store), options_(o) {
-    bool code =
-        std::any_of(tasks.begin(), tasks.end(), [](const Task& t) { return t.runs_code(); });
-    if (code) {
-      if (!o.judge) throw std::logic_error("tasks run code but the evaluation has no judge");
-      pool_ = std::make_unique<ScoringPool>(std::max(1, o.scoring_threads));
-    }
+    bool code = std::any_of(tasks.begin(), tasks.end(),
+                            [](const EvalTask& t) { return t.scorers.runs_code(); });
+    if (code) pool_ = std::make_unique<ScoringPool>(std::max(1, o.scoring_threads));
   }
 
   EvalOutcome run() {
@@ -73,17 +72,23 @@ class Evaluation {
                       options_.interactive);
     progress_ = &progress;
     done_ = outcome_.already_done;
-    answer_from_cache();
-    send_and_collect();
+    try {
+      answer_from_cache();
+      send_and_collect();
+      store_.flush();
+    } catch (const StoreError& e) {
+      // A sample could not be written: the run stops as failed (what was committed stays,
+      // and rerunning the command resumes it) instead of being left 'running'.
+      outcome_.failure = e.what();
+    }
     progress.finish();
-    store_.flush();
 
     outcome_.status = !outcome_.failure.empty() ? "failed"
                       : stop_requested()        ? "interrupted"
                                                 : "completed";
     store_.set_run_status(outcome_.run_id, outcome_.status);
     outcome_.wall_s = std::chrono::duration<double>(Clock::now() - started).count();
-    outcome_.results = store_.task_results(outcome_.run_id);
+    outcome_.results = StoreReader(store_.path()).task_results(outcome_.run_id);
     for (auto& r : outcome_.results) {
       auto it = task_wall_.find(r.task);
       if (it != task_wall_.end())
@@ -101,27 +106,34 @@ class Evaluation {
       outcome_.run_id = previous->id;
       outcome_.resumed = true;
       store_.set_run_status(outcome_.run_id, "running");
-      return;
+    } else {
+      outcome_.run_id = store_.create_run(new_run(fingerprint));
     }
+    for (const auto& t : tasks_) {
+      store_.declare_metrics(outcome_.run_id, t.task.name(), t.scorers.metrics());
+    }
+  }
+
+  RunRecord new_run(const std::string& fingerprint) const {
     RunRecord run;
     run.fingerprint = fingerprint;
     run.model = options_.model_spec;
     run.runner_config = runner_.config();
-    for (const auto& t : tasks_) run.tasks.push_back(t.name());
+    for (const auto& t : tasks_) run.tasks.push_back(t.task.name());
     run.seed = options_.seed;
     run.repeats = options_.repeats;
     run.sample_limit = options_.limit;
     run.yardstick_version = kVersion;
     run.git_describe = kGitDescribe;
     run.command = options_.command;
-    outcome_.run_id = store_.create_run(run);
+    return run;
   }
 
   void plan() {
     std::set<SampleKey> answered;
     if (outcome_.resumed) answered = store_.answered_samples(outcome_.run_id);
     for (size_t t = 0; t < tasks_.size(); ++t) {
-      const Task& task = tasks_[t];
+      const Task& task = tasks_[t].task;
       size_t n = task.samples().size();
       if (options_.limit >= 0) n = std::min(n, static_cast<size_t>(options_.limit));
       for (size_t i = 0; i < n; ++i) {
@@ -196,28 +208,40 @@ class Evaluation {
   }
 
   void mark_started(size_t task) {
-    auto& wall = task_wall_[tasks_[task].name()];
+    auto& wall = task_wall_[tasks_[task].task.name()];
     if (wall.first == Clock::time_point{}) wall.first = Clock::now();
   }
 
   // Scores a completion (on a scoring worker when it runs code) and then finishes it.
+  // Reasoning left inline in the answer is split off first: extractors never see it.
   void record(size_t index, Completion completion) {
-    const Task& task = tasks_[items_[index].task];
+    const EvalTask& task = tasks_[items_[index].task];
     const bool scorable = completion.ok() || completion.error == ErrorKind::kRefused;
     if (!scorable) {
       finish(index, std::move(completion), {});
       return;
     }
-    if (!task.runs_code()) {
-      auto scores = task.score(task.samples()[items_[index].sample], completion);
+    switch (split_inline_reasoning(completion)) {
+      case InlineReasoning::kNone:
+        break;
+      case InlineReasoning::kClosed:
+        ++outcome_.inline_reasoning;
+        break;
+      case InlineReasoning::kUnclosed:
+        ++outcome_.inline_reasoning;
+        ++outcome_.unclosed_reasoning;
+        break;
+    }
+    if (!task.scorers.runs_code()) {
+      auto scores = task.scorers.score(task.task.samples()[items_[index].sample], completion);
       finish(index, std::move(completion), std::move(scores));
       return;
     }
     ++scoring_;
     pool_->submit([this, index, c = std::move(completion)](int slot) mutable {
       const WorkItem& item = items_[index];
-      const Task& t = tasks_[item.task];
-      auto scores = t.score(t.samples()[item.sample], c, {options_.judge, slot});
+      const EvalTask& t = tasks_[item.task];
+      auto scores = t.scorers.score(t.task.samples()[item.sample], c, {slot});
       inbox_->push({index, std::move(c), true, std::move(scores)});
     });
   }
@@ -225,7 +249,7 @@ class Evaluation {
   // Queues a scored (or failed) completion's row for the store.
   void finish(size_t index, Completion completion, std::vector<Score> scores) {
     const WorkItem& item = items_[index];
-    const Task& task = tasks_[item.task];
+    const Task& task = tasks_[item.task].task;
     const Sample& sample = task.samples()[item.sample];
     SampleRecord row;
     row.run_id = outcome_.run_id;
@@ -249,7 +273,7 @@ class Evaluation {
   }
 
   Runner& runner_;
-  const std::vector<Task>& tasks_;
+  const std::vector<EvalTask>& tasks_;
   Store& store_;
   const EvalOptions& options_;
   EvalOutcome outcome_;
@@ -266,22 +290,35 @@ class Evaluation {
 
 }  // namespace
 
-std::string run_fingerprint(const Runner& runner, const std::vector<Task>& tasks,
+std::string run_fingerprint(const Runner& runner, const std::vector<EvalTask>& tasks,
                             const EvalOptions& options) {
   nlohmann::json j = {{"runner", runner.identity()},
                       {"limit", options.limit},
                       {"repeats", options.repeats},
                       {"seed", options.seed ? nlohmann::json(*options.seed) : nlohmann::json()}};
   for (const auto& t : tasks) {
-    j["tasks"].push_back(
-        {{"name", t.name()}, {"spec", t.spec().content_hash}, {"data", t.data_hash()}});
+    j["tasks"].push_back({{"name", t.task.name()},
+                          {"spec", t.task.spec().content_hash},
+                          {"data", t.task.data_hash()}});
   }
   return hash_hex(j.dump());
 }
 
-EvalOutcome run_evaluation(Runner& runner, const std::vector<Task>& tasks, Store& store,
+EvalOutcome run_evaluation(Runner& runner, const std::vector<EvalTask>& tasks, Store& store,
                            const EvalOptions& options) {
   return Evaluation(runner, tasks, store, options).run();
+}
+
+EvalTask load_eval_task(const TaskSpec& spec, const DataLocation& where,
+                        ScoringResources& resources) {
+  Task task = Task::load(spec, where);
+  ScorerSet scorers;
+  try {
+    scorers = make_scorers(spec.metrics, &resources);
+  } catch (const InputError& e) {
+    throw InputError(spec.file.string() + ": " + e.what());
+  }
+  return {std::move(task), std::move(scorers)};
 }
 
 }  // namespace ys

@@ -7,11 +7,24 @@
 #include <string>
 #include <vector>
 
-#include "harness/store.h"
+#include "harness/store/store.h"
 #include "runners/runner.h"
+#include "scoring/scorer.h"
 #include "tasks/task.h"
 
 namespace ys {
+
+// A task and the scorers of its metrics, ready to evaluate.
+struct EvalTask {
+  Task task;
+  ScorerSet scorers;
+};
+
+// Loads `spec`'s samples and builds the scorers of its metrics; a code metric starts the
+// sandbox of `resources` on first need. Throws InputError (data, options, a sandbox that
+// cannot start).
+EvalTask load_eval_task(const TaskSpec& spec, const DataLocation& where,
+                        ScoringResources& resources);
 
 struct EvalOptions {
   std::string model_spec;  // as the user wrote it, stored with the run
@@ -23,7 +36,6 @@ struct EvalOptions {
   std::string command;                      // the command line, stored with the run
   bool interactive = false;                 // progress on a terminal
   const std::atomic<bool>* stop = nullptr;  // set by a signal handler to stop early
-  sandbox::Judge* judge = nullptr;          // needed by tasks that run code
   int scoring_threads = 2;                  // code-running workers (one sandbox slot each)
 };
 
@@ -35,20 +47,23 @@ struct EvalOutcome {
   size_t cache_hits = 0;
   size_t sent = 0;  // requests handed to the runner
   size_t errors = 0;
-  std::string status;   // completed, interrupted, failed
-  std::string failure;  // why a failed run stopped
+  size_t inline_reasoning = 0;    // answers whose <think> block was split off before scoring
+  size_t unclosed_reasoning = 0;  // ... of which the block never closed (no answer left)
+  std::string status;             // completed, interrupted, failed
+  std::string failure;            // why a failed run stopped
   double wall_s = 0;
   std::vector<TaskResult> results;  // from the store, with this invocation's wall times
 };
 
 // The fingerprint of a run: equal for the same model, tasks (and their spec files), limit,
 // repeats and seed. A rerun of the same command resumes the unfinished run with it.
-std::string run_fingerprint(const Runner& runner, const std::vector<Task>& tasks,
+std::string run_fingerprint(const Runner& runner, const std::vector<EvalTask>& tasks,
                             const EvalOptions& options);
 
 // Runs (or resumes) the evaluation and returns when every sample is answered, a fatal
-// runner error occurs, or *options.stop is set. Samples are written as they finish.
-EvalOutcome run_evaluation(Runner& runner, const std::vector<Task>& tasks, Store& store,
+// runner error occurs, the store fails, or *options.stop is set. Samples are written as
+// they finish; the run's status is always set before returning (a failed run resumes).
+EvalOutcome run_evaluation(Runner& runner, const std::vector<EvalTask>& tasks, Store& store,
                            const EvalOptions& options);
 
 }  // namespace ys

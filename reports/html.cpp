@@ -93,4 +93,8 @@ std::string render_html_report(const std::vector<TaskResult>& results, const Rep
   return h;
 }
 
+std::string render_html_report(StoreReader& store, const ReportInfo& info) {
+  return render_html_report(store.task_results(), info);
+}
+
 }  // namespace ys

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "reports/results.h"
+#include "harness/store/reader.h"
 
 namespace ys {
 
@@ -15,8 +15,11 @@ struct ReportInfo {
 };
 
 // A page with a models x tasks table of each task's first metric (value ± standard error)
-// from the newest run of each (model, task), and a detail table of every metric. All
-// text from the store is HTML-escaped.
+// from the newest run of each (model, task) in `store`, and a detail table of every
+// metric. All text from the store is HTML-escaped. Throws StoreError when reading fails.
+std::string render_html_report(StoreReader& store, const ReportInfo& info);
+
+// The same page from results already read.
 std::string render_html_report(const std::vector<TaskResult>& results, const ReportInfo& info);
 
 }  // namespace ys

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 
 #include "util/strings.h"
 
@@ -48,6 +49,20 @@ std::string render_results_table(const std::vector<TaskResult>& results) {
       rows.push_back({r.model, r.task, m.metric, fixed(m.mean, 4), fixed(m.stderr_of_mean, 4),
                       std::to_string(r.samples), std::to_string(r.errors), tokens, wall});
     }
+  }
+  return render_columns(rows);
+}
+
+std::string render_runs_table(StoreReader& store) {
+  std::map<int64_t, size_t> samples;
+  for (const auto& r : store.task_results()) samples[r.run_id] += r.samples;
+  std::vector<std::vector<std::string>> rows = {
+      {"run", "model", "tasks", "samples", "status", "started", "finished"}};
+  for (const auto& r : store.runs()) {
+    std::string tasks;
+    for (const auto& t : r.tasks) tasks += (tasks.empty() ? "" : ",") + t;
+    rows.push_back({std::to_string(r.id), r.model, tasks, std::to_string(samples[r.id]), r.status,
+                    r.started_at, r.finished_at});
   }
   return render_columns(rows);
 }

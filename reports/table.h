@@ -4,12 +4,15 @@
 #include <string>
 #include <vector>
 
-#include "reports/results.h"
+#include "harness/store/reader.h"
 
 namespace ys {
 
 // One line per (task, metric): value ± standard error, samples, errors, tokens, wall time.
 std::string render_results_table(const std::vector<TaskResult>& results);
+
+// One line per stored run: id, model, tasks, samples, status, start and end times.
+std::string render_runs_table(StoreReader& store);
 
 // Aligns `rows` (the first is the header) into columns separated by two spaces.
 std::string render_columns(const std::vector<std::vector<std::string>>& rows);

@@ -1,5 +1,7 @@
 #include "runners/completion.h"
 
+#include "util/utf8.h"
+
 namespace ys {
 
 const char* error_kind_name(ErrorKind kind) {
@@ -68,6 +70,54 @@ Completion completion_from_json(const nlohmann::json& j) {
     }
   }
   return c;
+}
+
+namespace {
+
+void append_reasoning(Completion& c, std::string_view text) {
+  if (text.empty()) return;
+  if (!c.reasoning.empty()) c.reasoning += "\n";
+  c.reasoning.append(text);
+}
+
+std::string_view trim_leading_space(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')) ++i;
+  return s.substr(i);
+}
+
+}  // namespace
+
+void make_valid_utf8(Completion& c) {
+  for (std::string* s : {&c.text, &c.reasoning, &c.finish_reason, &c.error_message}) {
+    if (!is_valid_utf8(*s)) *s = valid_utf8(*s);
+  }
+}
+
+InlineReasoning split_inline_reasoning(Completion& c) {
+  constexpr std::string_view kOpen = "<think>", kClose = "</think>";
+  const std::string_view text = c.text;
+  const std::string_view body = trim_leading_space(text);
+  const bool opened = body.substr(0, kOpen.size()) == kOpen;
+  const size_t close = text.find(kClose);
+  if (!opened && close == std::string_view::npos) return InlineReasoning::kNone;
+  if (!opened) {
+    // A close tag with no open tag: reasoning only if no earlier "<think>" opens one later.
+    if (text.substr(0, close).find(kOpen) != std::string_view::npos) return InlineReasoning::kNone;
+    append_reasoning(c, text.substr(0, close));
+    c.text = std::string(trim_leading_space(text.substr(close + kClose.size())));
+    return InlineReasoning::kClosed;
+  }
+  const std::string_view inner = body.substr(kOpen.size());
+  const size_t end = inner.find(kClose);
+  if (end == std::string_view::npos) {
+    append_reasoning(c, inner);
+    c.text.clear();
+    return InlineReasoning::kUnclosed;
+  }
+  append_reasoning(c, inner.substr(0, end));
+  c.text = std::string(trim_leading_space(inner.substr(end + kClose.size())));
+  return InlineReasoning::kClosed;
 }
 
 }  // namespace ys

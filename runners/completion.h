@@ -47,6 +47,28 @@ struct Completion {
   bool ok() const { return error == ErrorKind::kNone; }
 };
 
+// Replaces every byte of `c`'s text fields (text, reasoning, finish reason, error message)
+// that is not part of valid UTF-8 with U+FFFD (util/utf8.h), so that anything a server or
+// a generation produced can be stored, encoded as JSON and shown.
+void make_valid_utf8(Completion& c);
+
+// What split_inline_reasoning found.
+enum class InlineReasoning {
+  kNone,      // no inline reasoning: the text is the answer
+  kClosed,    // a closed block was moved to `reasoning`; the rest is the answer
+  kUnclosed,  // the block never closed (cut by max_tokens): all of it is reasoning, no answer
+};
+
+// Moves reasoning a model left inline in `c.text` (servers without a reasoning parser)
+// into `c.reasoning`, after any reasoning the provider returned apart:
+// - "<think>R</think>A" (white space before "<think>" allowed) -> reasoning R, answer A;
+// - "R</think>A" with no opening tag (chat templates that open the block in the prompt,
+//   as DeepSeek-R1's does) -> reasoning R, answer A;
+// - "<think>R" never closed -> reasoning R, answer empty (a draft is never graded).
+// The answer keeps its text after "</think>" with leading white space dropped. A
+// "<think>" later in the text is left alone: only reasoning that opens the answer counts.
+InlineReasoning split_inline_reasoning(Completion& c);
+
 // Lossless JSON form, for the store and the response cache.
 nlohmann::json to_json(const Completion& c);
 Completion completion_from_json(const nlohmann::json& j);

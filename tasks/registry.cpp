@@ -4,13 +4,17 @@
 #include <cstdlib>
 
 #include "util/error.h"
-#include "util/version.h"
+#include "util/paths.h"
 
 namespace ys {
 
 std::filesystem::path default_specs_dir() {
   if (const char* env = std::getenv("YARDSTICK_TASKS"); env && *env) return env;
-  return std::filesystem::path(kSourceDir) / "tasks" / "specs";
+  std::error_code ec;
+  const auto installed = executable_dir().parent_path() / "share" / "yardstick" / "tasks";
+  if (std::filesystem::is_directory(installed, ec)) return installed;
+  if (auto src = source_tree_of_build()) return *src / "tasks" / "specs";
+  return installed;  // missing: TaskRegistry::load names it
 }
 
 TaskRegistry TaskRegistry::load(const std::filesystem::path& dir) {

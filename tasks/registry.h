@@ -28,7 +28,8 @@ class TaskRegistry {
   std::vector<SuiteSpec> suites_;
 };
 
-// The specs folder: $YARDSTICK_TASKS if set, else tasks/specs in the source tree.
+// The specs folder: $YARDSTICK_TASKS if set, else share/yardstick/tasks beside an
+// installed executable's bin/, else tasks/specs of the source tree of a build tree.
 std::filesystem::path default_specs_dir();
 
 }  // namespace ys

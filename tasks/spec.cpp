@@ -2,15 +2,50 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <charconv>
+#include <cstdlib>
 #include <set>
 
 #include "datasets/reader.h"
-#include "tasks/template.h"
+#include "scoring/options.h"
 #include "util/error.h"
 #include "util/hash.h"
+#include "util/template.h"
 
 namespace ys {
 namespace {
+
+// A YAML node as JSON, for the options scorers read themselves. A plain (unquoted) scalar
+// is a boolean ("true"/"false"), an integer or a number when it reads as one whole; every
+// quoted scalar is text.
+nlohmann::json yaml_to_json(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Sequence: {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& item : node) out.push_back(yaml_to_json(item));
+      return out;
+    }
+    case YAML::NodeType::Map: {
+      nlohmann::json out = nlohmann::json::object();
+      for (const auto& kv : node) out[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+      return out;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string& text = node.Scalar();
+      if (node.Tag() == "!") return text;
+      if (text == "true" || text == "false") return text == "true";
+      int64_t integer = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), integer);
+      if (ec == std::errc() && end == text.data() + text.size()) return integer;
+      char* stop = nullptr;
+      const double number = std::strtod(text.c_str(), &stop);
+      if (!text.empty() && stop == text.c_str() + text.size()) return number;
+      return text;
+    }
+    default:
+      return nullptr;
+  }
+}
 
 // Reads YAML nodes of one file, turning every problem into "FILE:LINE: message".
 class SpecReader {
@@ -72,44 +107,20 @@ class SpecReader {
   }
 
   ExtractChain extract_chain(const YAML::Node& node) const {
-    if (!node.IsSequence()) fail(node, "'extract' must be a list of steps");
-    ExtractChain chain;
-    for (const auto& item : node) {
-      if (item.IsScalar()) {
-        auto name = item.as<std::string>();
-        ExtractStep step;
-        if (name == "last_number") {
-          step.kind = ExtractStep::Kind::kLastNumber;
-        } else if (name == "first_number") {
-          step.kind = ExtractStep::Kind::kFirstNumber;
-        } else if (name == "choice") {
-          step.kind = ExtractStep::Kind::kChoice;
-        } else {
-          fail(item, "unknown extractor '" + name +
-                         "' (expected last_number, first_number, "
-                         "choice, or {regex: ...})");
-        }
-        chain.push_back(std::move(step));
-        continue;
-      }
-      require_map(item, "an extract step");
-      only_keys(item, {"regex", "select", "choice"}, "an extract step");
-      if (item["regex"].IsDefined()) {
-        try {
-          chain.push_back(regex_step(item["regex"].as<std::string>(), get<int>(item, "select", 0)));
-        } catch (const InputError& e) {
-          fail(item["regex"], e.what());
-        }
-      } else if (item["choice"].IsDefined()) {
-        ExtractStep step;
-        step.kind = ExtractStep::Kind::kChoice;
-        step.choices = item["choice"].as<std::string>();
-        chain.push_back(std::move(step));
-      } else {
-        fail(item, "an extract step needs 'regex' or 'choice'");
-      }
+    try {
+      return parse_extract_chain(yaml_to_json(node));
+    } catch (const InputError& e) {
+      fail(node, e.what());
     }
-    return chain;
+  }
+
+  // Checks `config` as make_scorer does, pointing an error at the option's line in `node`.
+  void check_metric(const YAML::Node& node, const MetricConfig& config) const {
+    try {
+      make_scorer(config, nullptr);
+    } catch (const OptionError& e) {
+      fail(node.IsMap() && node[e.key()].IsDefined() ? node[e.key()] : node, e.what());
+    }
   }
 
   Normalization normalization(const YAML::Node& map) const {
@@ -220,49 +231,17 @@ Sampling read_generation(const SpecReader& r, const YAML::Node& n) {
   return s;
 }
 
-MetricSpec read_metric(const SpecReader& r, const YAML::Node& n) {
+// One entry of `metrics`: {kind (default exact_match), name, the kind's options}.
+MetricConfig read_metric(const SpecReader& r, const YAML::Node& n) {
   r.require_map(n, "a metric");
-  r.only_keys(n, {"name", "extract", "normalize"}, "a metric");
-  MetricSpec m;
+  MetricConfig m;
+  m.kind = r.get<std::string>(n, "kind", "exact_match");
   m.name = r.required<std::string>(n, "name", "a metric");
-  if (!n["extract"].IsDefined()) r.fail(n, "metric '" + m.name + "' needs 'extract'");
-  m.extractor = r.extract_chain(n["extract"]);
-  m.normalization = r.normalization(n);
+  m.options = yaml_to_json(n);
+  m.options.erase("kind");
+  m.options.erase("name");
+  r.check_metric(n, m);
   return m;
-}
-
-CodeSpec read_code(const SpecReader& r, const YAML::Node& n) {
-  r.require_map(n, "'code'");
-  r.only_keys(n,
-              {"judge", "program", "entry_point_field", "stops", "language", "tests_field",
-               "comparison", "comparison_field", "timeout_s", "memory_mb"},
-              "'code'");
-  CodeSpec c;
-  auto judge = r.get<std::string>(n, "judge", "python_script");
-  if (judge == "python_script") {
-    c.judge = CodeSpec::Judge::kPythonScript;
-    c.program = r.required<std::string>(n, "program", "a python_script judge");
-  } else if (judge == "stdio") {
-    c.judge = CodeSpec::Judge::kStdio;
-  } else {
-    r.fail(n["judge"], "'code.judge' must be 'python_script' or 'stdio'");
-  }
-  c.entry_point_field = r.get<std::string>(n, "entry_point_field", "");
-  c.stops = r.string_list(n, "stops");
-  c.language = r.get<std::string>(n, "language", "python");
-  if (c.language != "python" && c.language != "cpp" && c.language != "javascript") {
-    r.fail(n["language"], "'code.language' must be python, cpp or javascript");
-  }
-  c.tests_field = r.get<std::string>(n, "tests_field", "tests");
-  c.comparison = r.get<std::string>(n, "comparison", "exact");
-  if (c.comparison != "exact" && c.comparison != "tokens") {
-    r.fail(n["comparison"], "'code.comparison' must be 'exact' or 'tokens'");
-  }
-  c.comparison_field = r.get<std::string>(n, "comparison_field", "");
-  c.timeout_s = r.get<double>(n, "timeout_s", 3.0);
-  if (c.timeout_s <= 0) r.fail(n["timeout_s"], "'code.timeout_s' must be positive");
-  c.memory_mb = r.get<uint64_t>(n, "memory_mb", 2048);
-  return c;
 }
 
 MultipleChoiceSpec read_multiple_choice(const SpecReader& r, const YAML::Node& n) {
@@ -282,17 +261,23 @@ MultipleChoiceSpec read_multiple_choice(const SpecReader& r, const YAML::Node& n
     r.fail(n["label"], "'multiple_choice.label' goes with 'choices', not 'labels'");
   }
   m.answer_template = r.required<std::string>(n, "answer", "'multiple_choice'");
-  if (n["metrics"].IsDefined()) {
-    m.metrics = r.string_list(n, "metrics");
-    if (m.metrics.empty()) r.fail(n["metrics"], "'multiple_choice.metrics' is empty");
-    for (const auto& name : m.metrics) {
-      if (name != "acc" && name != "acc_norm") {
-        r.fail(n["metrics"],
-               "unknown multiple-choice metric '" + name + "' (expected acc or acc_norm)");
-      }
-    }
-  }
   return m;
+}
+
+// The metrics of a multiple-choice task: scorers of kind "choice", acc and acc_norm unless
+// `multiple_choice.metrics` names others.
+std::vector<MetricConfig> read_choice_metrics(const SpecReader& r, const YAML::Node& n) {
+  std::vector<std::string> names = {"acc", "acc_norm"};
+  if (n["metrics"].IsDefined()) {
+    names = r.string_list(n, "metrics");
+    if (names.empty()) r.fail(n["metrics"], "'multiple_choice.metrics' is empty");
+  }
+  std::vector<MetricConfig> out;
+  for (const auto& name : names) {
+    out.push_back({"choice", name, nlohmann::json::object()});
+    r.check_metric(n["metrics"], out.back());
+  }
+  return out;
 }
 
 // A multiple-choice task is scored on raw text by loglikelihood: nothing is generated,
@@ -374,6 +359,7 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
   check_template_fields(r, prompt["description"], spec.description_template, known_fields);
   if (root["multiple_choice"].IsDefined()) {
     spec.multiple_choice = read_multiple_choice(r, root["multiple_choice"]);
+    spec.metrics = read_choice_metrics(r, root["multiple_choice"]);
     // A choice's templates may also use `label` and `choice`.
     if (!known_fields.empty()) known_fields.insert({"label", "choice"});
     check_template_fields(r, root["multiple_choice"]["label"], spec.multiple_choice->label_template,
@@ -389,7 +375,12 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
   }
   if (root["generation"].IsDefined()) spec.generation = read_generation(r, root["generation"]);
 
-  if (root["code"].IsDefined()) spec.code = read_code(r, root["code"]);
+  const bool code = root["code"].IsDefined();
+  if (code) {
+    r.require_map(root["code"], "'code'");
+    spec.metrics.push_back({"code", "", yaml_to_json(root["code"])});
+    r.check_metric(root["code"], spec.metrics.back());
+  }
   if (spec.multiple_choice) {
     check_multiple_choice(r, root, spec);
     return spec;
@@ -403,20 +394,20 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
     check_template_fields(r, ref["template"], spec.reference_template, known_fields);
     if (ref["extract"].IsDefined()) spec.reference_extractor = r.extract_chain(ref["extract"]);
     spec.reference_normalization = r.normalization(ref);
-  } else if (!spec.code) {
+  } else if (!code) {
     r.fail(root, "a task spec needs 'reference'");
   }
 
   YAML::Node metrics = root["metrics"];
-  if (!spec.code && (!metrics.IsDefined() || !metrics.IsSequence() || metrics.size() == 0)) {
+  if (!code && (!metrics.IsDefined() || !metrics.IsSequence() || metrics.size() == 0)) {
     r.fail(metrics.IsDefined() ? metrics : root, "a task spec needs a non-empty 'metrics' list");
   }
-  std::set<std::string> names;
-  if (spec.code) names.insert("pass");
   for (const auto& m : metrics) {
     spec.metrics.push_back(read_metric(r, m));
-    if (!names.insert(spec.metrics.back().name).second) {
-      r.fail(m, "duplicate metric name '" + spec.metrics.back().name + "'");
+    try {
+      make_scorers(spec.metrics, nullptr);
+    } catch (const InputError& e) {
+      r.fail(m, e.what());  // a duplicate name
     }
   }
   return spec;

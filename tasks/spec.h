@@ -10,7 +10,9 @@
 
 #include "datasets/reader.h"
 #include "runners/request.h"
-#include "scoring/metrics.h"
+#include "scoring/extract.h"
+#include "scoring/normalize.h"
+#include "scoring/scorer.h"
 
 namespace ys {
 
@@ -46,24 +48,6 @@ struct FewShotSpec {
   std::string match;  // a field whose value examples share with the sample (e.g. subject)
 };
 
-// How a coding task runs a completion (docs/TASKS.md, "Code tasks"). Its metric is "pass".
-struct CodeSpec {
-  enum class Judge {
-    kPythonScript,  // a self-checking program: `program` rendered with {{completion}}
-    kStdio,         // the completion's program run on each test of `tests_field`
-  };
-  Judge judge = Judge::kPythonScript;
-  std::string program;                // python_script: the program template
-  std::string entry_point_field;      // python_script: the function a full answer may redefine
-  std::vector<std::string> stops;     // a raw continuation is cut at the first of these
-  std::string language = "python";    // stdio: python, cpp or javascript
-  std::string tests_field = "tests";  // stdio: a list of {input, output}
-  std::string comparison = "exact";   // stdio: exact or tokens ...
-  std::string comparison_field;       // ... or taken from this field of the sample
-  double timeout_s = 3;               // wall and CPU seconds per program (per test for stdio)
-  uint64_t memory_mb = 2048;          // address-space limit
-};
-
 // A multiple-choice task scored by loglikelihoods (docs/TASKS.md, "Multiple choice"):
 // each choice's continuation is target_delimiter + the prompt's target rendered with the
 // choice's fields (the sample's fields, `label`, and `choice`: the list item).
@@ -72,7 +56,6 @@ struct MultipleChoiceSpec {
   std::vector<std::string> labels;  // ... fixed labels, one choice each
   std::string label_template;       // with choices_field: a choice's label
   std::string answer_template;      // the gold label, rendered with the sample's fields
-  std::vector<std::string> metrics = {"acc", "acc_norm"};  // acc_norm: per character
 };
 
 struct TaskSpec {
@@ -95,13 +78,15 @@ struct TaskSpec {
   std::string reference_template;
   ExtractChain reference_extractor;  // empty: the rendered reference as is
   Normalization reference_normalization = Normalization::kNone;
-  std::vector<MetricSpec> metrics;                    // exact-match metrics
-  std::optional<CodeSpec> code;                       // coding tasks: the "pass" metric
+  // Every metric, in order: a coding task's `code` block first, then `metrics` (or a
+  // multiple-choice task's `multiple_choice.metrics`). Built into scorers by make_scorers.
+  std::vector<MetricConfig> metrics;
   std::optional<MultipleChoiceSpec> multiple_choice;  // loglikelihood tasks
 };
 
-// Reads and validates a spec. Throws InputError "FILE:LINE: message" for malformed YAML,
-// unknown or missing keys, bad values and templates that name no known field.
+// Reads and validates a spec (metric options included, by make_scorer without resources).
+// Throws InputError "FILE:LINE: message" for malformed YAML, unknown or missing keys, bad
+// values, bad metric options and templates that name no known field.
 TaskSpec load_task_spec(const std::filesystem::path& file);
 
 // Sets the number of few-shot examples of `spec` to `count` (dropping fixed example ids;

@@ -6,16 +6,15 @@
 #include <numeric>
 #include <optional>
 #include <random>
-#include <stdexcept>
 
 #include "datasets/reader.h"
-#include "scoring/code_extract.h"
-#include "scoring/sandbox/judge.h"
+#include "scoring/extract.h"
+#include "scoring/normalize.h"
 #include "tasks/generators.h"
-#include "tasks/template.h"
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/strings.h"
+#include "util/template.h"
 
 namespace ys {
 namespace {
@@ -52,69 +51,6 @@ std::string record_id(const DatasetSpec& d, const nlohmann::json& record, size_t
 
 }  // namespace
 
-namespace {
-
-// What the '*' of `pattern` (a file name with at most one '*') matches in `name`, if it does.
-std::optional<std::string> star_match(const std::string& pattern, const std::string& name) {
-  size_t star = pattern.find('*');
-  if (star == std::string::npos) {
-    return name == pattern ? std::optional<std::string>("") : std::nullopt;
-  }
-  const std::string prefix = pattern.substr(0, star), suffix = pattern.substr(star + 1);
-  if (name.size() < prefix.size() + suffix.size() || name.rfind(prefix, 0) != 0 ||
-      name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
-    return std::nullopt;
-  }
-  return name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
-}
-
-// The files matching `pattern` in `dir`, sorted by name.
-std::vector<DataFile> matching_files(const std::filesystem::path& dir, const std::string& pattern) {
-  std::vector<DataFile> out;
-  std::error_code ec;
-  if (pattern.find('*') == std::string::npos) {
-    if (std::filesystem::is_regular_file(dir / pattern, ec)) out.push_back({dir / pattern, ""});
-    return out;
-  }
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (!entry.is_regular_file(ec)) continue;
-    if (auto m = star_match(pattern, entry.path().filename().string())) {
-      out.push_back({entry.path(), *m});
-    }
-  }
-  std::sort(out.begin(), out.end(),
-            [](const DataFile& a, const DataFile& b) { return a.path < b.path; });
-  return out;
-}
-
-}  // namespace
-
-std::vector<DataFile> resolve_data_files(const std::string& path, const std::string& task,
-                                         const DataLocation& where) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path rel = path;
-  const std::string pattern = rel.filename().string();
-  if (where.override_path && fs::is_regular_file(*where.override_path, ec)) {
-    auto m = star_match(pattern, where.override_path->filename().string());
-    return {{*where.override_path, m.value_or("")}};
-  }
-  std::vector<fs::path> tried;
-  if (rel.is_absolute()) {
-    tried.push_back(rel.parent_path());
-  } else {
-    if (where.override_path) tried.push_back(*where.override_path / rel.parent_path());
-    for (const auto& root : where.roots) tried.push_back(root / rel.parent_path());
-  }
-  for (const auto& dir : tried) {
-    if (auto files = matching_files(dir, pattern); !files.empty()) return files;
-  }
-  std::string looked;
-  for (const auto& p : tried) looked += (looked.empty() ? "" : ", ") + (p / pattern).string();
-  throw InputError("task '" + task + "': dataset file '" + path +
-                   "' not found (looked in: " + looked + "); pass --data PATH");
-}
-
 Task Task::load(const TaskSpec& spec, const DataLocation& where) {
   Task task;
   task.spec_ = spec;
@@ -135,9 +71,10 @@ Task Task::load(const TaskSpec& spec, const DataLocation& where) {
   } else {
     task.samples_ = task.read_samples(spec.dataset->path, where);
   }
+  const bool uses_examples = spec.fewshot.count > 0 || !spec.fewshot.ids.empty();
   if (spec.fewshot.from.empty()) {
     task.pool_ = task.samples_;
-  } else {
+  } else if (uses_examples) {         // a zero-shot run never needs the examples' file
     DataLocation pool_where = where;  // a --data file replaces the evaluated data only
     std::error_code ec;
     if (where.override_path && std::filesystem::is_regular_file(*where.override_path, ec)) {
@@ -317,89 +254,6 @@ Request Task::build_request(size_t index, int repeat) const {
   r.sampling = spec_.generation;
   r.oracle_text = render_template(spec_.target_template, sample.fields);
   return r;
-}
-
-Score Task::score_code(const Sample& sample, const std::string& output,
-                       const CodeContext& ctx) const {
-  if (!ctx.judge) throw std::logic_error("task " + spec_.name + " runs code but has no judge");
-  const CodeSpec& code = *spec_.code;
-  sandbox::Limits limits = ctx.judge->options().limits;
-  limits.wall_s = limits.cpu_s = code.timeout_s;
-  limits.address_space = code.memory_mb << 20;
-  sandbox::Judgement j;
-  if (code.judge == CodeSpec::Judge::kPythonScript) {
-    std::string entry;
-    if (!code.entry_point_field.empty()) entry = sample.fields.value(code.entry_point_field, "");
-    nlohmann::json fields = sample.fields;
-    fields["completion"] = clean_function_completion(output, entry, code.stops);
-    j = ctx.judge->python_script(render_template(code.program, fields), ctx.slot, limits);
-  } else {
-    std::vector<sandbox::StdioTest> tests;
-    for (const auto& t : sample.fields.at(code.tests_field)) {
-      tests.push_back({t.at("input").get<std::string>(), t.at("output").get<std::string>()});
-    }
-    std::string how = code.comparison_field.empty()
-                          ? code.comparison
-                          : sample.fields.value(code.comparison_field, code.comparison);
-    auto language = sandbox::parse_language(code.language);
-    j = ctx.judge->stdio(
-        language, extract_code_block(output, code.language), tests,
-        how == "tokens" ? sandbox::Comparison::kTokens : sandbox::Comparison::kExact, ctx.slot,
-        limits);
-  }
-  Score s;
-  s.metric = "pass";
-  s.value = j.verdict == sandbox::Verdict::kPassed ? 1.0 : 0.0;
-  s.extracted = sandbox::verdict_name(j.verdict);
-  s.reason = j.detail;
-  return s;
-}
-
-std::vector<Score> Task::score_choices(const Sample& sample, const Completion& answer) const {
-  const auto& got = answer.continuations;
-  std::vector<Score> scores;
-  for (const std::string& metric : spec_.multiple_choice->metrics) {
-    Score s;
-    s.metric = metric;
-    if (got.size() != sample.choice_targets.size()) {
-      s.reason = "expected " + std::to_string(sample.choice_targets.size()) +
-                 " loglikelihoods, got " + std::to_string(got.size());
-      scores.push_back(std::move(s));
-      continue;
-    }
-    const bool norm = metric == "acc_norm";
-    size_t best = 0;
-    double best_value = 0;
-    for (size_t i = 0; i < got.size(); ++i) {
-      double chars =
-          static_cast<double>(std::max<size_t>(1, code_points(sample.choice_targets[i])));
-      double value = norm ? got[i].logprob / chars : got[i].logprob;
-      if (i == 0 || value > best_value) {
-        best = i;
-        best_value = value;
-      }
-    }
-    s.value = best == sample.gold ? 1.0 : 0.0;
-    s.extracted = sample.choice_labels[best];
-    char reason[96];
-    std::snprintf(reason, sizeof reason, "chose %s (%s %.4g); gold %s",
-                  sample.choice_labels[best].c_str(), norm ? "logprob/char" : "logprob", best_value,
-                  sample.choice_labels[sample.gold].c_str());
-    s.reason = reason;
-    scores.push_back(std::move(s));
-  }
-  return scores;
-}
-
-std::vector<Score> Task::score(const Sample& sample, const Completion& answer,
-                               const CodeContext& code) const {
-  if (spec_.multiple_choice) return score_choices(sample, answer);
-  std::vector<Score> scores;
-  if (spec_.code) scores.push_back(score_code(sample, answer.text, code));
-  for (auto& s : score_all(spec_.metrics, answer.text, sample.reference)) {
-    scores.push_back(std::move(s));
-  }
-  return scores;
 }
 
 }  // namespace ys

@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "datasets/reader.h"
-#include "harness/store.h"
+#include "harness/store/reader.h"
 #include "tests/support/child.h"
 #include "tests/support/fake_openai_server.h"
 #include "tests/support/test_paths.h"
@@ -92,8 +92,7 @@ TEST_F(Cli, FailedStartLeavesAnExistingStoreUntouched) {
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
   ChildResult bad = yardstick({"run", "--model", "mock:oracle", "--tasks", "nope", "--db", db()});
   EXPECT_EQ(bad.exit_code, 2);
-  Store store(db());
-  EXPECT_EQ(store.list_runs().size(), 1u);
+  EXPECT_EQ(StoreReader(db()).runs().size(), 1u);
 }
 
 TEST_F(Cli, MockRunThenRunsAndReport) {
@@ -138,8 +137,7 @@ TEST_F(Cli, RejectedApiKeyStopsTheRunWithExitOne) {
   EXPECT_NE(r.err.find("error: run 1 stopped"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("HTTP 401: fixed failure for tests"), std::string::npos) << r.err;
   EXPECT_LE(server.requests(), 8);
-  Store store(db());
-  EXPECT_EQ(store.list_runs().at(0).status, "failed");
+  EXPECT_EQ(StoreReader(db()).runs().at(0).status, "failed");
 }
 
 TEST_F(Cli, UsageErrorsExitTwo) {

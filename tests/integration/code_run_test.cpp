@@ -3,9 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "harness/evaluation.h"
-#include "harness/store.h"
+#include "harness/store/store.h"
 #include "runners/mock.h"
-#include "scoring/sandbox/judge.h"
 #include "tasks/registry.h"
 #include "tests/support/test_paths.h"
 
@@ -20,7 +19,7 @@ class CodeRun : public ::testing::Test {
     registry_ = TaskRegistry::load(std::filesystem::path(YS_SOURCE_DIR) / "tasks/specs");
     DataLocation where;
     where.roots = {test::shared_dir() / "datasets"};
-    tasks_.push_back(Task::load(registry_.tasks().at("humaneval"), where));
+    tasks_.push_back(load_eval_task(registry_.tasks().at("humaneval"), where, resources_));
   }
 
   EvalOutcome run(Runner& runner, int limit, int repeats) {
@@ -28,15 +27,13 @@ class CodeRun : public ::testing::Test {
     o.model_spec = runner.identity();
     o.limit = limit;
     o.repeats = repeats;
-    o.judge = &judge_;
     o.scoring_threads = 2;
     return run_evaluation(runner, tasks_, store_, o);
   }
 
   TaskRegistry registry_;
-  std::vector<Task> tasks_;
-  sandbox::Sandbox sandbox_;
-  sandbox::Judge judge_{sandbox_, {}};
+  ScoringResources resources_;
+  std::vector<EvalTask> tasks_;
   test::ScratchDir dir_;
   Store store_{dir_ / "y.db"};
 };
@@ -94,22 +91,20 @@ TEST(StdioBasic, AllReferenceSolutionsPassInEveryLanguage) {
   TaskRegistry registry = TaskRegistry::load(std::filesystem::path(YS_SOURCE_DIR) / "tasks/specs");
   DataLocation where;  // the bundled data root
   where.roots = {std::filesystem::path(YS_SOURCE_DIR) / "datasets/data"};
-  std::vector<Task> tasks;
+  ScoringResources resources;
+  std::vector<EvalTask> tasks;
   for (const char* name : {"stdio-basic", "stdio-basic-cpp", "stdio-basic-js"}) {
-    tasks.push_back(Task::load(registry.tasks().at(name), where));
-    ASSERT_EQ(tasks.back().samples().size(), 32u);
-    for (const auto& s : tasks.back().samples()) {
+    tasks.push_back(load_eval_task(registry.tasks().at(name), where, resources));
+    ASSERT_EQ(tasks.back().task.samples().size(), 32u);
+    for (const auto& s : tasks.back().task.samples()) {
       ASSERT_GE(s.fields.at("tests").size(), 5u) << s.id;
     }
   }
-  sandbox::Sandbox box;
-  sandbox::Judge judge(box, {});
   test::ScratchDir dir;
   Store store(dir / "y.db");
   MockRunner oracle(MockRunner::Behavior::kOracle, 1, 0);
   EvalOptions o;
   o.model_spec = "mock:oracle";
-  o.judge = &judge;
   o.scoring_threads = 2;
   EvalOutcome out = run_evaluation(oracle, tasks, store, o);
   ASSERT_EQ(out.results.size(), 3u);

@@ -11,9 +11,8 @@
 #include <sstream>
 
 #include "harness/evaluation.h"
-#include "harness/store.h"
+#include "harness/store/store.h"
 #include "runners/factory.h"
-#include "scoring/sandbox/judge.h"
 #include "tasks/registry.h"
 #include "tests/support/test_paths.h"
 
@@ -45,16 +44,17 @@ TEST(Golden, EveryBundledTaskScoresAsRecordedForMockModels) {
   DataLocation where;
   where.roots = {std::filesystem::path(YS_SOURCE_DIR) / "datasets/data",
                  test::shared_dir() / "datasets"};
-  std::vector<Task> tasks;
-  for (const auto& [name, spec] : registry.tasks()) tasks.push_back(Task::load(spec, where));
+  std::vector<EvalTask> tasks;
+  ScoringResources resources;
+  for (const auto& [name, spec] : registry.tasks()) {
+    tasks.push_back(load_eval_task(spec, where, resources));
+  }
   ASSERT_GE(tasks.size(), 9u);
 
-  sandbox::Sandbox box;
-  sandbox::Judge judge(box, {});
   test::ScratchDir dir;
   Store store(dir / "golden.db");
   std::string figures;
-  auto evaluate = [&](const std::string& model, const std::vector<Task>& which, int repeats,
+  auto evaluate = [&](const std::string& model, const std::vector<EvalTask>& which, int repeats,
                       int limit) {
     RunnerOptions ro;
     ro.seed = 11;
@@ -63,7 +63,6 @@ TEST(Golden, EveryBundledTaskScoresAsRecordedForMockModels) {
     o.model_spec = model;
     o.repeats = repeats;
     o.limit = limit;
-    o.judge = &judge;
     o.scoring_threads = 2;
     EvalOutcome out = run_evaluation(*runner, which, store, o);
     EXPECT_EQ(out.status, "completed") << model;
@@ -71,8 +70,8 @@ TEST(Golden, EveryBundledTaskScoresAsRecordedForMockModels) {
   };
   // Every sample of the tasks scored without running code; a slice of each coding task
   // (running its programs takes seconds per hundred).
-  std::vector<Task> code, no_code;
-  for (const auto& t : tasks) (t.runs_code() ? code : no_code).push_back(t);
+  std::vector<EvalTask> code, no_code;
+  for (const auto& t : tasks) (t.scorers.runs_code() ? code : no_code).push_back(t);
   for (const char* model : {"mock:oracle", "mock:wrong", "mock:noisy:0.7"}) {
     evaluate(model, no_code, 1, -1);
     evaluate(model, code, 1, 10);

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "harness/evaluation.h"
+#include "harness/store/reader.h"
 #include "runners/openai.h"
 #include "tasks/registry.h"
 #include "tests/support/fake_openai_server.h"
@@ -26,7 +27,7 @@ class Gsm8kRun : public ::testing::Test {
     TaskRegistry reg = TaskRegistry::load(std::filesystem::path(YS_SOURCE_DIR) / "tasks/specs");
     DataLocation where;
     where.override_path = data_;
-    tasks_.push_back(Task::load(reg.tasks().at("gsm8k"), where));
+    tasks_.push_back(load_eval_task(reg.tasks().at("gsm8k"), where, resources_));
   }
 
   std::unique_ptr<OpenAIRunner> runner(const FakeOpenAIServer& server, int max_retries = 8) {
@@ -58,7 +59,8 @@ class Gsm8kRun : public ::testing::Test {
 
   std::filesystem::path data_;
   std::map<std::string, std::string> answers_;
-  std::vector<Task> tasks_;
+  ScoringResources resources_;
+  std::vector<EvalTask> tasks_;
   test::ScratchDir dir_;
   std::unique_ptr<Store> store_ = std::make_unique<Store>(dir_ / "y.db");
 };
@@ -94,8 +96,8 @@ TEST_F(Gsm8kRun, ServerAnsweringTheReferenceScoresExactlyOneHundredPercent) {
 TEST_F(Gsm8kRun, WrongAnswersForKnownIdsGiveTheExactFraction) {
   // Every 7th record (by dataset index) gets a wrong answer.
   std::set<std::string> wrong;
-  for (size_t i = 0; i < tasks_[0].samples().size(); i += 7) {
-    wrong.insert(tasks_[0].samples()[i].fields["question"].get<std::string>());
+  for (size_t i = 0; i < tasks_[0].task.samples().size(); i += 7) {
+    wrong.insert(tasks_[0].task.samples()[i].fields["question"].get<std::string>());
   }
   FakeOpenAIServer::Options o;
   o.answer = [&](const nlohmann::json& body) {
@@ -153,7 +155,7 @@ TEST_F(Gsm8kRun, UnauthorizedStopsTheRunAtOnce) {
   EXPECT_EQ(out.status, "failed");
   EXPECT_NE(out.failure.find("HTTP 401"), std::string::npos) << out.failure;
   EXPECT_LE(server.requests(), 32);  // no more than one window, never retried
-  EXPECT_EQ(store_->list_runs().at(0).status, "failed");
+  EXPECT_EQ(StoreReader(store_->path()).runs().at(0).status, "failed");
 }
 
 TEST_F(Gsm8kRun, GarbageResponsesAreStoredAsInvalidAndResumable) {

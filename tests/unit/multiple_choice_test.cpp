@@ -55,6 +55,11 @@ Task load_list_task(const ScratchDir& dir, int fewshot = 0, const std::string& d
   return Task::load(load_task_spec(dir / "mc.yaml"), where);
 }
 
+// The task's metrics, scored as an evaluation would.
+std::vector<Score> score(const Task& t, const Sample& s, const Completion& c) {
+  return make_scorers(t.spec().metrics, nullptr).score(s, c);
+}
+
 Completion with_logprobs(std::vector<double> logprobs) {
   Completion c;
   for (double lp : logprobs) c.continuations.push_back({lp, false, 1});
@@ -92,7 +97,7 @@ TEST(MultipleChoice, AccPicksTheHighestLoglikelihoodAndAccNormPerCharacter) {
   Task t = load_list_task(dir);
   const Sample& s = t.samples()[0];  // " 3" (1 char) or " four" (4 chars, gold)
   // -2 for "3" beats -4 for "four", but per character -1 for "four" beats -2.
-  auto scores = t.score(s, with_logprobs({-2.0, -4.0}));
+  auto scores = score(t, s, with_logprobs({-2.0, -4.0}));
   ASSERT_EQ(scores.size(), 2u);
   EXPECT_EQ(scores[0].metric, "acc");
   EXPECT_EQ(scores[0].value, 0.0);
@@ -102,11 +107,11 @@ TEST(MultipleChoice, AccPicksTheHighestLoglikelihoodAndAccNormPerCharacter) {
   EXPECT_EQ(scores[1].extracted, "B");
   // Characters are code points: "é" is one character of two bytes.
   const Sample& b = t.samples()[1];
-  auto norm = t.score(b, with_logprobs({-8.0, -12.0, -1.5}))[1];
+  auto norm = score(t, b, with_logprobs({-8.0, -12.0, -1.5}))[1];
   EXPECT_EQ(norm.extracted, "3");  // -1.5 per character, against -2 and -2.4
   // Ties go to the first choice; a wrong number of loglikelihoods scores 0 with a reason.
-  EXPECT_EQ(t.score(s, with_logprobs({-1.0, -1.0}))[0].extracted, "A");
-  Score short_answer = t.score(s, with_logprobs({-1.0}))[0];
+  EXPECT_EQ(score(t, s, with_logprobs({-1.0, -1.0}))[0].extracted, "A");
+  Score short_answer = score(t, s, with_logprobs({-1.0}))[0];
   EXPECT_EQ(short_answer.value, 0.0);
   EXPECT_NE(short_answer.reason.find("expected 2 loglikelihoods, got 1"), std::string::npos);
 }

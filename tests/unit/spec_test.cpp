@@ -48,7 +48,8 @@ TEST(TaskSpec, LoadsAValidSpec) {
   ASSERT_TRUE(s.dataset.has_value());
   EXPECT_EQ(s.dataset->fields.at("q"), "question");
   ASSERT_EQ(s.metrics.size(), 1u);
-  EXPECT_EQ(s.metrics[0].normalization, Normalization::kNumber);
+  EXPECT_EQ(s.metrics[0].kind, "exact_match");
+  EXPECT_EQ(s.metrics[0].options.at("normalize"), "number");
   EXPECT_EQ(s.generation.max_tokens, 256);
   EXPECT_EQ(s.content_hash.size(), 32u);
 }

@@ -4,8 +4,6 @@
 
 #include <cmath>
 
-#include "scoring/metrics.h"
-
 namespace ys {
 namespace {
 
@@ -24,18 +22,6 @@ TEST(Stats, FewerThanTwoValuesHaveNoSpread) {
   acc.add(1.0);
   EXPECT_EQ(acc.stderr_of_mean(), 0.0);
   EXPECT_EQ(stderr_from_sums(1, 1, 1), 0.0);
-}
-
-TEST(Metrics, ExactMatchUsesExtractionAndNormalization) {
-  MetricSpec m{"em", {regex_step(R"(#### (\-?[0-9\.\,]+))")}, Normalization::kNumber};
-  Score right = score_exact_match(m, "so... #### 1,234.0", "1234");
-  EXPECT_EQ(right.value, 1.0);
-  EXPECT_EQ(right.extracted, "1234");
-  Score wrong = score_exact_match(m, "#### 12", "1234");
-  EXPECT_EQ(wrong.value, 0.0);
-  Score none = score_exact_match(m, "no idea", "1234");
-  EXPECT_EQ(none.value, 0.0);
-  EXPECT_FALSE(none.extracted.has_value());
 }
 
 }  // namespace

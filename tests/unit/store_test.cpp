@@ -1,8 +1,10 @@
-#include "harness/store.h"
+#include "harness/store/store.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "harness/store/reader.h"
+#include "harness/store/schema.h"
 #include "tests/support/test_paths.h"
 
 namespace ys {
@@ -44,8 +46,10 @@ SampleRecord sample(int64_t run, const std::string& id, double value,
 
 TEST(Store, CreatesSchemaAtCurrentVersion) {
   ScratchDir dir;
-  Store store(dir / "sub/y.db");  // creates the folder too
-  EXPECT_EQ(store.schema_version(), Store::kSchemaVersion);
+  { Store store(dir / "sub/y.db"); }  // creates the folder too
+  sqlite3* db = open_connection(dir / "sub/y.db", false);
+  EXPECT_EQ(schema_version(db), kSchemaVersion);
+  sqlite3_close(db);
 }
 
 TEST(Store, RoundTripsRunsSamplesScoresAndCache) {
@@ -54,6 +58,7 @@ TEST(Store, RoundTripsRunsSamplesScoresAndCache) {
   {
     Store store(dir / "y.db");
     run = store.create_run(run_record("fp"));
+    store.declare_metrics(run, "t", {{"em", Aggregation::kMean}, {"flex", Aggregation::kMean}});
     store.write(sample(run, "a", 1.0));
     store.write(sample(run, "b", 0.0));
     store.write(sample(run, "c", 0.0, ErrorKind::kTransient));
@@ -61,7 +66,8 @@ TEST(Store, RoundTripsRunsSamplesScoresAndCache) {
     store.set_run_status(run, "completed");
   }
   Store store(dir / "y.db");  // reopen: everything persisted
-  auto runs = store.list_runs();
+  StoreReader reader(dir / "y.db");
+  auto runs = reader.runs();
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].status, "completed");
   EXPECT_FALSE(runs[0].finished_at.empty());
@@ -77,7 +83,7 @@ TEST(Store, RoundTripsRunsSamplesScoresAndCache) {
   EXPECT_EQ(cached->usage.prompt_tokens, 10);
   EXPECT_FALSE(store.cached_response("key-c").has_value());  // errors are never cached
 
-  auto results = store.task_results(run);
+  auto results = reader.task_results(run);
   ASSERT_EQ(results.size(), 1u);
   const TaskResult& r = results[0];
   EXPECT_EQ(r.samples, 3u);
@@ -94,10 +100,11 @@ TEST(Store, RewritingASampleReplacesIt) {
   ScratchDir dir;
   Store store(dir / "y.db");
   int64_t run = store.create_run(run_record("fp"));
+  store.declare_metrics(run, "t", {{"em", Aggregation::kMean}, {"flex", Aggregation::kMean}});
   store.write(sample(run, "a", 0.0, ErrorKind::kRateLimited));
   store.write(sample(run, "a", 1.0));
   store.flush();
-  auto results = store.task_results(run);
+  auto results = StoreReader(dir / "y.db").task_results(run);
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].samples, 1u);
   EXPECT_EQ(results[0].errors, 0u);
@@ -115,6 +122,73 @@ TEST(Store, FindsOnlyUnfinishedRunsByFingerprint) {
   int64_t b = store.create_run(run_record("fp"));
   store.set_run_status(b, "interrupted");
   EXPECT_EQ(store.find_unfinished_run("fp")->id, b);
+}
+
+TEST(Store, MetricsAggregateAsDeclaredInDeclaredOrder) {
+  ScratchDir dir;
+  Store store(dir / "y.db");
+  int64_t run = store.create_run(run_record("fp"));
+  // "flex" first, and "em" as pass@k: the read side follows the declaration, not names.
+  store.declare_metrics(run, "t", {{"flex", Aggregation::kMean}, {"em", Aggregation::kPassAtK}});
+  store.write(sample(run, "a", 1.0));
+  store.write(sample(run, "b", 0.0));
+  store.flush();
+  auto results = StoreReader(dir / "y.db").task_results(run);
+  ASSERT_EQ(results.size(), 1u);
+  ASSERT_EQ(results[0].metrics.size(), 2u);
+  EXPECT_EQ(results[0].metrics[0].metric, "flex");
+  EXPECT_EQ(results[0].metrics[1].metric, "pass@1");
+  EXPECT_DOUBLE_EQ(results[0].metrics[1].mean, 0.5);
+}
+
+TEST(Store, TextThatIsNotUtf8IsStoredRepairedAndTheRunGoesOn) {
+  ScratchDir dir;
+  Store store(dir / "y.db");
+  int64_t run = store.create_run(run_record("fp"));
+  store.declare_metrics(run, "t", {{"em", Aggregation::kMean}, {"flex", Aggregation::kMean}});
+  SampleRecord bad = sample(run, "latin1", 1.0);
+  bad.completion.text = "caf\xE9 #### 4";     // Latin-1, as a broken server sends it
+  bad.completion.reasoning = "cut \xF0\x9F";  // a character cut in two
+  bad.request["messages"] = {{{"role", "user"}, {"content", "\xFF?"}}};
+  bad.scores[0].extracted = "\xE9";
+  store.write(bad);
+  SampleRecord failed = sample(run, "page", 0.0, ErrorKind::kTransient);
+  failed.completion.error_message = "HTTP 502: <h1>Erreur \xE0 la passerelle</h1>";
+  store.write(failed);
+  store.write(sample(run, "fine", 1.0));
+  ASSERT_NO_THROW(store.flush());
+  auto rows = StoreReader(dir / "y.db").samples(run);
+  ASSERT_EQ(rows.size(), 3u);
+  const std::string fffd = "\xEF\xBF\xBD";
+  EXPECT_EQ(rows[1].sample_id, "latin1");
+  EXPECT_EQ(rows[1].completion.text, "caf" + fffd + " #### 4");
+  EXPECT_EQ(rows[1].completion.reasoning, "cut " + fffd + fffd);
+  EXPECT_EQ(rows[1].scores.at("em"), 1.0);
+  EXPECT_EQ(rows[1].extracted.at("em"), fffd);
+  EXPECT_EQ(rows[2].sample_id, "page");
+  EXPECT_EQ(rows[2].completion.error_message,
+            "HTTP 502: <h1>Erreur " + fffd + " la passerelle</h1>");
+  EXPECT_EQ(store.answered_samples(run).size(), 2u);
+}
+
+TEST(StoreReader, SamplesOfARunWithTheirScores) {
+  ScratchDir dir;
+  Store store(dir / "y.db");
+  int64_t run = store.create_run(run_record("fp"));
+  store.write(sample(run, "b", 0.0));
+  store.write(sample(run, "a", 1.0));
+  store.flush();
+  StoreReader reader(dir / "y.db");
+  auto rows = reader.samples(run, "t");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].sample_id, "a");  // ordered by id
+  EXPECT_EQ(rows[0].scores.at("em"), 1.0);
+  EXPECT_EQ(rows[1].scores.at("em"), 0.0);
+  EXPECT_EQ(rows[0].completion.text, "#### 4");
+  EXPECT_TRUE(reader.samples(run, "other").empty());
+  ASSERT_TRUE(reader.run(run).has_value());
+  EXPECT_FALSE(reader.run(run + 1).has_value());
+  EXPECT_THROW(StoreReader(dir / "missing.db"), StoreError);
 }
 
 TEST(Store, RefusesANewerSchema) {

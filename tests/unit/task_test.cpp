@@ -165,10 +165,11 @@ TEST(Gsm8k, RealTestSetLoadsWithReferences) {
     ASSERT_EQ(s.reference.find(','), std::string::npos) << s.id;
   }
   // A perfect answer (the target) scores 1 on both metrics for every sample.
+  ScorerSet scorers = make_scorers(t.spec().metrics, nullptr);
   for (size_t i = 0; i < t.samples().size(); ++i) {
     Completion oracle;
     oracle.text = t.build_request(i, 0).oracle_text;
-    auto scores = t.score(t.samples()[i], oracle);
+    auto scores = scorers.score(t.samples()[i], oracle);
     ASSERT_EQ(scores.size(), 2u);
     ASSERT_EQ(scores[0].value, 1.0) << i;
     ASSERT_EQ(scores[1].value, 1.0) << i;

@@ -1,4 +1,4 @@
-#include "tasks/template.h"
+#include "util/template.h"
 
 #include <gtest/gtest.h>
 

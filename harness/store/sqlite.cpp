@@ -1,6 +1,4 @@
-#include "harness/sqlite_util.h"
-
-#include "harness/store.h"
+#include "harness/store/sqlite.h"
 
 namespace ys {
 

@@ -1,4 +1,5 @@
-// Prompt templates: text with {{field}} placeholders filled from a sample's fields.
+// Templates: text with {{field}} placeholders filled from a sample's fields (prompts, code
+// judges' programs).
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -5,9 +5,16 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace ys {
+
+// The store cannot be opened, migrated, read or written.
+class StoreError : public std::runtime_error {
+ public:
+  explicit StoreError(const std::string& message) : std::runtime_error(message) {}
+};
 
 // Executes SQL without results; throws StoreError with SQLite's message.
 void exec_sql(sqlite3* db, const char* sql);

@@ -1,0 +1,44 @@
+// The store's read side: runs, a run's samples and scores, and per-task figures
+// aggregated by scoring/aggregate.h. What reports/ and the CLI's listings read.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/store/records.h"
+
+struct sqlite3;
+
+namespace ys {
+
+class StoreReader {
+ public:
+  // Opens the store at `path`, migrating an older schema first. Throws StoreError when
+  // there is no such file, it is not a yardstick store, or a newer yardstick wrote it.
+  explicit StoreReader(const std::filesystem::path& path);
+  ~StoreReader();
+  StoreReader(const StoreReader&) = delete;
+  StoreReader& operator=(const StoreReader&) = delete;
+
+  // Every run, oldest first.
+  std::vector<RunRecord> runs();
+  // Run `run_id`, if there is one.
+  std::optional<RunRecord> run(int64_t run_id);
+
+  // The stored samples of `run_id` (of `task` only, when given), ordered by task, sample
+  // id and repeat, each with its completion and scores.
+  std::vector<StoredSample> samples(int64_t run_id, const std::string& task = "");
+
+  // Per (run, task): sample and error counts, tokens, and the figures of each metric in
+  // the task's order, aggregated as the metric declares (mean ± standard error, or
+  // pass@1/10/100 over repeats). All runs when `run_id` is empty; ordered by run, task.
+  std::vector<TaskResult> task_results(std::optional<int64_t> run_id = std::nullopt);
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace ys

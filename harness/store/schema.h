@@ -1,0 +1,25 @@
+// The store's schema and its migrations (docs/ARCHITECTURE.md, "The store").
+#pragma once
+
+#include <filesystem>
+
+struct sqlite3;
+
+namespace ys {
+
+// PRAGMA user_version of a store this yardstick writes.
+inline constexpr int kSchemaVersion = 2;
+
+// Opens a connection to the database at `path` (creating it and its folder when
+// `create`), with a busy timeout. Throws StoreError naming the file.
+sqlite3* open_connection(const std::filesystem::path& path, bool create);
+
+// Puts the database of `db` in WAL mode and migrates it to kSchemaVersion, one transaction
+// per version. Throws StoreError when it is not a yardstick store or was written by a newer
+// yardstick (the message says which version).
+void migrate_store(sqlite3* db);
+
+// The schema version of `db`.
+int schema_version(sqlite3* db);
+
+}  // namespace ys
