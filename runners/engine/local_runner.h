@@ -77,6 +77,13 @@ class LocalRunner : public Runner {
   // The counts so far. Thread-safe.
   LocalRunnerStats stats() const;
 
+  // The token ids `request`'s prompt is evaluated as: for a generation request with a chat
+  // template, the template's markup (special tokens parsed) around the plain-text message
+  // contents; otherwise BOS and the contents joined by blank lines, all plain text.
+  // Throws InputError for a message role the template does not know. Thread-safe.
+  std::vector<int32_t> prompt_tokens(const Request& request) const;
+  const Tokenizer& tokenizer() const { return *tokenizer_; }
+
  private:
   // One sequence slot: its KV cache and the request it is answering, if any.
   struct Slot {
@@ -99,7 +106,6 @@ class LocalRunner : public Runner {
   // Samples from `logits` for `slot`; finishes the request (calling back) or sets slot.next.
   void step(Slot& slot, const float* logits);
   void finish(Slot& slot);
-  std::vector<int32_t> prompt_tokens(const Request& request) const;
   // Answers a loglikelihood request with `slot`'s KV cache (the slot stays free).
   Completion score_continuations(Slot& slot, const Request& request);
 
