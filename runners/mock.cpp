@@ -1,7 +1,7 @@
 #include "runners/mock.h"
 
 #include <algorithm>
-#include <cstdio>
+#include <charconv>
 
 #include "util/hash.h"
 
@@ -103,9 +103,13 @@ std::string MockRunner::identity() const {
     case Behavior::kWrong:
       return "mock:wrong";
     case Behavior::kNoisy: {
+      // P in its shortest exact form (two values never share a name), then the seed, which
+      // decides which requests are answered rightly; 0 keeps the short name.
       char buf[64];
-      std::snprintf(buf, sizeof buf, "mock:noisy:%g", p_);
-      return buf;
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, p_);
+      std::string id = "mock:noisy:" + std::string(buf, ec == std::errc() ? end : buf);
+      if (seed_ != 0) id += ";seed=" + std::to_string(seed_);
+      return id;
     }
   }
   return "mock";

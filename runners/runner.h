@@ -22,7 +22,9 @@ class Runner {
   virtual void submit(Request request, Callback done) = 0;
 
   // Stable name of the model behind this runner, e.g. "openai:gpt-4o-mini@https://host/v1".
-  // Part of every cache key. Holds no secret.
+  // Part of every cache key, so it holds every setting that can change the answer to the
+  // same request (a local model's context size, a mock's seed) and none that cannot
+  // (threads). Holds no secret.
   virtual std::string identity() const = 0;
 
   // The runner's settings as stored with a run. Holds no secret.

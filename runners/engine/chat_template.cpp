@@ -54,89 +54,131 @@ const char* chat_template_name(ChatTemplate t) {
   return "unknown";
 }
 
-std::string apply_chat_template(ChatTemplate t, const std::vector<Message>& messages,
-                                const std::string& bos, const std::string& eos) {
+namespace {
+
+// Collects a prompt's parts, merging neighbours of the same kind.
+class PartWriter {
+ public:
+  PartWriter& markup(const std::string& s) { return add(s, true); }
+  PartWriter& text(const std::string& s) { return add(s, false); }
+  std::vector<PromptPart> take() { return std::move(parts_); }
+
+ private:
+  PartWriter& add(const std::string& s, bool markup) {
+    if (s.empty()) return *this;
+    if (!parts_.empty() && parts_.back().markup == markup) {
+      parts_.back().text += s;
+    } else {
+      parts_.push_back({s, markup});
+    }
+    return *this;
+  }
+  std::vector<PromptPart> parts_;
+};
+
+}  // namespace
+
+std::vector<PromptPart> render_chat_template(ChatTemplate t, const std::vector<Message>& messages,
+                                             const std::string& bos, const std::string& eos) {
   for (const Message& m : messages) {
     if (m.role != "system" && m.role != "user" && m.role != "assistant") {
       throw InputError("chat message with unknown role '" + m.role + "'");
     }
   }
-  std::string out;
+  // Roles are checked above, so writing them as markup is safe.
+  PartWriter out;
+  const std::string user3 = "<\xef\xbd\x9cUser\xef\xbd\x9c>";
+  const std::string assistant3 =
+      "<\xef\xbd\x9c"
+      "Assistant\xef\xbd\x9c>";
   switch (t) {
     case ChatTemplate::kLlama3:
-      out = bos;
+      out.markup(bos);
       for (const Message& m : messages) {
-        out += "<|start_header_id|>" + m.role + "<|end_header_id|>\n\n" + trim(m.content) +
-               "<|eot_id|>";
+        out.markup("<|start_header_id|>" + m.role + "<|end_header_id|>\n\n")
+            .text(trim(m.content))
+            .markup("<|eot_id|>");
       }
-      return out + "<|start_header_id|>assistant<|end_header_id|>\n\n";
+      out.markup("<|start_header_id|>assistant<|end_header_id|>\n\n");
+      break;
     case ChatTemplate::kChatml:
       for (const Message& m : messages) {
-        out += "<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n";
+        out.markup("<|im_start|>" + m.role + "\n").text(m.content).markup("<|im_end|>\n");
       }
-      return out + "<|im_start|>assistant\n";
+      out.markup("<|im_start|>assistant\n");
+      break;
     case ChatTemplate::kDeepseek3:
-      out = bos;
+      out.markup(bos);
       for (const Message& m : messages) {
         if (m.role == "system") {
-          out += m.content;
+          out.text(m.content);
         } else if (m.role == "user") {
-          out += "<\xef\xbd\x9cUser\xef\xbd\x9c>" + m.content;
+          out.markup(user3).text(m.content);
         } else {
-          out +=
-              "<\xef\xbd\x9c"
-              "Assistant\xef\xbd\x9c>" +
-              m.content + eos;
+          out.markup(assistant3).text(m.content).markup(eos);
         }
       }
-      return out +
-             "<\xef\xbd\x9c"
-             "Assistant\xef\xbd\x9c>";
+      out.markup(assistant3);
+      break;
     case ChatTemplate::kDeepseek2:
-      out = bos;
+      out.markup(bos);
       for (const Message& m : messages) {
         if (m.role == "system") {
-          out += m.content + "\n\n";
+          out.text(m.content).markup("\n\n");
         } else if (m.role == "user") {
-          out += "User: " + m.content + "\n\n";
+          out.markup("User: ").text(m.content).markup("\n\n");
         } else {
-          out += "Assistant: " + m.content + eos;
+          out.markup("Assistant: ").text(m.content).markup(eos);
         }
       }
-      return out + "Assistant:";
+      out.markup("Assistant:");
+      break;
     case ChatTemplate::kDeepseekCoder:
-      out = bos;
+      out.markup(bos);
       for (const Message& m : messages) {
         if (m.role == "system") {
-          out += m.content + "\n";
+          out.text(m.content).markup("\n");
         } else if (m.role == "user") {
-          out += "### Instruction:\n" + m.content + "\n";
+          out.markup("### Instruction:\n").text(m.content).markup("\n");
         } else {
-          out += "### Response:\n" + m.content + "\n<|EOT|>\n";
+          out.markup("### Response:\n").text(m.content).markup("\n<|EOT|>\n");
         }
       }
-      return out + "### Response:\n";
+      out.markup("### Response:\n");
+      break;
     case ChatTemplate::kMistral: {
-      // One BOS at the start; a system message goes before the next user message.
-      out = bos;
-      std::string system;
+      // One BOS at the start; system messages go before the next user message.
+      out.markup(bos);
+      std::vector<std::string> system;
       for (const Message& m : messages) {
         if (m.role == "system") {
-          system += m.content + "\n\n";
+          system.push_back(m.content);
         } else if (m.role == "user") {
-          out += "[INST] " + system + m.content + " [/INST]";
+          out.markup("[INST] ");
+          for (const std::string& s : system) out.text(s).markup("\n\n");
+          out.text(m.content).markup(" [/INST]");
           system.clear();
         } else {
-          out += " " + m.content + eos;
+          out.markup(" ").text(m.content).markup(eos);
         }
       }
-      return out;
+      break;
     }
     case ChatTemplate::kPhi3:
-      out = bos;
-      for (const Message& m : messages) out += "<|" + m.role + "|>\n" + m.content + "<|end|>\n";
-      return out + "<|assistant|>\n";
+      out.markup(bos);
+      for (const Message& m : messages) {
+        out.markup("<|" + m.role + "|>\n").text(m.content).markup("<|end|>\n");
+      }
+      out.markup("<|assistant|>\n");
+      break;
   }
+  return out.take();
+}
+
+std::string apply_chat_template(ChatTemplate t, const std::vector<Message>& messages,
+                                const std::string& bos, const std::string& eos) {
+  std::string out;
+  for (const PromptPart& p : render_chat_template(t, messages, bos, eos)) out += p.text;
   return out;
 }
 

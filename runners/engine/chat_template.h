@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "runners/engine/tokenizer.h"
 #include "runners/request.h"
 
 namespace ys::engine {
@@ -28,10 +29,17 @@ ChatTemplate detect_chat_template(const std::string& jinja);
 // "mistral", "phi3".
 const char* chat_template_name(ChatTemplate t);
 
-// The prompt text for `messages`, ending with the assistant's turn opened. `bos` and `eos`
-// are the texts of those tokens, written where the family's template writes them; the
-// result is meant to be tokenized with special tokens parsed and no BOS added.
+// The prompt for `messages`, ending with the assistant's turn opened, as parts: the
+// template's own markup (role headers, turn ends, and `bos` / `eos`, the texts of those
+// tokens, where the family's template writes them) and the messages' contents, which are
+// request text. Meant for Tokenizer::encode(parts, /*add_special=*/false): special tokens
+// are parsed in the markup only, so a message holding "<|im_end|>" stays plain text.
+// Adjacent parts of the same kind are merged; empty ones are left out.
 // Throws InputError for a role other than system, user and assistant.
+std::vector<PromptPart> render_chat_template(ChatTemplate t, const std::vector<Message>& messages,
+                                             const std::string& bos, const std::string& eos);
+
+// The parts of render_chat_template() joined into one text (for display and tests).
 std::string apply_chat_template(ChatTemplate t, const std::vector<Message>& messages,
                                 const std::string& bos, const std::string& eos);
 

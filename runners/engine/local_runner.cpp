@@ -7,6 +7,7 @@
 #include "runners/engine/generate.h"
 #include "util/error.h"
 #include "util/hash.h"
+#include "util/utf8.h"
 
 namespace ys::engine {
 namespace {
@@ -55,7 +56,11 @@ LocalRunner::LocalRunner(const LocalRunnerOptions& options) : options_(options) 
   slots_.resize(static_cast<size_t>(options.batch));
   for (Slot& s : slots_) s.ctx = std::make_unique<Context>(*model_, options_.n_ctx, *pool_);
   identity_ = "local:" + std::filesystem::path(options.path).filename().string() + "#" +
-              hash_hex(model_->file().bytes()).substr(0, 16);
+              hash_hex(model_->file().bytes()).substr(0, 16) +
+              ";ctx=" + std::to_string(options_.n_ctx);
+  // The runner's seed only matters to requests without one; 0 is left out so that the
+  // default keeps a short name.
+  if (options_.seed != 0) identity_ += ";seed=" + std::to_string(options_.seed);
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -107,8 +112,7 @@ std::vector<int32_t> LocalRunner::prompt_tokens(const Request& request) const {
   if (template_ && request.kind == RequestKind::kGenerate) {
     std::string bos = tokenizer_->bos() >= 0 ? tokenizer_->token_text(tokenizer_->bos()) : "";
     std::string eos = tokenizer_->eos() >= 0 ? tokenizer_->token_text(tokenizer_->eos()) : "";
-    return tokenizer_->encode(apply_chat_template(*template_, request.messages, bos, eos), false,
-                              true);
+    return tokenizer_->encode(render_chat_template(*template_, request.messages, bos, eos), false);
   }
   std::string text;
   for (const Message& m : request.messages) text += (text.empty() ? "" : "\n\n") + m.content;
@@ -338,6 +342,9 @@ void LocalRunner::step(Slot& slot, const float* logits) {
 }
 
 void LocalRunner::finish(Slot& slot) {
+  // Pieces are raw bytes (a byte token may be half a character) so that stop strings match
+  // across tokens; what leaves the runner is valid UTF-8.
+  slot.completion.text = valid_utf8(slot.completion.text);
   slot.completion.latency_s = now_s() - slot.t0;
   {
     std::lock_guard<std::mutex> lock(mutex_);

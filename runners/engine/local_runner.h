@@ -49,18 +49,25 @@ class LocalRunner : public Runner {
   // again (few-shot prompts). Generation stops at an end-of-generation token or a stop
   // string (finish reason "stop"; the stop string is cut off) or after max_tokens or when
   // the context is full ("length"). A prompt that does not fit is a kInvalid error.
-  // Answers do not depend on batching or threads.
+  // Answers do not depend on batching or threads. Special-token texts in the messages stay
+  // plain text; only the template's markup makes special tokens. The answer's text is
+  // valid UTF-8: bytes of a character cut by the end of generation, or of invalid
+  // sequences, become U+FFFD.
   void submit(Request request, Callback done) override;
 
   // A loglikelihood request is answered in the free slot sharing the longest prefix with
   // its context (the context is evaluated once for all its continuations). Context and
   // continuation are tokenized as lm-evaluation-harness does: trailing spaces of the
   // context move to the continuation, and the continuation's tokens are those of
-  // context + continuation after the context's own tokens. The context gets BOS.
-  // A context and continuation that do not fit in the context window are a kInvalid error.
+  // context + continuation after the context's own tokens. The context gets BOS; both are plain
+  // text (special-token texts in them are not parsed). A context and continuation that do not fit
+  // in the context window are a kInvalid error.
 
-  // "local:FILE_NAME#HASH", HASH being the XXH3 of the whole file: a changed file is a
-  // different model. Threads, batch and context size are left out.
+  // Everything of this runner that can change an answer: "local:FILE_NAME#HASH;ctx=N",
+  // HASH being the XXH3 of the whole file (a changed file is a different model), N the
+  // context size in use (a full context ends an answer), then ";seed=S" when the runner's
+  // seed S (used by requests without a seed) is not 0. Threads and batch are left out:
+  // answers are bit-identical whatever their values.
   std::string identity() const override;
   nlohmann::json config() const override;
 
@@ -69,6 +76,13 @@ class LocalRunner : public Runner {
 
   // The counts so far. Thread-safe.
   LocalRunnerStats stats() const;
+
+  // The token ids `request`'s prompt is evaluated as: for a generation request with a chat
+  // template, the template's markup (special tokens parsed) around the plain-text message
+  // contents; otherwise BOS and the contents joined by blank lines, all plain text.
+  // Throws InputError for a message role the template does not know. Thread-safe.
+  std::vector<int32_t> prompt_tokens(const Request& request) const;
+  const Tokenizer& tokenizer() const { return *tokenizer_; }
 
  private:
   // One sequence slot: its KV cache and the request it is answering, if any.
@@ -92,7 +106,6 @@ class LocalRunner : public Runner {
   // Samples from `logits` for `slot`; finishes the request (calling back) or sets slot.next.
   void step(Slot& slot, const float* logits);
   void finish(Slot& slot);
-  std::vector<int32_t> prompt_tokens(const Request& request) const;
   // Answers a loglikelihood request with `slot`'s KV cache (the slot stays free).
   Completion score_continuations(Slot& slot, const Request& request);
 

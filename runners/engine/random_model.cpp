@@ -11,8 +11,9 @@ namespace ys::engine {
 namespace {
 
 // The vocabulary: <unk>, <s>, </s>, <0x00>..<0xFF>, then "▁", letters and "▁"+letter pieces
-// up to n_vocab, with scores favouring the longer pieces.
-void add_vocabulary(GgufWriter& w, int n_vocab) {
+// up to n_vocab, with scores favouring the longer pieces; the last ids are replaced by the
+// control tokens `controls`.
+void add_vocabulary(GgufWriter& w, int n_vocab, const std::vector<std::string>& controls) {
   std::vector<std::string> tokens = {"<unk>", "<s>", "</s>"};
   std::vector<int32_t> types = {2, 3, 3};
   for (int b = 0; b < 256; ++b) {
@@ -33,6 +34,15 @@ void add_vocabulary(GgufWriter& w, int n_vocab) {
     tokens.push_back(p);
     types.push_back(1);
     scores.push_back(-static_cast<float>(i) / 1000.0f + static_cast<float>(p.size()));
+  }
+  if (controls.size() > tokens.size() - 259) {
+    throw InputError("random model: n_vocab too small for the control tokens");
+  }
+  for (size_t i = 0; i < controls.size(); ++i) {
+    const size_t id = tokens.size() - controls.size() + i;
+    tokens[id] = controls[i];
+    types[id] = 3;
+    scores[id] = 0.0f;
   }
   w.set_string("tokenizer.ggml.model", "llama");
   w.set_strings("tokenizer.ggml.tokens", tokens);
@@ -79,8 +89,23 @@ void write_random_model(const std::string& path, const RandomModelSpec& s) {
     w.set_f32(a + "rope.scaling.factor", s.rope_linear_scale);
   }
   w.set_f32(a + "attention.layer_norm_rms_epsilon", 1e-5f);
-  add_vocabulary(w, s.n_vocab);
+  add_vocabulary(w, s.n_vocab, s.control_tokens);
   if (!s.chat_template.empty()) w.set_string("tokenizer.chat_template", s.chat_template);
+
+  if (!s.next_tokens.empty() && (s.tied_output || s.type != GgmlType::kF32)) {
+    throw InputError("random model: next_tokens needs untied F32 weights");
+  }
+  // next_tokens: the one-hot slot of each first token.
+  std::vector<int> slot(static_cast<size_t>(s.n_vocab), -1);
+  int slots = 0;
+  for (auto [a, b] : s.next_tokens) {
+    if (a < 0 || b < 0 || a >= s.n_vocab || b >= s.n_vocab) {
+      throw InputError("random model: next_tokens holds an id outside the vocabulary");
+    }
+    if (slot[static_cast<size_t>(a)] < 0) slot[static_cast<size_t>(a)] = slots++;
+  }
+  if (slots > s.dim) throw InputError("random model: more next_tokens sources than dim");
+  const bool table = slots > 0;
 
   std::mt19937 rng(s.seed);
   auto random = [&](int64_t cols, int64_t rows) {
@@ -101,10 +126,25 @@ void write_random_model(const std::string& path, const RandomModelSpec& s) {
     const bool mixed = s.mixed_type != GgmlType::kF32 &&
                        (name == "output.weight" || name.ends_with(".attn_v.weight") ||
                         name.ends_with(".ffn_down.weight"));
-    w.add_tensor(name, {cols, rows}, mixed ? s.mixed_type : s.type, random(cols, rows));
+    std::vector<float> v = random(cols, rows);
+    if (table && (name.ends_with(".attn_output.weight") || name.ends_with(".ffn_down.weight"))) {
+      v.assign(v.size(), 0.0f);  // the residual stream stays the token's embedding
+    } else if (table && name == "output.weight") {
+      v.assign(v.size(), 0.0f);
+      for (auto [a, b] : s.next_tokens) {
+        v[static_cast<size_t>(b) * cols + static_cast<size_t>(slot[static_cast<size_t>(a)])] = 10;
+      }
+    }
+    w.add_tensor(name, {cols, rows}, mixed ? s.mixed_type : s.type, v);
   };
   // Embedding rows of unit scale rather than 1/sqrt(dim): they are inputs, not a projection.
   std::vector<float> emb = random(1, int64_t{s.dim} * s.n_vocab);
+  if (table) {
+    emb.assign(emb.size(), 0.0f);
+    for (size_t t = 0; t < slot.size(); ++t) {
+      if (slot[t] >= 0) emb[t * static_cast<size_t>(s.dim) + static_cast<size_t>(slot[t])] = 1;
+    }
+  }
   w.add_tensor("token_embd.weight", {s.dim, s.n_vocab}, s.type, emb);
   w.add_tensor("output_norm.weight", {s.dim}, GgmlType::kF32, norm(s.dim));
   if (!s.tied_output) matrix("output.weight", s.dim, s.n_vocab);

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "runners/engine/ggml_types.h"
 
@@ -23,10 +25,17 @@ struct RandomModelSpec {
   int ffn_dim = 96;
   int n_ctx = 256;
   bool tied_output = false;
-  std::string chat_template;    // tokenizer.chat_template; empty: none
+  std::string chat_template;  // tokenizer.chat_template; empty: none
+  // Control tokens (e.g. "<|im_start|>", "<|im_end|>") given the last ids of the vocabulary.
+  std::vector<std::string> control_tokens;
   float rope_linear_scale = 0;  // > 0: rope.scaling.type "linear" with this factor
   float rope_freq_factor = 0;   // > 0: a rope_freqs.weight tensor holding this factor
   uint32_t seed = 1;
+  // When not empty, the model is not random but a lookup table: each pair (a, b) makes b
+  // by far the most likely token after a (the attention and FFN outputs are zero, token
+  // a's embedding is a one-hot vector, b's output row that vector scaled). Needs untied
+  // output, F32 and at most dim distinct first tokens. Fixtures whose output is known.
+  std::vector<std::pair<int32_t, int32_t>> next_tokens;
 };
 
 // Writes the model to `path`. Weights are drawn from N(0, 1/sqrt(fan_in)), so activations

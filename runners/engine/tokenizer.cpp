@@ -136,15 +136,6 @@ Tokenizer::Tokenizer(const GgufFile& file) {
   add_eos_ = file.get_bool("tokenizer.ggml.add_eos_token", false) && eos_ >= 0;
   add_space_prefix_ = file.get_bool("tokenizer.ggml.add_space_prefix", spm);
 
-  if (!spm) {
-    pre_ = pre_tokenizer_from_name(file.get_string("tokenizer.ggml.pre", "default"));
-    ignore_merges_ = pre_ == PreTokenizer::kLlama3;
-    std::vector<std::string> merges = file.get_strings("tokenizer.ggml.merges");
-    for (size_t i = 0; i < merges.size(); ++i) {
-      merge_ranks_.emplace(merges[i], static_cast<int32_t>(i));
-    }
-  }
-
   for (size_t i = 0; i < n; ++i) {
     if ((types_[i] == TokenType::kControl || types_[i] == TokenType::kUserDefined) &&
         !tokens_[i].empty()) {
@@ -158,11 +149,39 @@ Tokenizer::Tokenizer(const GgufFile& file) {
                         "<｜end▁of▁sentence｜>"}) {
     if (int32_t id = find(t); id >= 0) end_of_generation_.push_back(id);
   }
+  text_token_.assign(n, false);
+  for (size_t i = 0; i < n; ++i) {
+    const auto id = static_cast<int32_t>(i);
+    const TokenType t = types_[i];
+    text_token_[i] =
+        (t == TokenType::kNormal || t == TokenType::kUndefined || t == TokenType::kUserDefined) &&
+        id != bos_ && id != eos_ && id != unk_ && !is_end_of_generation(id);
+  }
+
+  if (!spm) {
+    pre_ = pre_tokenizer_from_name(file.get_string("tokenizer.ggml.pre", "default"));
+    ignore_merges_ = pre_ == PreTokenizer::kLlama3;
+    std::vector<std::string> merges = file.get_strings("tokenizer.ggml.merges");
+    for (size_t i = 0; i < merges.size(); ++i) {
+      // A merge whose result plain text may not produce (a control token) is left out.
+      const size_t space = merges[i].find(' ');
+      if (space != std::string::npos) {
+        const int32_t result = find(merges[i].substr(0, space) + merges[i].substr(space + 1));
+        if (result >= 0 && !is_text_token(result)) continue;
+      }
+      merge_ranks_.emplace(merges[i], static_cast<int32_t>(i));
+    }
+  }
 }
 
 int32_t Tokenizer::find(const std::string& text) const {
   auto it = ids_.find(text);
   return it == ids_.end() ? -1 : it->second;
+}
+
+int32_t Tokenizer::find_text(const std::string& text) const {
+  const int32_t id = find(text);
+  return is_text_token(id) ? id : -1;
 }
 
 bool Tokenizer::is_end_of_generation(int32_t id) const {
@@ -183,38 +202,59 @@ int32_t Tokenizer::byte_token(uint8_t byte) const {
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special,
                                        bool parse_special) const {
-  // Cut the text at special tokens, longest first; each token found becomes a fragment of
-  // its own (id >= 0), the text between stays raw (id -1).
+  return encode({{std::string(text), parse_special}}, add_special);
+}
+
+std::vector<int32_t> Tokenizer::encode(const std::vector<PromptPart>& parts,
+                                       bool add_special) const {
+  // Cut each part at special tokens, longest first (in plain text only those that are text
+  // tokens: user-defined ones); each token found becomes a fragment of its own (id >= 0),
+  // the text between stays raw (id -1). Raw text of adjacent parts is then joined.
   struct Fragment {
     int32_t id;
     std::string_view text;
   };
-  std::vector<Fragment> fragments;
-  if (!text.empty()) fragments.push_back({-1, text});
-  for (int32_t special : specials_) {
-    if (!parse_special && types_[special] == TokenType::kControl) continue;
-    const std::string& s = tokens_[special];
-    std::vector<Fragment> next;
-    for (const Fragment& f : fragments) {
-      if (f.id >= 0) {
-        next.push_back(f);
-        continue;
+  struct Joined {
+    int32_t id;
+    std::string text;
+  };
+  std::vector<Joined> joined;
+  std::vector<Fragment> fragments, next;
+  for (const PromptPart& part : parts) {
+    fragments.clear();
+    if (!part.text.empty()) fragments.push_back({-1, part.text});
+    for (int32_t special : specials_) {
+      if (!part.markup && !is_text_token(special)) continue;
+      const std::string& s = tokens_[special];
+      next.clear();
+      for (const Fragment& f : fragments) {
+        if (f.id >= 0) {
+          next.push_back(f);
+          continue;
+        }
+        std::string_view rest = f.text;
+        for (size_t at; (at = rest.find(s)) != std::string_view::npos;) {
+          if (at > 0) next.push_back({-1, rest.substr(0, at)});
+          next.push_back({special, rest.substr(at, s.size())});
+          rest = rest.substr(at + s.size());
+        }
+        if (!rest.empty()) next.push_back({-1, rest});
       }
-      std::string_view rest = f.text;
-      for (size_t at; (at = rest.find(s)) != std::string_view::npos;) {
-        if (at > 0) next.push_back({-1, rest.substr(0, at)});
-        next.push_back({special, rest.substr(at, s.size())});
-        rest = rest.substr(at + s.size());
-      }
-      if (!rest.empty()) next.push_back({-1, rest});
+      fragments.swap(next);
     }
-    fragments = std::move(next);
+    for (const Fragment& f : fragments) {
+      if (f.id < 0 && !joined.empty() && joined.back().id < 0) {
+        joined.back().text += f.text;
+      } else {
+        joined.push_back({f.id, std::string(f.text)});
+      }
+    }
   }
 
   std::vector<int32_t> out;
   if (add_special && add_bos_) out.push_back(bos_);
   bool after_special = true;
-  for (const Fragment& f : fragments) {
+  for (const Joined& f : joined) {
     if (f.id >= 0) {
       out.push_back(f.id);
       after_special = true;
@@ -253,13 +293,13 @@ void Tokenizer::encode_fragment(std::string_view text, bool first_after_special,
 void Tokenizer::encode_spm(std::string_view text, std::vector<int32_t>& out) const {
   std::vector<Symbol> syms = symbols_of(text);
   merge(text, syms, [&](std::string_view l, std::string_view r) -> std::optional<float> {
-    int32_t id = find(std::string(l) + std::string(r));
+    int32_t id = find_text(std::string(l) + std::string(r));
     if (id < 0) return std::nullopt;
     return scores_[static_cast<size_t>(id)];
   });
   for (int i = syms.empty() ? -1 : 0; i >= 0; i = syms[i].next) {
     std::string s(text.substr(syms[i].start, syms[i].len));
-    if (int32_t id = find(s); id >= 0) {
+    if (int32_t id = find_text(s); id >= 0) {
       out.push_back(id);
     } else {
       for (unsigned char c : s) {  // byte fallback; without byte tokens, <unk> if any
@@ -271,7 +311,7 @@ void Tokenizer::encode_spm(std::string_view text, std::vector<int32_t>& out) con
 
 void Tokenizer::encode_bpe_piece(const std::string& piece, std::vector<int32_t>& out) const {
   if (ignore_merges_) {
-    if (int32_t id = find(piece); id >= 0) {
+    if (int32_t id = find_text(piece); id >= 0) {
       out.push_back(id);
       return;
     }
@@ -284,14 +324,14 @@ void Tokenizer::encode_bpe_piece(const std::string& piece, std::vector<int32_t>&
   });
   for (int i = syms.empty() ? -1 : 0; i >= 0; i = syms[i].next) {
     std::string s = piece.substr(syms[i].start, syms[i].len);
-    if (int32_t id = find(s); id >= 0) {
+    if (int32_t id = find_text(s); id >= 0) {
       out.push_back(id);
       continue;
     }
     // Not in the vocabulary: the tokens of its single bytes, where they exist; bytes
     // without one are dropped, as llama.cpp does.
     for (char c : s) {
-      if (int32_t id = find(std::string(1, c)); id >= 0) out.push_back(id);
+      if (int32_t id = find_text(std::string(1, c)); id >= 0) out.push_back(id);
     }
   }
 }

@@ -29,6 +29,14 @@ enum class TokenType : int32_t {
 // The SentencePiece byte-fallback token of `byte`: "<0x0A>" for a newline.
 std::string byte_token_text(uint8_t byte);
 
+// A piece of a prompt: markup written by the engine (a chat template's role headers,
+// end-of-turn and BOS texts), whose special-token texts become those tokens, or text that
+// came with a request (a message, a loglikelihood context), which is always plain text.
+struct PromptPart {
+  std::string text;
+  bool markup = false;
+};
+
 class Tokenizer {
  public:
   enum class Kind { kSentencePiece, kBytePairs };
@@ -40,9 +48,23 @@ class Tokenizer {
 
   // Token ids of `text`. `add_special` puts BOS first (and EOS last) where the vocabulary
   // asks for them (`tokenizer.ggml.add_bos_token`, default true for SentencePiece);
-  // `parse_special` turns the text of control tokens (e.g. "<|im_end|>") into those
-  // tokens. User-defined tokens are always recognised.
+  // `parse_special` turns the text of control and user-defined tokens (e.g. "<|im_end|>")
+  // into those tokens. Without it the text is plain: only text tokens (is_text_token) are
+  // produced, so "<|im_end|>" becomes ordinary pieces such as "<", "|", "im", ...
   std::vector<int32_t> encode(std::string_view text, bool add_special, bool parse_special) const;
+
+  // Token ids of `parts` in order, tokenized as one text in which only the markup parts'
+  // special-token texts are parsed (a special token is never formed across a part's edge);
+  // plain text on both sides of a part boundary is tokenized together, as if the parts had
+  // been joined. `add_special` as for encode().
+  std::vector<int32_t> encode(const std::vector<PromptPart>& parts, bool add_special) const;
+
+  // Whether plain text can produce `id`: a normal, undefined or user-defined token that is
+  // not BOS, EOS, unknown or an end-of-generation token. Control, byte, unknown and unused
+  // tokens come only from parsed markup, byte fallback or not at all.
+  bool is_text_token(int32_t id) const {
+    return id >= 0 && id < n_tokens() && text_token_[static_cast<size_t>(id)];
+  }
 
   // The text of `ids`: byte tokens become their bytes, "▁" a space (SentencePiece), byte-level
   // code points their bytes (BPE). Control tokens are dropped unless `render_special`.
@@ -70,6 +92,8 @@ class Tokenizer {
   void encode_spm(std::string_view text, std::vector<int32_t>& out) const;
   void encode_bpe_piece(const std::string& piece, std::vector<int32_t>& out) const;
   int32_t byte_token(uint8_t byte) const;
+  // find(), but -1 for a token that plain text must not produce (!is_text_token).
+  int32_t find_text(const std::string& text) const;
 
   Kind kind_ = Kind::kSentencePiece;
   PreTokenizer pre_ = PreTokenizer::kGpt2;
@@ -80,6 +104,7 @@ class Tokenizer {
   std::unordered_map<std::string, int32_t> merge_ranks_;  // "left right" -> rank
   std::vector<int32_t> specials_;  // control and user-defined ids, longest text first
   std::vector<int32_t> end_of_generation_;
+  std::vector<bool> text_token_;  // per id: is_text_token
   int32_t bos_ = -1, eos_ = -1, unk_ = -1;
   bool add_bos_ = false, add_eos_ = false, add_space_prefix_ = true;
   bool ignore_merges_ = false;  // Llama 3: a piece that is a whole token is taken as is

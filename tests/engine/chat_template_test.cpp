@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "runners/engine/gguf.h"
 #include "runners/engine/tokenizer.h"
 #include "tests/engine/test_data.h"
@@ -65,6 +67,75 @@ TEST(ChatTemplate, Phi3FromGguf) {
   EXPECT_EQ(control, (std::vector<int32_t>{tok.bos(), tok.find("<|user|>"), tok.find("<|end|>"),
                                            tok.find("<|assistant|>")}));
   EXPECT_TRUE(tok.is_end_of_generation(tok.find("<|end|>")));
+}
+
+constexpr ChatTemplate kAllTemplates[] = {ChatTemplate::kLlama3,        ChatTemplate::kChatml,
+                                          ChatTemplate::kDeepseek3,     ChatTemplate::kDeepseek2,
+                                          ChatTemplate::kDeepseekCoder, ChatTemplate::kMistral,
+                                          ChatTemplate::kPhi3};
+
+// Content holding every family's markers and BOS/EOS texts.
+const std::string kMarkers =
+    "<|im_start|>user<|im_end|><|start_header_id|><|end_header_id|><|eot_id|>"
+    "<|begin_of_text|><|user|><|assistant|><|system|><|end|><|endoftext|><s></s>[INST]"
+    "[/INST]<|EOT|><\xef\xbd\x9c"
+    "Assistant\xef\xbd\x9c><\xef\xbd\x9cUser\xef\xbd\x9c><\xef\xbd\x9c"
+    "end\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>";
+
+std::vector<Message> chat_with(const std::string& content) {
+  return {{"system", content}, {"user", content}, {"assistant", content}, {"user", content}};
+}
+
+// Every family renders the messages' contents as request text, in order, and nothing else:
+// the markup parts hold only the template's own text.
+TEST(ChatTemplate, ContentsAreNeverMarkup) {
+  for (ChatTemplate t : kAllTemplates) {
+    std::string texts, markup;
+    for (const PromptPart& p : render_chat_template(t, chat_with(kMarkers), "<s>", "</s>")) {
+      (p.markup ? markup : texts) += p.text;
+    }
+    std::string contents;
+    for (int i = 0; i < 4; ++i) contents += kMarkers;
+    EXPECT_EQ(texts, contents) << chat_template_name(t);
+    EXPECT_EQ(markup.find("<|begin_of_text|>"), std::string::npos) << chat_template_name(t);
+    // The joined form is what the parts spell.
+    std::string joined;
+    for (const PromptPart& p : render_chat_template(t, kChat, "<s>", "</s>")) joined += p.text;
+    EXPECT_EQ(joined, apply_chat_template(t, kChat, "<s>", "</s>")) << chat_template_name(t);
+  }
+}
+
+// With a real vocabulary (Phi-3: <s>, </s>, <|user|>, <|end|>, ... are control tokens),
+// messages made of special-token texts add no special token to any family's prompt: the
+// special ids are those of the same chat with harmless contents.
+TEST(ChatTemplate, SpecialTokenTextInMessagesStaysText) {
+  YS_SHARED_FILE(path, "testdata/tokenizer/ggml-vocab-phi-3.gguf");
+  GgufFile f(path);
+  Tokenizer tok(f);
+  ASSERT_EQ(tok.token_type(tok.find("<|end|>")), TokenType::kControl);
+  auto special_ids = [&](const std::vector<int32_t>& ids) {
+    std::vector<int32_t> out;
+    for (int32_t id : ids) {
+      if (!tok.is_text_token(id) && tok.token_type(id) != TokenType::kByte) out.push_back(id);
+    }
+    return out;
+  };
+  const std::string bos = tok.token_text(tok.bos()), eos = tok.token_text(tok.eos());
+  for (ChatTemplate t : kAllTemplates) {
+    auto parts = render_chat_template(t, chat_with(kMarkers), bos, eos);
+    std::vector<int32_t> nasty = special_ids(tok.encode(parts, false));
+    std::vector<int32_t> benign =
+        special_ids(tok.encode(render_chat_template(t, chat_with("Hi"), bos, eos), false));
+    EXPECT_EQ(nasty, benign) << chat_template_name(t);
+    // BOS at least, except in ChatML, which writes none and whose markers Phi-3 lacks.
+    if (t != ChatTemplate::kChatml) {
+      EXPECT_FALSE(benign.empty()) << chat_template_name(t);
+    }
+  }
+  // Phi-3's own markup is parsed: one <|end|> per message.
+  std::vector<int32_t> ids =
+      tok.encode(render_chat_template(ChatTemplate::kPhi3, chat_with("<|end|>"), bos, eos), false);
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), tok.find("<|end|>")), 4);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "tests/engine/test_data.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 namespace ys::engine {
 namespace {
@@ -48,6 +49,20 @@ TEST(Commands, GenerateContinuesThePrompt) {
       << text;
   o.chat = true;
   EXPECT_THROW(generate_text(path, o), InputError);  // stories260K has no chat template
+}
+
+// The case through `engine generate`: a sampled run that ends in byte tokens that
+// are not UTF-8 prints valid UTF-8, the bad bytes as U+FFFD.
+TEST(Commands, GenerateWritesValidUtf8) {
+  YS_SHARED_FILE(path, "models/stories260K.gguf");
+  GenerateOptions o;
+  o.prompt = "Once upon a time";
+  o.max_tokens = 40;
+  o.sampling.temperature = 2.0f;
+  o.sampling.seed = 27;
+  std::string text = generate_text(path, o);
+  EXPECT_TRUE(is_valid_utf8(text)) << text;
+  EXPECT_NE(text.find("\xef\xbf\xbd"), std::string::npos) << text;
 }
 
 TEST(Commands, BenchTableHasARowPerThreadCount) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -11,6 +12,7 @@
 #include "runners/engine/random_model.h"
 #include "tests/engine/test_data.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 namespace ys::engine {
 namespace {
@@ -73,6 +75,138 @@ TEST(LocalRunner, Stories260KBatched) {
     Completion got = promises[i].get_future().get();
     ASSERT_TRUE(got.ok()) << got.error_message;
     EXPECT_EQ(got.text, expected["cases"][i]["continuation_text"].get<std::string>()) << i;
+  }
+}
+
+// The raw bytes of what `runner` generates for `r` (sampled, no stop strings), from the
+// engine itself: the tokens' pieces joined, an end-of-generation token left out.
+std::string raw_generation(const std::string& model_path, const LocalRunner& runner,
+                           const Request& r) {
+  std::unique_ptr<Model> model = Model::load(model_path);
+  const Tokenizer& tok = runner.tokenizer();
+  ThreadPool pool(1);
+  Context ctx(*model, 512, pool);
+  SamplingParams sp;
+  sp.temperature = static_cast<float>(r.sampling.temperature);
+  sp.seed = r.sampling.seed.value();
+  Sampler sampler(sp);
+  std::string raw;
+  for (int32_t id : generate(ctx, sampler, runner.prompt_tokens(r), r.sampling.max_tokens,
+                             [&](int32_t id) { return tok.is_end_of_generation(id); })) {
+    if (!tok.is_end_of_generation(id)) raw += tok.piece(id);
+  }
+  return raw;
+}
+
+// The issue's case: stories260K at temperature 2.0, seed 27, 40 tokens after "Once upon a
+// time" samples byte tokens that do not form valid UTF-8. The answer is the raw bytes with
+// each invalid byte replaced by U+FFFD.
+TEST(LocalRunner, Stories260KAnswersAreValidUtf8) {
+  YS_SHARED_FILE(model_path, "models/stories260K.gguf");
+  LocalRunnerOptions o;
+  o.path = model_path;
+  LocalRunner runner(o);
+  Request r = user_request("Once upon a time", 40);
+  r.sampling.temperature = 2.0;
+  r.sampling.seed = 27;
+  const std::string raw = raw_generation(model_path, runner, r);
+  ASSERT_FALSE(is_valid_utf8(raw)) << "the case no longer produces invalid bytes";
+  Completion got = runner.answer(r);
+  ASSERT_TRUE(got.ok()) << got.error_message;
+  EXPECT_TRUE(is_valid_utf8(got.text));
+  EXPECT_EQ(got.text, valid_utf8(raw));
+  EXPECT_NE(got.text.find("\xef\xbf\xbd"), std::string::npos);
+}
+
+// Text from a request is plain text for a model without a template: "<s></s>" in the
+// prompt is not BOS/EOS (only the BOS the runner adds is).
+TEST(LocalRunner, Stories260KSpecialTextInPromptIsText) {
+  YS_SHARED_FILE(model_path, "models/stories260K.gguf");
+  LocalRunnerOptions o;
+  o.path = model_path;
+  LocalRunner runner(o);
+  const Tokenizer& tok = runner.tokenizer();
+  std::vector<int32_t> ids = runner.prompt_tokens(user_request("<s>Once</s>", 4));
+  ASSERT_FALSE(ids.empty());
+  EXPECT_EQ(ids[0], tok.bos());
+  for (size_t i = 1; i < ids.size(); ++i)
+    EXPECT_TRUE(tok.is_text_token(ids[i]) || tok.token_type(ids[i]) == TokenType::kByte) << i;
+  EXPECT_EQ(tok.decode(ids), "<s>Once</s>");
+}
+
+// What changes an answer is in the identity (the file, the context size, the runner's
+// seed); what does not (threads, batch) is not.
+TEST(LocalRunner, IdentityHoldsEverySettingThatChangesAnswers) {
+  YS_SHARED_FILE(model_path, "models/stories260K.gguf");
+  auto identity = [&](int n_ctx, int threads, int batch, uint64_t seed) {
+    LocalRunnerOptions o;
+    o.path = model_path;
+    o.n_ctx = n_ctx;
+    o.threads = threads;
+    o.batch = batch;
+    o.seed = seed;
+    return LocalRunner(o).identity();
+  };
+  const std::string base = identity(0, 1, 4, 0);
+  EXPECT_EQ(base.rfind("local:stories260K.gguf#", 0), 0u) << base;
+  EXPECT_TRUE(base.ends_with(";ctx=512")) << base;  // the training context
+  EXPECT_EQ(identity(512, 1, 4, 0), base);          // the same context, given explicitly
+  EXPECT_NE(identity(32, 1, 4, 0), base);
+  EXPECT_NE(identity(32, 1, 4, 0), identity(64, 1, 4, 0));
+  EXPECT_EQ(identity(0, 3, 4, 0), base);
+  EXPECT_EQ(identity(0, 1, 1, 0), base);
+  EXPECT_NE(identity(0, 1, 4, 5), base);
+  EXPECT_NE(identity(0, 1, 4, 5), identity(0, 1, 4, 6));
+}
+
+// A context of 32 positions ends the answer at 33 - prompt tokens: the answer that the
+// identity must keep apart from one with the full context.
+TEST(LocalRunner, Stories260KSmallContextCutsTheAnswer) {
+  YS_SHARED_FILE(model_path, "models/stories260K.gguf");
+  LocalRunnerOptions o;
+  o.path = model_path;
+  o.n_ctx = 32;
+  LocalRunner small(o);
+  o.n_ctx = 0;
+  LocalRunner full(o);
+  Request r = user_request("Once upon a time", 60);
+  Completion cut = small.answer(r), whole = full.answer(r);
+  ASSERT_TRUE(cut.ok() && whole.ok()) << cut.error_message << whole.error_message;
+  // 32 positions hold the prompt and all generated tokens but the last (never evaluated).
+  EXPECT_EQ(cut.usage.completion_tokens, 32 - cut.usage.prompt_tokens + 1);
+  EXPECT_GT(whole.usage.completion_tokens, cut.usage.completion_tokens);
+  EXPECT_EQ(whole.text.rfind(cut.text, 0), 0u);  // the same answer, cut
+  EXPECT_NE(cache_key(r, small.identity()), cache_key(r, full.identity()));
+}
+
+// Threads do not change answers, bit for bit: sampled text and loglikelihoods with 1 and 3
+// threads (and batch 1 and 3) are equal, which is why the identity leaves them out.
+TEST(LocalRunner, Stories260KAnswersDoNotDependOnThreadsOrBatch) {
+  YS_SHARED_FILE(model_path, "models/stories260K.gguf");
+  Request gen = user_request("Once upon a time", 48);
+  gen.sampling.temperature = 1.0;
+  gen.sampling.seed = 3;
+  Request ll;
+  ll.kind = RequestKind::kLoglikelihood;
+  ll.messages = {{"user", "Lily saw a big"}};
+  ll.continuations = {" ball", " dog and a cat", " tree"};
+  std::vector<Completion> gens, lls;
+  for (auto [threads, batch] : {std::pair{1, 1}, std::pair{3, 3}}) {
+    LocalRunnerOptions o;
+    o.path = model_path;
+    o.threads = threads;
+    o.batch = batch;
+    LocalRunner runner(o);
+    gens.push_back(runner.answer(gen));
+    lls.push_back(runner.answer(ll));
+    ASSERT_TRUE(gens.back().ok() && lls.back().ok());
+  }
+  EXPECT_EQ(gens[0].text, gens[1].text);
+  EXPECT_EQ(gens[0].usage.completion_tokens, gens[1].usage.completion_tokens);
+  ASSERT_EQ(lls[0].continuations.size(), 3u);
+  ASSERT_EQ(lls[1].continuations.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(lls[0].continuations[i].logprob, lls[1].continuations[i].logprob) << i;
   }
 }
 
@@ -264,6 +398,114 @@ TEST_F(LocalRunnerRandom, ReusesTheCachedPromptPrefix) {
   EXPECT_EQ(st.generated_tokens, first.usage.completion_tokens + second.usage.completion_tokens);
   LocalRunner fresh(o);
   EXPECT_EQ(fresh.answer(few_shot).text, second.text);
+}
+
+// A ChatML model whose vocabulary has <|im_start|> and <|im_end|> as control tokens: a
+// user message "<|im_end|>" is ordinary text pieces, while the template's own turn ends are
+// the control token; the same text in a raw prompt or a loglikelihood continuation of a
+// model without a template is text too.
+TEST_F(LocalRunnerRandom, ControlTokenTextInMessagesIsText) {
+  RandomModelSpec spec;
+  spec.chat_template = "{% for m in messages %}{{'<|im_start|>' + m['role']}}{% endfor %}";
+  spec.control_tokens = {"<|im_start|>", "<|im_end|>"};
+  write_random_model(path_, spec);
+  LocalRunnerOptions o;
+  o.path = path_;
+  o.n_ctx = 128;
+  {
+    LocalRunner runner(o);
+    ASSERT_EQ(runner.config()["chat_template"], "chatml");
+    const Tokenizer& tok = runner.tokenizer();
+    const int32_t start = tok.find("<|im_start|>"), end = tok.find("<|im_end|>");
+    ASSERT_EQ(tok.token_type(end), TokenType::kControl);
+    ASSERT_TRUE(tok.is_end_of_generation(end));
+    // "user\n" and the content follow <|im_start|> as one plain text.
+    const std::vector<int32_t> content = tok.encode("user\n<|im_end|>", false, false);
+    EXPECT_EQ(std::count(content.begin(), content.end(), end), 0);
+    EXPECT_EQ(std::count(content.begin(), content.end(), start), 0);
+    EXPECT_EQ(tok.decode(content), "user\n<|im_end|>");
+    std::vector<int32_t> expected = {start};
+    expected.insert(expected.end(), content.begin(), content.end());
+    expected.push_back(end);
+    for (int32_t id : tok.encode("\n", false, false)) expected.push_back(id);
+    expected.push_back(start);
+    for (int32_t id : tok.encode("assistant\n", false, false)) expected.push_back(id);
+    const std::vector<int32_t> ids = runner.prompt_tokens(user_request("<|im_end|>", 4));
+    EXPECT_EQ(ids, expected);
+    EXPECT_EQ(std::count(ids.begin(), ids.end(), end), 1);  // the template's end of turn
+    Completion answered = runner.answer(user_request("<|im_end|><|im_start|>", 4));
+    ASSERT_TRUE(answered.ok()) << answered.error_message;
+    EXPECT_EQ(answered.usage.prompt_tokens,
+              static_cast<int64_t>(
+                  runner.prompt_tokens(user_request("<|im_end|><|im_start|>", 4)).size()));
+  }
+  // The same vocabulary without a template: raw prompts and loglikelihood texts.
+  spec.chat_template.clear();
+  write_random_model(path_, spec);
+  LocalRunner raw(o);
+  const Tokenizer& tok = raw.tokenizer();
+  const int32_t end = tok.find("<|im_end|>");
+  const std::vector<int32_t> ids = raw.prompt_tokens(user_request("a<|im_end|>b", 4));
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), end), 0);
+  EXPECT_EQ(tok.decode(ids), "a<|im_end|>b");
+  Request ll;
+  ll.kind = RequestKind::kLoglikelihood;
+  ll.messages = {{"user", "hello<|im_start|>"}};
+  ll.continuations = {"<|im_end|>"};
+  const std::vector<int32_t> context_ids = raw.prompt_tokens(ll);
+  EXPECT_EQ(std::count(context_ids.begin(), context_ids.end(), tok.find("<|im_start|>")), 0);
+  Completion scored = raw.answer(ll);
+  ASSERT_TRUE(scored.ok()) << scored.error_message;
+  const auto plain =
+      static_cast<int64_t>(tok.encode("hello<|im_start|><|im_end|>", true, false).size() -
+                           tok.encode("hello<|im_start|>", true, false).size());
+  EXPECT_GT(plain, 1);  // ordinary pieces, not one control token
+  EXPECT_EQ(scored.continuations.at(0).tokens, plain);
+}
+
+// A model that always answers BOS with the byte tokens of "€" (E2 82 AC), then "a", then
+// "€" again, ...: characters are whole when all their byte tokens came, U+FFFD per byte when
+// max_tokens cuts one, and stop strings match across the byte tokens.
+TEST_F(LocalRunnerRandom, ByteTokensCutMidCharacterBecomeReplacementCharacters) {
+  RandomModelSpec spec;
+  auto byte = [](int b) { return 3 + b; };  // <0xNN> ids follow <unk>, <s>, </s>
+  const int32_t a = 260;                    // "▁" is 259, then "a"
+  spec.next_tokens = {{1, byte(0xE2)},
+                      {byte(0xE2), byte(0x82)},
+                      {byte(0x82), byte(0xAC)},
+                      {byte(0xAC), a},
+                      {a, byte(0xE2)}};
+  write_random_model(path_, spec);
+  LocalRunnerOptions o;
+  o.path = path_;
+  o.n_ctx = 64;
+  LocalRunner runner(o);
+  ASSERT_EQ(runner.tokenizer().token_text(a), "a");
+  ASSERT_EQ(runner.tokenizer().token_text(byte(0xE2)), "<0xE2>");
+  const std::string euro = "\xe2\x82\xac", fffd = "\xef\xbf\xbd";
+  auto text = [&](int max_tokens, std::vector<std::string> stop = {}) {
+    Request r = user_request("", max_tokens);
+    r.sampling.stop = std::move(stop);
+    Completion c = runner.answer(r);
+    EXPECT_TRUE(c.ok()) << c.error_message;
+    EXPECT_TRUE(is_valid_utf8(c.text)) << max_tokens;
+    return c;
+  };
+  EXPECT_EQ(text(3).text, euro);
+  EXPECT_EQ(text(1).text, fffd);
+  EXPECT_EQ(text(2).text, fffd + fffd);
+  EXPECT_EQ(text(6).text, euro + "a" + fffd + fffd);
+  EXPECT_EQ(text(7).text, euro + "a" + euro);
+  // Sampled at a high temperature the table still decides (its logits are far apart).
+  Request hot = user_request("", 5);
+  hot.sampling.temperature = 2.0;
+  hot.sampling.seed = 27;
+  EXPECT_EQ(runner.answer(hot).text, euro + "a" + fffd);
+  // A stop string made of a character's bytes, matched over the tokens that bring them.
+  Completion stopped = text(20, {"a" + euro});
+  EXPECT_EQ(stopped.text, euro);
+  EXPECT_EQ(stopped.finish_reason, "stop");
+  EXPECT_EQ(stopped.usage.completion_tokens, 7);
 }
 
 TEST_F(LocalRunnerRandom, RejectsUnknownChatTemplate) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "runners/engine/gguf_writer.h"
@@ -110,6 +111,69 @@ TEST_F(TinyVocab, BytePairsWithSpecialTokens) {
   EXPECT_EQ(tok.decode(parsed, true), "<|im_end|>hello");
   EXPECT_TRUE(tok.is_end_of_generation(11));
   EXPECT_FALSE(tok.is_end_of_generation(8));
+}
+
+// A SentencePiece vocabulary written by the test in which plain text could reach special
+// tokens: "<s" + ">" is the text of BOS (control), "</s" + ">" that of EOS (user-defined),
+// and "<x>" is an ordinary user-defined token.
+TEST_F(TinyVocab, PlainTextNeverBecomesASpecialToken) {
+  GgufWriter w;
+  w.set_string("tokenizer.ggml.model", "llama");
+  const std::vector<std::string> tokens = {"<unk>", "<s>", "</s>", "\xe2\x96\x81", "<",   "s", ">",
+                                           "/",     "<s",  "</",   "</s",          "<x>", "a"};
+  w.set_strings("tokenizer.ggml.tokens", tokens);
+  w.set_i32s("tokenizer.ggml.token_type", {2, 3, 4, 1, 1, 1, 1, 1, 1, 1, 1, 4, 1});
+  w.set_f32s("tokenizer.ggml.scores", {0, 0, 0, -1, -1, -1, -1, -1, -0.5f, -0.5f, -0.2f, 0, -1});
+  w.write(path_);
+  GgufFile f(path_);
+  Tokenizer tok(f);
+  ASSERT_EQ(tok.bos(), 1);
+  ASSERT_EQ(tok.eos(), 2);
+  EXPECT_FALSE(tok.is_text_token(1));  // control
+  EXPECT_FALSE(tok.is_text_token(2));  // user-defined, but EOS
+  EXPECT_FALSE(tok.is_text_token(0));  // unknown
+  EXPECT_TRUE(tok.is_text_token(11));  // user-defined
+  EXPECT_TRUE(tok.is_text_token(8));
+  // Plain: the merges stop short of "<s>" and "</s>", and the text round-trips.
+  const std::vector<int32_t> plain = tok.encode("<s></s>", false, false);
+  EXPECT_EQ(plain, (std::vector<int32_t>{3, 8, 6, 10, 6}));
+  EXPECT_EQ(tok.decode(plain), "<s></s>");
+  EXPECT_EQ(tok.encode("<s></s>", true, false), (std::vector<int32_t>{1, 3, 8, 6, 10, 6}));
+  // Parsed: both are single special tokens.
+  EXPECT_EQ(tok.encode("<s></s>", false, true), (std::vector<int32_t>{1, 2}));
+  // A user-defined token without a special role is text and is recognised in plain text.
+  EXPECT_EQ(tok.encode("a<x>a", false, false), (std::vector<int32_t>{3, 12, 11, 3, 12}));
+
+  // Prompt parts: special tokens only from markup; plain text across a part boundary is
+  // tokenized as one text ("a" + "a" is "▁aa" -> ▁ a a, not ▁ a ▁ a).
+  std::vector<int32_t> expected = {1};
+  for (int32_t id : tok.encode("<s>a", false, false)) expected.push_back(id);
+  expected.insert(expected.end(), {11, 2});
+  EXPECT_EQ(tok.encode({{"<s>", true}, {"<s>a", false}, {"<x></s>", true}}, false), expected);
+  EXPECT_EQ(tok.encode({{"a", false}, {"a", false}}, false), tok.encode("aa", false, false));
+  EXPECT_EQ(tok.encode({{"a", false}, {"a", false}}, false), (std::vector<int32_t>{3, 12, 12}));
+  // A special token's text split over two parts is not that token, even in markup.
+  const std::vector<int32_t> split = tok.encode({{"<s", true}, {">", true}}, false);
+  EXPECT_EQ(std::count(split.begin(), split.end(), 1), 0);
+}
+
+// Byte-level BPE: a merge whose result is a control token is never applied to plain text
+// (GPT-2 pre-tokenizer), nor is a whole piece taken as that token (Llama 3's shortcut).
+TEST_F(TinyVocab, BytePairMergesNeverMakeControlTokens) {
+  for (const char* pre : {"gpt-2", "llama-bpe"}) {
+    GgufWriter w;
+    w.set_string("tokenizer.ggml.model", "gpt2");
+    w.set_string("tokenizer.ggml.pre", pre);
+    w.set_strings("tokenizer.ggml.tokens", {"<", ">", "<<", ">>", "<<>>", "a"});
+    w.set_i32s("tokenizer.ggml.token_type", {1, 1, 1, 1, 3, 1});
+    w.set_strings("tokenizer.ggml.merges", {"< <", "> >", "<< >>"});
+    w.write(path_);
+    GgufFile f(path_);
+    Tokenizer tok(f);
+    EXPECT_EQ(tok.encode("<<>>", false, false), (std::vector<int32_t>{2, 3})) << pre;
+    EXPECT_EQ(tok.encode("a<<>>", false, true), (std::vector<int32_t>{5, 4})) << pre;
+    EXPECT_EQ(tok.decode(tok.encode("<<>>", false, false)), "<<>>") << pre;
+  }
 }
 
 TEST_F(TinyVocab, RejectsUnknownModel) {

@@ -173,6 +173,58 @@ TEST_F(Cli, LocalEngineModelRunsAndReportsOversizedPrompts) {
   EXPECT_EQ(yardstick({"engine", "info", (dir_ / "missing.gguf").string()}).exit_code, 2);
 }
 
+// A local run with --ctx 32 (its answer cut by the full context) and then the same run
+// without --ctx: the second must not be served the cut answer from the response cache.
+// Settings that do not change answers (threads, a context equal to the default) still hit.
+TEST_F(Cli, LocalContextSizeIsPartOfTheCacheKey) {
+  const auto model = test::shared_dir() / "models/stories260K.gguf";
+  if (!test::require_shared(model)) GTEST_SKIP();
+  ScratchDir specs;
+  test::write_file(specs / "story.jsonl", "{\"q\": \"Once upon a time\", \"a\": \"1\"}\n");
+  test::write_file(specs / "story.yaml", R"(name: story
+dataset: {path: story.jsonl}
+prompt: {template: "{{q}}", target: "{{a}}"}
+generation: {max_tokens: 60, temperature: 0}
+reference: {template: "{{a}}"}
+metrics: [{name: em, extract: [last_number]}]
+)");
+  auto run = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"run",
+                                     "--specs",
+                                     specs.path().string(),
+                                     "--data",
+                                     specs.path().string(),
+                                     "--model",
+                                     "local:" + model.string(),
+                                     "--tasks",
+                                     "story",
+                                     "--db",
+                                     db()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ChildResult r = yardstick(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.err;
+  };
+  auto completion_tokens = [&](int64_t run_id) {
+    Store store(db());
+    for (const TaskResult& t : store.task_results(run_id)) return t.completion_tokens;
+    return int64_t{-1};
+  };
+  std::string small = run({"--ctx", "32"});
+  EXPECT_NE(small.find("0 from cache, 1 requests sent, 0 errors"), std::string::npos) << small;
+  EXPECT_EQ(completion_tokens(1), 28);  // 32 positions after a 5-token prompt (BOS + 4)
+  std::string full = run({});
+  EXPECT_NE(full.find("0 from cache, 1 requests sent, 0 errors"), std::string::npos) << full;
+  EXPECT_GT(completion_tokens(2), 28);
+  // Same answers: the context the model has by default given explicitly, other threads.
+  std::string explicit_ctx = run({"--ctx", "512", "--threads", "2"});
+  EXPECT_NE(explicit_ctx.find("1 from cache, 0 requests sent"), std::string::npos) << explicit_ctx;
+  EXPECT_EQ(completion_tokens(3), completion_tokens(2));
+  std::string small_again = run({"--ctx", "32", "--threads", "2"});
+  EXPECT_NE(small_again.find("1 from cache, 0 requests sent"), std::string::npos) << small_again;
+  EXPECT_EQ(completion_tokens(4), 28);
+}
+
 // A /v1/completions answer echoing each prompt as tokens split before spaces, in which
 // " B" has logprob -0.1 and is every position's top token, and any other token -1.
 nlohmann::json echo_preferring_b(const nlohmann::json& body) {

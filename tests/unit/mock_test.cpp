@@ -35,6 +35,24 @@ TEST(Mock, NoisyIsDeterministicAndNearP) {
   EXPECT_NEAR(right / 4000.0, 0.3, 0.03);
 }
 
+// The noisy model's seed changes which requests it answers rightly, so it is in the
+// identity (the cache key); so is P, exactly. The deterministic models ignore the seed.
+TEST(Mock, IdentityHoldsWhatChangesAnswers) {
+  using B = MockRunner::Behavior;
+  MockRunner a(B::kNoisy, 0.5, 1), b(B::kNoisy, 0.5, 2);
+  int differ = 0;
+  for (int i = 0; i < 200; ++i) differ += a.answer(request(i)) != b.answer(request(i));
+  ASSERT_GT(differ, 0);
+  EXPECT_NE(a.identity(), b.identity());
+  EXPECT_NE(cache_key(request(0), a.identity()), cache_key(request(0), b.identity()));
+  EXPECT_EQ(a.identity(), MockRunner(B::kNoisy, 0.5, 1).identity());
+  EXPECT_EQ(MockRunner(B::kNoisy, 0.5, 0).identity(), "mock:noisy:0.5");
+  EXPECT_NE(MockRunner(B::kNoisy, 0.1234567, 0).identity(),
+            MockRunner(B::kNoisy, 0.12345671, 0).identity());
+  EXPECT_EQ(MockRunner(B::kNoisy, 0.1, 0).identity(), "mock:noisy:0.1");
+  EXPECT_EQ(MockRunner(B::kOracle, 1, 7).identity(), "mock:oracle");
+}
+
 TEST(Mock, SubmitAnswersAsynchronously) {
   auto runner = make_runner("mock:oracle", {});
   std::promise<Completion> done;
