@@ -1,5 +1,6 @@
 #include "scoring/extract.h"
 
+#include "scoring/normalize.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -17,10 +18,13 @@ std::string match_text(const boost::smatch& m) {
   return std::string(trim(m[0].str()));
 }
 
-std::optional<std::string> find_regex(const boost::regex& re, int select, const std::string& text) {
+// Every match of `re` in `text`, as its first non-empty group (or, with `whole`, the
+// whole match, trimmed); `select` picks one, like Python's list indexing.
+std::optional<std::string> find_regex(const boost::regex& re, int select, const std::string& text,
+                                      bool whole = false) {
   std::vector<std::string> found;
   for (boost::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it) {
-    found.push_back(match_text(*it));
+    found.push_back(whole ? std::string(trim((*it)[0].str())) : match_text(*it));
   }
   if (found.empty()) return std::nullopt;
   long index = select < 0 ? static_cast<long>(found.size()) + select : select;
@@ -29,8 +33,16 @@ std::optional<std::string> find_regex(const boost::regex& re, int select, const 
 }
 
 const boost::regex& number_regex() {
-  // A sign, digits with optional thousands commas, an optional decimal part.
-  static const boost::regex re(R"((?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)");
+  // A sign ('-' or U+2212), digits, an optional decimal part. Thousands groups are three
+  // digits after one separator used throughout: ',', a space, U+00A0, U+202F or U+2009
+  // ("1 000 000"); a group must not run on into more digits, so "3 4" is two numbers.
+  // Every match holds a digit.
+  static const boost::regex re([] {
+    std::string spaces;
+    for (std::string_view sp : kDigitGroupSpaces) spaces += "|" + std::string(sp);
+    return R"((?<![\w.])(?:-|)" + std::string(kUnicodeMinus) + R"()?(?:\d{1,3}(,)" + spaces +
+           R"()\d{3}(?!\d)(?:\1\d{3}(?!\d))*|\d+)(?:\.\d+)?)";
+  }());
   return re;
 }
 
@@ -77,10 +89,10 @@ std::optional<std::string> extract_answer(const ExtractChain& chain, std::string
         hit = find_regex(step.regex, step.select, s);
         break;
       case ExtractStep::Kind::kLastNumber:
-        hit = find_regex(number_regex(), -1, s);
+        hit = find_regex(number_regex(), -1, s, true);
         break;
       case ExtractStep::Kind::kFirstNumber:
-        hit = find_regex(number_regex(), 0, s);
+        hit = find_regex(number_regex(), 0, s, true);
         break;
       case ExtractStep::Kind::kChoice:
         hit = find_choice(step.choices, s);

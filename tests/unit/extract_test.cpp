@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include "scoring/metrics.h"
+#include "scoring/normalize.h"
+#include "tasks/registry.h"
 #include "util/error.h"
 
 namespace ys {
@@ -43,6 +48,91 @@ TEST(ExtractLastNumber, HyphenInsideAWordIsNotASign) {
   EXPECT_EQ(extract_answer(kLast, "x-5"), "5");
 }
 
+// What yardstick's own numeric metrics see: the last number, normalized.
+std::optional<std::string> last_number(const std::string& text) {
+  auto found = extract_answer(kLast, text);
+  if (!found) return std::nullopt;
+  return normalize_number(*found);
+}
+
+TEST(ExtractLastNumber, AMatchAlwaysHoldsADigit) {
+  EXPECT_EQ(last_number("so the answer is $\\boxed{18}$."), "18");
+  EXPECT_EQ(last_number("She will make 18 dollars ..."), "18");
+  EXPECT_EQ(last_number("It costs $18.00..."), "18");
+  EXPECT_EQ(last_number("The total is 7, then $. and ..."), "7");
+  EXPECT_EQ(extract_answer(kFirst, "... $. then 4 ..."), "4");
+  EXPECT_EQ(extract_answer(kLast, "$. ... , ."), std::nullopt);
+  EXPECT_EQ(extract_answer(kFirst, "-. and -,"), std::nullopt);
+  EXPECT_EQ(extract_answer(kLast, "\xE2\x88\x92 alone"), std::nullopt);
+}
+
+TEST(ExtractLastNumber, UnicodeMinusIsASign) {
+  EXPECT_EQ(last_number("It ends at \xE2\x88\x92"
+                        "3 degrees."),
+            "-3");
+  EXPECT_EQ(last_number("\xE2\x88\x92"
+                        "1,234.50"),
+            "-1234.5");
+  EXPECT_EQ(extract_answer(kFirst,
+                           "\xE2\x88\x92"
+                           "7 then 2"),
+            "\xE2\x88\x92"
+            "7");
+  // A minus between spaces is subtraction, not a sign.
+  EXPECT_EQ(last_number("5 \xE2\x88\x92 3"), "3");
+  // Inside a word it is not a sign, like '-'.
+  EXPECT_EQ(last_number("x\xE2\x88\x92"
+                        "5"),
+            "5");
+}
+
+TEST(ExtractLastNumber, SpaceGroupedThousands) {
+  EXPECT_EQ(last_number("There are 1 000 000 grains."), "1000000");
+  EXPECT_EQ(last_number("Total: 12 345.5 m"), "12345.5");
+  EXPECT_EQ(last_number("1\xC2\xA0"
+                        "000\xC2\xA0"
+                        "000 (no-break spaces)"),
+            "1000000");
+  EXPECT_EQ(last_number("pay 2\xE2\x80\xAF"
+                        "500 euros"),
+            "2500");  // U+202F
+  EXPECT_EQ(last_number("about 3\xE2\x80\x89"
+                        "141 km"),
+            "3141");  // U+2009
+  EXPECT_EQ(last_number("\xE2\x88\x92"
+                        "1 000"),
+            "-1000");
+}
+
+TEST(ExtractLastNumber, SpacesDoNotMergeSeparateNumbers) {
+  EXPECT_EQ(last_number("3 4"), "4");
+  EXPECT_EQ(extract_answer(kFirst, "3 4"), "3");
+  EXPECT_EQ(extract_answer(kFirst, "12 3456"), "12");
+  EXPECT_EQ(extract_answer(kFirst, "1 00"), "1");
+  // One separator throughout: a comma group then a space group are two numbers.
+  EXPECT_EQ(extract_answer(kFirst, "1,000 000"), "1,000");
+  EXPECT_EQ(extract_answer(kLast, "1,234.5"), "1,234.5");
+}
+
+TEST(ShippedSpecs, ArithUsesTheDigitRuleWhileGsm8kKeepsTheUpstreamRegex) {
+  TaskRegistry reg = TaskRegistry::load(std::filesystem::path(YS_SOURCE_DIR) / "tasks/specs");
+  auto metric = [&](const std::string& task, const std::string& name) {
+    for (const auto& m : reg.tasks().at(task).metrics) {
+      if (m.name == name) return m;
+    }
+    ADD_FAILURE() << task << " has no metric " << name;
+    return MetricSpec{};
+  };
+  const std::string output = "So the answer is $\\boxed{18}$.";
+  Score own = score_exact_match(metric("arith", "exact_match/flexible"), output, "18");
+  EXPECT_EQ(own.value, 1.0) << own.reason;
+  EXPECT_EQ(own.extracted, "18");
+  // gsm8k's flexible filter is lm-evaluation-harness's regex: its last match is "$.".
+  const MetricSpec upstream = metric("gsm8k", "exact_match/flexible");
+  EXPECT_EQ(extract_answer(upstream.extractor, output), "$.");
+  EXPECT_EQ(score_exact_match(upstream, output, "18").value, 0.0);
+}
+
 TEST(ExtractRegex, StrictGsm8kFormat) {
   EXPECT_EQ(extract_answer(kStrict, "work...\n#### 1,234"), "1,234");
   EXPECT_EQ(extract_answer(kStrict, "#### -3"), "-3");
@@ -54,6 +144,8 @@ TEST(ExtractRegex, FlexibleTakesLastMatchAndFirstNonEmptyGroup) {
   EXPECT_EQ(extract_answer(kFlexible, "2 + 3 = 5, so $18.00."), "$18.00.");
   EXPECT_EQ(extract_answer(kFlexible, "first 12 then 7"), "7");
   EXPECT_EQ(extract_answer(kFlexible, "no digits here."), std::nullopt);
+  // A regex step keeps exactly what its pattern matches, digitless or not.
+  EXPECT_EQ(extract_answer(kFlexible, "make 18 dollars ..."), "...");
 }
 
 TEST(ExtractRegex, SelectOutOfRangeFindsNothing) {
