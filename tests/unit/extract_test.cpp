@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <iterator>
 
 #include "scoring/metrics.h"
 #include "scoring/normalize.h"
@@ -165,6 +166,95 @@ TEST(ExtractChoice, FindsTheLetter) {
   EXPECT_EQ(extract_answer(c, "Answer: B"), "B");
   EXPECT_EQ(extract_answer(c, "I pick (D) here"), "D");
   EXPECT_EQ(extract_answer(c, "All options are bad"), std::nullopt);
+}
+
+struct ChoiceCase {
+  const char* text;
+  const char* expected;  // nullptr: no answer
+  const char* choices = "ABCD";
+};
+
+// Answer markers win over letters the explanation names; the last explicit marker wins;
+// the bare-letter fallback comes last.
+const ChoiceCase kChoiceCases[] = {
+    {"**Answer:** C\n\nOption A is wrong because it ignores friction.", "C"},
+    {"The answer is: D ... because A and B are too small.", "D"},
+    {"**D**. A is incorrect since it doubles the mass.", "D"},
+    {"\\boxed{B}", "B"},
+    {"Answer: (C)", "C"},
+    {"$\\textbf{(B)}$", "B"},
+    {"ANSWER: b", "B"},
+    {"The final answer is $\\boxed{A}$. Note that option C is a trap.", "A"},
+    {"The correct option is (B). Option A and option D are distractors.", "B"},
+    {"Answer: A\nExplanation: B would need more energy; C is impossible.", "A"},
+    {"I first thought the answer is A, but on reflection the answer is C.", "C"},
+    {"Answer: C\n\nActually, wait. The answer is B.", "B"},
+    {"Final Answer: D", "D"},
+    {"**Final Answer**\n\nB\n\nA was tempting.", "B"},
+    {"The correct answer is **C**: unlike A, it accounts for both forces.", "C"},
+    {"*Answer*: _B_ (see A for contrast)", "B"},
+    {"**Answer**: D. (A) overshoots.", "D"},
+    {"answer is (d)", "D"},
+    {"The answer is \\(\\text{C}\\).", "C"},
+    {"Answer: \\boxed{\\text{D}}", "D"},
+    {"Final answer: **(C)**", "C"},
+    {"Therefore, the best answer would be B, not A.", "B"},
+    {"The right choice is option D; option A fails.", "D"},
+    {"My answer: C.", "C"},
+    {"Answer:\n\nB", "B"},
+    {"Answer = B", "B"},
+    {"answer: a", "A"},
+    {"The correct answer is option (A). In the answer, B is shown to be wrong.", "A"},
+    {"The answer is: D\n\nWhy not A? Because the answer is never A here.", "D"},
+    {"Option A: 3 m\nOption B: 4 m\nOption C: 5 m\nThe answer is C", "C"},
+    {"A man walks 3 km, so the answer is B.", "B"},
+    // No marker: a reply that opens with the letter, then emphasis, then "(X)", then a
+    // lone capital.
+    {"(B) because option A ignores drag.", "B"},
+    {"B. The others (A, C, D) are wrong.", "B"},
+    {"**C**\n\n**A** is wrong because it double counts.", "C"},
+    {"C", "C"},
+    {"d", "D"},
+    {"Looking at the options, **B** is right while A is not.", "B"},
+    {"After weighing (A) and (B), I pick (D) here", "D"},
+    {"Let me think. The answer is (C).", "C"},
+    {"The answer is a bit unclear, but C seems plausible.", "C"},
+    {"the answer is I think C", "C"},
+    // No answer.
+    {"The answer is E.", nullptr},
+    {"Answer: E. Option A is wrong too.", nullptr},
+    {"All options are bad", nullptr},
+    {"I don't know.", nullptr},
+    {"", nullptr},
+    {"The answer is not clear from the options.", nullptr},
+    {"None of these.", nullptr},
+    {"The answer is Australia.", nullptr},
+    {"Both are equal.", nullptr},
+    {"The answer is a bit unclear.", nullptr},
+    // Other choice sets.
+    {"The answer is E.", "E", "ABCDE"},
+    {"Answer: F", nullptr, "ABCDE"},
+    {"**Answer:** (J) since (A) fails", "J", "ABCDEFGHIJ"},
+};
+
+TEST(ExtractChoice, AnswerMarkersTable) {
+  static_assert(std::size(kChoiceCases) >= 40);
+  for (const auto& c : kChoiceCases) {
+    ExtractStep s = step(ExtractStep::Kind::kChoice);
+    s.choices = c.choices;
+    auto got = extract_answer({s}, c.text);
+    if (c.expected) {
+      EXPECT_EQ(got, std::optional<std::string>(c.expected)) << "text: " << c.text;
+    } else {
+      EXPECT_EQ(got, std::nullopt) << "text: " << c.text;
+    }
+  }
+}
+
+TEST(ExtractChoice, NoAnswerFallsThroughTheChain) {
+  ExtractChain c = {step(ExtractStep::Kind::kChoice), regex_step("pick ([a-z]+)")};
+  EXPECT_EQ(extract_answer(c, "I pick none"), "none");
+  EXPECT_EQ(extract_answer(c, "Answer: B. I pick none"), "B");
 }
 
 TEST(ExtractRegex, BadPatternIsAnInputError) {
