@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "datasets/reader.h"
 #include "scoring/stats.h"
+#include "tests/support/test_paths.h"
 
 namespace ys {
 namespace {
@@ -131,6 +133,30 @@ TEST(PythonLineCheck, DefinesFunction) {
   EXPECT_FALSE(defines_function("def add_one(a):\n", "add"));
   EXPECT_FALSE(defines_function("print(add(1, 2))\n", "add"));
   EXPECT_FALSE(defines_function("# def add(a):\nundef add(\n", "add"));
+}
+
+// The check must not take real code for prose: every line of the datasets' own solutions
+// is kept.
+TEST(PythonLineCheck, ReferenceSolutionsAreAllCode) {
+  const auto humaneval = test::shared_dir() / "datasets/humaneval/HumanEval.jsonl.gz";
+  const auto mbpp = test::shared_dir() / "datasets/mbpp/mbpp.jsonl";
+  if (!test::require_shared(humaneval) || !test::require_shared(mbpp)) GTEST_SKIP();
+  for (const auto& r : read_records(humaneval, {})) {
+    const std::string full =
+        r["prompt"].get<std::string>() + r["canonical_solution"].get<std::string>();
+    EXPECT_EQ(python_prefix(full), full) << r["task_id"];
+    EXPECT_EQ(python_prefix(r["canonical_solution"].get<std::string>()),
+              r["canonical_solution"].get<std::string>())
+        << r["task_id"];
+  }
+  size_t n = 0;
+  for (const auto& r : read_records(mbpp, {})) {
+    const std::string code =
+        r["code"].get<std::string>() + "\n" + r["test_setup_code"].get<std::string>();
+    EXPECT_EQ(python_prefix(code), code) << "mbpp " << r["task_id"];
+    ++n;
+  }
+  EXPECT_GT(n, 900u);
 }
 
 // The function every layout below wraps.
