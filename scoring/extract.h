@@ -13,9 +13,12 @@ namespace ys {
 struct ExtractStep {
   enum class Kind {
     kRegex,        // `pattern`, Perl syntax; every match is found, `select` picks one
-    kLastNumber,   // the last number (sign, digits, thousands commas, decimals)
+    kLastNumber,   // the last number: sign ('-' or U+2212), digits, thousands grouped by
+                   // commas or spaces ("1 000 000"), decimals; always holds a digit
     kFirstNumber,  // the first such number
-    kChoice,       // a multiple-choice letter among `choices`, e.g. "(B)", "answer is C"
+    kChoice,       // a multiple-choice letter among `choices`: the last answer marker
+                   // ("**Answer:** C", "answer is (B)", "\boxed{D}"), else a reply that
+                   // opens with the letter, else the last "**B**", "(B)", lone capital
   };
   Kind kind = Kind::kRegex;
   std::string pattern;

@@ -14,13 +14,54 @@ Normalization parse_normalization(const std::string& name) {
   throw InputError("unknown normalization '" + name + "' (expected none, number or text)");
 }
 
+namespace {
+
+// "1 000 000" -> "1000000": a sign, one to three digits, then groups of exactly three
+// digits each after the same space of kDigitGroupSpaces, then anything from a '.' on.
+// Anything else ("3 4", "12 3456", mixed spaces) comes back unchanged.
+std::string join_space_groups(const std::string& s) {
+  auto digits_at = [&s](size_t from) {
+    size_t j = from;
+    while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
+    return j - from;
+  };
+  size_t i = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  const size_t lead = digits_at(i);
+  if (lead < 1 || lead > 3) return s;
+  i += lead;
+  std::string out = s.substr(0, i);
+  std::string_view used;
+  while (i < s.size() && s[i] != '.') {
+    std::string_view sep;
+    for (std::string_view space : kDigitGroupSpaces) {
+      if (std::string_view(s).substr(i, space.size()) == space) sep = space;
+    }
+    if (sep.empty() || (!used.empty() && sep != used)) return s;
+    used = sep;
+    i += sep.size();
+    if (digits_at(i) != 3) return s;
+    out.append(s, i, 3);
+    i += 3;
+  }
+  if (used.empty()) return s;
+  return out + s.substr(i);
+}
+
+}  // namespace
+
 std::string normalize_number(std::string_view input) {
   std::string s;
-  for (char c : trim(input)) {
+  input = trim(input);
+  if (input.substr(0, kUnicodeMinus.size()) == kUnicodeMinus) {
+    s += '-';
+    input.remove_prefix(kUnicodeMinus.size());
+  }
+  for (char c : input) {
     if (c != '$' && c != ',') s += c;
   }
   s = std::string(trim(s));
   while (!s.empty() && s.back() == '.') s.pop_back();
+  s = join_space_groups(s);
 
   // Is it [+-]digits[.digits]?
   size_t i = 0;

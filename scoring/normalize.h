@@ -1,10 +1,19 @@
 // Canonical forms of answers, so that equal answers compare equal as strings.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 
 namespace ys {
+
+// U+2212 MINUS SIGN in UTF-8: read as '-' in numbers.
+inline constexpr std::string_view kUnicodeMinus = "\xE2\x88\x92";
+
+// The spaces that may group thousands ("1 000 000"), in UTF-8: space, U+00A0 NO-BREAK
+// SPACE, U+202F NARROW NO-BREAK SPACE, U+2009 THIN SPACE.
+inline constexpr std::array<std::string_view, 4> kDigitGroupSpaces = {
+    " ", "\xC2\xA0", "\xE2\x80\xAF", "\xE2\x80\x89"};
 
 enum class Normalization {
   kNone,    // trimmed only
@@ -16,9 +25,12 @@ enum class Normalization {
 Normalization parse_normalization(const std::string& name);
 
 // Canonical form of a numeric answer: drops '$', thousands commas, surrounding spaces and a
-// trailing '.', then, when what is left is a decimal number, removes a leading '+', leading
+// trailing '.', reads a leading U+2212 as '-' and joins space-grouped thousands (groups of
+// three after one of kDigitGroupSpaces used throughout: "1 000 000" -> "1000000", while
+// "3 4" stays); then, when what is left is a decimal number, removes a leading '+', leading
 // zeros and trailing fractional zeros ("1,234.50" -> "1234.5", "18.00" -> "18",
-// "-0" -> "0"). A string that is not a number comes back with only the first step applied.
+// "-0" -> "0"). A string that is not a number comes back with only those first steps
+// applied; it never gains a digit, so a digitless match never equals a numeric reference.
 std::string normalize_number(std::string_view s);
 
 // Lower-cases, collapses whitespace and drops a trailing period.

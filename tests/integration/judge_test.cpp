@@ -7,10 +7,14 @@
 
 #include <atomic>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "datasets/reader.h"
+#include "scoring/code_extract.h"
+#include "tasks/registry.h"
 #include "tests/support/test_paths.h"
+#include "util/strings.h"
 
 namespace ys::sandbox {
 namespace {
@@ -71,6 +75,66 @@ TEST(HumanEvalJudge, AllCanonicalSolutionsPass) {
   for (size_t i = 0; i < records.size(); ++i) {
     EXPECT_EQ(verdicts[i].verdict, Verdict::kPassed)
         << records[i]["task_id"] << ": " << verdicts[i].detail;
+  }
+}
+
+// `code` indented with tabs instead of four spaces; nullopt when some line's indentation
+// is not a multiple of four, where tabs would make it ambiguous (a TabError).
+std::optional<std::string> tabify(const std::string& code) {
+  std::string out;
+  for (const auto& line : split(code, '\n')) {
+    const size_t spaces = std::min(line.find_first_not_of(' '), line.size());
+    if (spaces % 4 != 0 && spaces != line.size()) return std::nullopt;
+    out += std::string(spaces / 4, '\t') + line.substr(spaces) + "\n";
+  }
+  return out;
+}
+
+// The layouts chat models wrap a HumanEval answer in; `full` is the whole function
+// (prompt + canonical solution), `body` the canonical solution alone.
+std::vector<std::pair<std::string, std::string>> chat_layouts(const nlohmann::json& r) {
+  const std::string body = r["canonical_solution"].get<std::string>();
+  const std::string full = r["prompt"].get<std::string>() + body;
+  const std::string entry = r["entry_point"].get<std::string>();
+  std::vector<std::pair<std::string, std::string>> layouts = {
+      {"prose after", full + "\nThis function follows the docstring step by step.\n"},
+      {"prose before and after",
+       "Sure! Here's the implementation:\n\n" + full + "\nLet me know if you have questions.\n"},
+      {"usage fence first", "Usage:\n```python\nprint(" + entry +
+                                "(...))\n```\n\nImplementation:\n```python\n" + full + "```\n"},
+      {"test fence after",
+       "```python\n" + full + "```\n\nTests:\n```python\nassert " + entry + " is not None\n```\n"},
+      {"tag py", "```py\n" + full + "```"},
+      {"no tag", "```\n" + full + "```\nDone."},
+      {"unclosed fence", "Here is the code:\n```python\n" + full},
+      {"continuation then prose", body + "\n\nThis works because it follows the docstring.\n"},
+  };
+  if (auto tabs = tabify(full)) layouts.emplace_back("tabs", *tabs + "\nIt uses tabs.\n");
+  return layouts;
+}
+
+TEST(HumanEvalJudge, CanonicalSolutionsPassInEveryChatLayout) {
+  if (!test::require_shared(test::shared_dir() / "datasets/humaneval/HumanEval.jsonl.gz"))
+    GTEST_SKIP();
+  const auto reg = TaskRegistry::load(std::filesystem::path(YS_SOURCE_DIR) / "tasks/specs");
+  const std::vector<std::string> stops = reg.tasks().at("humaneval").code->stops;
+  std::vector<nlohmann::json> cases;  // one record per (problem, layout)
+  std::vector<std::string> names;
+  for (const auto& r : humaneval()) {
+    for (const auto& [name, answer] : chat_layouts(r)) {
+      nlohmann::json c = r;
+      c["answer"] = answer;
+      cases.push_back(std::move(c));
+      names.push_back(name);
+    }
+  }
+  auto verdicts = judge_all(cases, [&](const nlohmann::json& c) {
+    return clean_function_completion(c["answer"].get<std::string>(),
+                                     c["entry_point"].get<std::string>(), stops);
+  });
+  for (size_t i = 0; i < cases.size(); ++i) {
+    EXPECT_EQ(verdicts[i].verdict, Verdict::kPassed)
+        << cases[i]["task_id"] << " (" << names[i] << "): " << verdicts[i].detail;
   }
 }
 
