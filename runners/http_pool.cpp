@@ -143,7 +143,10 @@ struct HttpPool::Impl {
     }
     release_attempt(*job);
 
-    bool retryable = code != CURLE_OK ? true : is_retryable_status(status);
+    const long counted = code != CURLE_OK || !options.retry_status
+                             ? status
+                             : options.retry_status(status, job->response);
+    const bool retryable = code != CURLE_OK || is_retryable_status(counted);
     if (retryable && job->attempts <= options.retry.max_retries && !stopping) {
       auto retry_after = parse_retry_after(job->retry_after, std::time(nullptr));
       double unit = std::uniform_real_distribution<double>(0.0, 1.0)(jitter_rng);

@@ -16,6 +16,10 @@ struct HttpPoolOptions {
   double connect_timeout_s = 10;
   RetryPolicy retry;
   uint64_t jitter_seed = 0;
+  // The status a finished response counts as when deciding whether to retry it, from its
+  // HTTP status and body (e.g. a 200 whose body carries an error object); called on the
+  // pool's thread. Unset: the HTTP status itself. The final HttpResult keeps the real one.
+  std::function<long(long status, const std::string& body)> retry_status;
 };
 
 struct HttpResult {
@@ -37,8 +41,9 @@ class HttpPool {
   HttpPool& operator=(const HttpPool&) = delete;
 
   // Queues a POST of `body` to `url`. Transport errors and retryable statuses (see
-  // is_retryable_status) are retried per the policy, honouring Retry-After; `done` gets
-  // the final result once, on the pool's thread. Thread-safe.
+  // is_retryable_status, applied to HttpPoolOptions::retry_status when set) are retried per the
+  // policy, honouring Retry-After; `done` gets the final result once, on the pool's thread.
+  // Thread-safe.
   void post(std::string url, std::vector<std::string> headers, std::string body, Callback done);
 
  private:

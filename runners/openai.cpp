@@ -1,32 +1,44 @@
 #include "runners/openai.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <optional>
 
+#include "util/hash.h"
 #include "util/strings.h"
+#include "util/utf8.h"
 
 namespace ys {
 namespace {
 
+// At most 200 bytes of `body` on one line, cut at a character boundary.
 std::string excerpt(const std::string& body) {
   constexpr size_t kMax = 200;
-  std::string out = body.substr(0, kMax);
+  size_t cut = std::min(body.size(), kMax);
+  while (cut > 0 && cut < body.size() && (static_cast<unsigned char>(body[cut]) & 0xc0) == 0x80) {
+    --cut;
+  }
+  std::string out = body.substr(0, cut);
   for (char& c : out) {
     if (c == '\n' || c == '\r') c = ' ';
   }
-  return body.size() > kMax ? out + "..." : out;
+  return cut < body.size() ? out + "..." : out;
+}
+
+// The message of an OpenAI-style error value (an object with `message`, or a string).
+std::string error_text(const nlohmann::json& e) {
+  if (e.is_object() && e.contains("message") && e["message"].is_string()) {
+    return e["message"].get<std::string>();
+  }
+  if (e.is_string()) return e.get<std::string>();
+  return e.dump();
 }
 
 // The server's own error message from an OpenAI-style error body, else an excerpt.
 std::string server_message(const std::string& body) {
   auto j = nlohmann::json::parse(body, nullptr, false);
-  if (j.is_object() && j.contains("error")) {
-    const auto& e = j["error"];
-    if (e.is_object() && e.contains("message") && e["message"].is_string()) {
-      return e["message"].get<std::string>();
-    }
-    if (e.is_string()) return e.get<std::string>();
-  }
+  if (j.is_object() && j.contains("error") && !j["error"].is_null()) return error_text(j["error"]);
   return excerpt(body);
 }
 
@@ -35,36 +47,75 @@ std::string string_or_empty(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-}  // namespace
+// The error object of a 2xx body that carries one instead of choices, else null.
+const nlohmann::json* embedded_error(const nlohmann::json& j) {
+  if (!j.is_object()) return nullptr;
+  auto error = j.find("error");
+  if (error == j.end() || error->is_null()) return nullptr;
+  auto choices = j.find("choices");
+  if (choices != j.end() && choices->is_array() && !choices->empty()) return nullptr;
+  return &*error;
+}
 
-namespace {
+// The status a 2xx body's embedded error stands for; 400 (invalid) when it names none.
+long embedded_status(const nlohmann::json& error) {
+  return error_object_status(error).value_or(400);
+}
+
+// What an HTTP exchange came to before its payload is read.
+struct Reply {
+  long status = 0;      // the HTTP status, or the one an error in a 2xx body stands for
+  std::string message;  // the server's message, for a failure
+  nlohmann::json json;  // the parsed 2xx body
+};
+
+ErrorKind kind_of_status(long status) {
+  if (status == 401 || status == 403 || status == 404) return ErrorKind::kFatal;
+  if (status == 429) return ErrorKind::kRateLimited;
+  if (status >= 500) return ErrorKind::kTransient;
+  if (status < 200 || status >= 300) return ErrorKind::kInvalid;
+  return ErrorKind::kNone;
+}
+
+Completion failed(Completion c, ErrorKind kind, const std::string& context,
+                  const std::string& why) {
+  c.error = kind;
+  c.error_message = context + ": " + why;
+  return c;
+}
 
 // Types a failed exchange into `c` and returns false; else parses the 2xx body, which
-// must be a JSON object, into `j`.
-bool read_reply(const HttpResult& http, const std::string& context, Completion& c,
-                nlohmann::json& j) {
+// must be a JSON object without an embedded error, into `r.json`.
+bool read_reply(const HttpResult& http, const std::string& context, Completion& c, Reply& r) {
   c.attempts = http.attempts;
   c.latency_s = http.elapsed_s;
-  auto fail = [&](ErrorKind kind, const std::string& why) {
-    c.error = kind;
-    c.error_message = context + ": " + why;
+  r.status = http.status;
+  if (http.status == 0) {
+    c = failed(std::move(c), ErrorKind::kTransient, context, http.transport_error);
     return false;
-  };
-  if (http.status == 0) return fail(ErrorKind::kTransient, http.transport_error);
+  }
+  // nlohmann's parser rejects invalid UTF-8 in strings: repair first, so that a Latin-1
+  // byte in an answer costs one character, not the answer.
+  const std::string body = valid_utf8(http.body);
   const std::string status = "HTTP " + std::to_string(http.status);
-  if (http.status == 401 || http.status == 403 || http.status == 404) {
-    return fail(ErrorKind::kFatal, status + ": " + server_message(http.body));
+  if (kind_of_status(http.status) != ErrorKind::kNone) {
+    r.message = server_message(body);
+    c = failed(std::move(c), kind_of_status(http.status), context, status + ": " + r.message);
+    return false;
   }
-  if (http.status == 429)
-    return fail(ErrorKind::kRateLimited, status + ": " + server_message(http.body));
-  if (http.status >= 500)
-    return fail(ErrorKind::kTransient, status + ": " + server_message(http.body));
-  if (http.status < 200 || http.status >= 300) {
-    return fail(ErrorKind::kInvalid, status + ": " + server_message(http.body));
+  r.json = nlohmann::json::parse(body, nullptr, false);
+  if (r.json.is_discarded() || !r.json.is_object()) {
+    c = failed(std::move(c), ErrorKind::kInvalid, context,
+               "response is not JSON: " + excerpt(body));
+    return false;
   }
-  j = nlohmann::json::parse(http.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return fail(ErrorKind::kInvalid, "response is not JSON: " + excerpt(http.body));
+  if (const nlohmann::json* error = embedded_error(r.json)) {
+    r.status = embedded_status(*error);
+    r.message = error_text(*error);
+    c = failed(
+        std::move(c), kind_of_status(r.status), context,
+        status + " carrying an error (taken as " + std::to_string(r.status) + "): " + r.message);
+    return false;
   }
   return true;
 }
@@ -76,11 +127,126 @@ void read_usage(const nlohmann::json& j, Completion& c) {
   }
 }
 
-// The loglikelihood of the text from code point `begin` to `end` of an echoed prompt, from
-// one choice's `logprobs` (tokens, token_logprobs, top_logprobs, text_offset). A token
-// that starts before `begin` but ends after it belongs to the continuation.
-std::optional<ContinuationScore> score_span(const nlohmann::json& logprobs, size_t begin,
-                                            size_t end) {
+// Every string of `c` as valid UTF-8.
+Completion repaired(Completion c) {
+  for (std::string* s : {&c.text, &c.reasoning, &c.finish_reason, &c.error_message}) {
+    if (!is_valid_utf8(*s)) *s = valid_utf8(*s);
+  }
+  return c;
+}
+
+void append(std::string& to, const std::string& part, const char* separator) {
+  if (part.empty()) return;
+  if (!to.empty()) to += separator;
+  to += part;
+}
+
+// The first string among `keys` of `part`, else nullopt.
+std::optional<std::string> first_string(const nlohmann::json& part,
+                                        std::initializer_list<const char*> keys) {
+  for (const char* key : keys) {
+    if (auto it = part.find(key); it != part.end() && it->is_string())
+      return it->get<std::string>();
+  }
+  return std::nullopt;
+}
+
+// Reads message.content into c.text, c.reasoning and `refusal`. Returns "" or what was
+// found that is not a known shape.
+std::string read_content(const nlohmann::json& content, Completion& c, std::string& refusal) {
+  if (content.is_string()) {
+    c.text = content.get<std::string>();
+    return "";
+  }
+  if (content.is_null()) return "";
+  if (!content.is_array()) return std::string("message.content is a ") + content.type_name();
+  for (size_t i = 0; i < content.size(); ++i) {
+    const auto& part = content[i];
+    const std::string where = "message.content[" + std::to_string(i) + "]";
+    if (part.is_string()) {
+      c.text += part.get<std::string>();
+      continue;
+    }
+    if (!part.is_object()) return where + " is a " + part.type_name();
+    const std::string type = string_or_empty(part, "type");
+    if (type == "thinking" || type == "reasoning" || type == "reasoning_text") {
+      if (auto t = first_string(part, {"thinking", "reasoning", "text"})) {
+        append(c.reasoning, *t, "\n");
+      }
+    } else if (type == "redacted_thinking") {
+      // Encrypted reasoning: nothing readable to keep.
+    } else if (type == "refusal") {
+      append(refusal, first_string(part, {"refusal", "text"}).value_or(""), "\n");
+    } else if (auto text = first_string(part, {"text"})) {
+      c.text += *text;  // "text", "output_text", or an unknown type that has text
+    } else {
+      return where + " has type '" + type + "' and no text";
+    }
+  }
+  return "";
+}
+
+Completion chat_completion(const HttpResult& http, const std::string& context, Reply& r) {
+  Completion c;
+  if (!read_reply(http, context, c, r)) return c;
+  const nlohmann::json& j = r.json;
+  auto choices = j.find("choices");
+  if (choices == j.end() || !choices->is_array() || choices->empty() ||
+      !(*choices)[0].is_object() || !(*choices)[0].contains("message") ||
+      !(*choices)[0]["message"].is_object()) {
+    return failed(std::move(c), ErrorKind::kInvalid, context,
+                  "response has no choices[0].message: " + excerpt(valid_utf8(http.body)));
+  }
+  const auto& choice = (*choices)[0];
+  const auto& message = choice["message"];
+  c.finish_reason = string_or_empty(choice, "finish_reason");
+  read_usage(j, c);
+  std::string refusal = string_or_empty(message, "refusal");
+  const std::string unknown = read_content(message.value("content", nlohmann::json()), c, refusal);
+  if (!unknown.empty()) {
+    return failed(std::move(c), ErrorKind::kInvalid, context,
+                  "unknown answer shape: " + unknown + ": " + excerpt(valid_utf8(http.body)));
+  }
+  // Reasoning the server parsed out of the answer (DeepSeek, vLLM and SGLang reasoning
+  // parsers, OpenRouter) comes before reasoning parts of the content.
+  std::string reasoning = string_or_empty(message, "reasoning_content");
+  if (reasoning.empty()) reasoning = string_or_empty(message, "reasoning");
+  append(reasoning, c.reasoning, "\n");
+  c.reasoning = std::move(reasoning);
+  if (c.finish_reason == "content_filter") {
+    return failed(std::move(c), ErrorKind::kRefused, context,
+                  "the provider's content filter refused to answer");
+  }
+  if (!refusal.empty()) {
+    return failed(std::move(c), ErrorKind::kRefused, context, "the model refused: " + refusal);
+  }
+  // content null with tool calls (none were offered): an answer without text, scored as
+  // such; finish_reason "tool_calls" records why.
+  return c;
+}
+
+// A token's bytes: OpenAI writes a piece of a character as "bytes:\xHH\xHH..."; any other
+// token is its text.
+std::string token_bytes(const std::string& token) {
+  constexpr std::string_view kPrefix = "bytes:";
+  if (token.rfind(kPrefix, 0) != 0 || (token.size() - kPrefix.size()) % 4 != 0) return token;
+  std::string out;
+  for (size_t i = kPrefix.size(); i < token.size(); i += 4) {
+    if (token[i] != '\\' || token[i + 1] != 'x' ||
+        !std::isxdigit(static_cast<unsigned char>(token[i + 2])) ||
+        !std::isxdigit(static_cast<unsigned char>(token[i + 3]))) {
+      return token;
+    }
+    out += static_cast<char>(std::stoi(token.substr(i + 2, 2), nullptr, 16));
+  }
+  return out;
+}
+
+// The loglikelihood of the last `continuation_bytes` bytes of an echoed prompt
+// `prompt_code_points` long, from one choice's `logprobs` (tokens, token_logprobs,
+// top_logprobs, text_offset); see parse_loglikelihoods for which tokens count.
+std::optional<ContinuationScore> score_span(const nlohmann::json& logprobs,
+                                            size_t prompt_code_points, size_t continuation_bytes) {
   if (!logprobs.is_object()) return std::nullopt;
   const auto& tokens = logprobs.value("tokens", nlohmann::json::array());
   const auto& values = logprobs.value("token_logprobs", nlohmann::json::array());
@@ -89,13 +255,25 @@ std::optional<ContinuationScore> score_span(const nlohmann::json& logprobs, size
   if (!tokens.is_array() || tokens.size() != values.size() || tokens.size() != offsets.size()) {
     return std::nullopt;
   }
-  ContinuationScore score;
-  score.greedy = true;
+  std::vector<std::string> bytes(tokens.size());
+  size_t prompt_end = tokens.size();  // the first generated token
   for (size_t i = 0; i < tokens.size(); ++i) {
     if (!offsets[i].is_number_unsigned() || !tokens[i].is_string()) return std::nullopt;
-    const size_t start = offsets[i].get<size_t>();
-    const size_t stop = start + code_points(tokens[i].get<std::string>());
-    if (stop <= begin || start >= end) continue;  // context, or the generated token
+    bytes[i] = token_bytes(tokens[i].get<std::string>());
+    if (prompt_end == tokens.size() && offsets[i].get<size_t>() >= prompt_code_points) {
+      prompt_end = i;
+    }
+  }
+  // Back from the prompt's end until the continuation is covered (a token that starts in
+  // the context and ends in the continuation counts), then the empty byte pieces before.
+  size_t first = prompt_end, covered = 0;
+  while (first > 0 && covered < continuation_bytes) covered += bytes[--first].size();
+  if (covered < continuation_bytes || first == prompt_end) return std::nullopt;
+  while (first > 0 && bytes[first - 1].empty()) --first;
+
+  ContinuationScore score;
+  score.greedy = true;
+  for (size_t i = first; i < prompt_end; ++i) {
     if (!values[i].is_number()) return std::nullopt;
     const double lp = values[i].get<double>();
     score.logprob += lp;
@@ -106,52 +284,22 @@ std::optional<ContinuationScore> score_span(const nlohmann::json& logprobs, size
       }
     }
   }
-  if (score.tokens == 0) return std::nullopt;
   return score;
 }
 
-}  // namespace
-
-Completion parse_chat_completion(const HttpResult& http, const std::string& context) {
+Completion loglikelihoods(const HttpResult& http, const Request& request,
+                          const std::string& context, Reply& r) {
   Completion c;
-  nlohmann::json j;
-  if (!read_reply(http, context, c, j)) return c;
-  auto choices = j.find("choices");
-  if (choices == j.end() || !choices->is_array() || choices->empty() ||
-      !(*choices)[0].is_object() || !(*choices)[0].contains("message") ||
-      !(*choices)[0]["message"].is_object()) {
-    c.error = ErrorKind::kInvalid;
-    c.error_message = context + ": response has no choices[0].message: " + excerpt(http.body);
-    return c;
-  }
-  const auto& choice = (*choices)[0];
-  const auto& message = choice["message"];
-  c.text = string_or_empty(message, "content");
-  c.reasoning = string_or_empty(message, "reasoning_content");
-  if (c.reasoning.empty()) c.reasoning = string_or_empty(message, "reasoning");
-  c.finish_reason = string_or_empty(choice, "finish_reason");
-  read_usage(j, c);
-  if (c.finish_reason == "content_filter") {
-    c.error = ErrorKind::kRefused;
-    c.error_message = context + ": the provider's content filter refused to answer";
-  }
-  return c;
-}
-
-Completion parse_loglikelihoods(const HttpResult& http, const Request& request,
-                                const std::string& context) {
-  Completion c;
-  nlohmann::json j;
-  if (!read_reply(http, context, c, j)) return c;
+  if (!read_reply(http, context, c, r)) return c;
+  const nlohmann::json& j = r.json;
   read_usage(j, c);
   c.finish_reason = "stop";
   const size_t n = request.continuations.size();
   auto choices = j.find("choices");
   if (choices == j.end() || !choices->is_array() || choices->size() != n) {
-    c.error = ErrorKind::kInvalid;
-    c.error_message = context + ": expected " + std::to_string(n) +
-                      " choices (one per prompt): " + excerpt(http.body);
-    return c;
+    return failed(std::move(c), ErrorKind::kInvalid, context,
+                  "expected " + std::to_string(n) +
+                      " choices (one per prompt): " + excerpt(valid_utf8(http.body)));
   }
   c.continuations.resize(n);
   std::vector<bool> seen(n, false);
@@ -160,18 +308,16 @@ Completion parse_loglikelihoods(const HttpResult& http, const Request& request,
     std::optional<ContinuationScore> score;
     if (i < n && !seen[i]) {
       const ScoredText text = scored_text(request, i);
-      const size_t begin = code_points(text.context);
-      score = score_span(choice.value("logprobs", nlohmann::json()), begin,
-                         begin + code_points(text.continuation));
+      score = score_span(choice.value("logprobs", nlohmann::json()),
+                         code_points(text.context) + code_points(text.continuation),
+                         text.continuation.size());
     }
     if (!score) {
-      c.error = ErrorKind::kInvalid;
-      c.error_message = context +
-                        ": no prompt logprobs for a continuation (the server must support "
-                        "echo with logprobs on /completions): " +
-                        excerpt(http.body);
       c.continuations.clear();
-      return c;
+      return failed(std::move(c), ErrorKind::kInvalid, context,
+                    "no prompt logprobs for a continuation (the server must support "
+                    "echo with logprobs on /completions): " +
+                        excerpt(valid_utf8(http.body)));
     }
     seen[i] = true;
     c.continuations[i] = *score;
@@ -179,8 +325,73 @@ Completion parse_loglikelihoods(const HttpResult& http, const Request& request,
   return c;
 }
 
+// The earliest occurrence of any of `stops` in `text`, or npos.
+size_t first_stop(const std::string& text, const std::vector<std::string>& stops) {
+  size_t cut = std::string::npos;
+  for (const auto& stop : stops) {
+    if (!stop.empty()) cut = std::min(cut, text.find(stop));
+  }
+  return cut;
+}
+
+}  // namespace
+
+Completion parse_chat_completion(const HttpResult& http, const std::string& context) {
+  Reply r;
+  return repaired(chat_completion(http, context, r));
+}
+
+Completion parse_loglikelihoods(const HttpResult& http, const Request& request,
+                                const std::string& context) {
+  Reply r;
+  return repaired(loglikelihoods(http, request, context, r));
+}
+
+ParamStyle param_style_for(std::string_view model) {
+  if (auto slash = model.rfind('/'); slash != std::string_view::npos)
+    model.remove_prefix(slash + 1);
+  const bool o_series =
+      model.size() >= 2 && model[0] == 'o' && std::isdigit(static_cast<unsigned char>(model[1]));
+  const bool gpt5 = model.rfind("gpt-5", 0) == 0 && model.rfind("gpt-5-chat", 0) != 0;
+  return o_series || gpt5 ? ParamStyle::kReasoning : ParamStyle::kClassic;
+}
+
+void RejectionTracker::answered() {
+  std::lock_guard lock(mutex_);
+  answered_ = true;
+  requests_by_message_.clear();
+}
+
+bool RejectionTracker::systematic(const std::string& message, uint64_t request) {
+  std::lock_guard lock(mutex_);
+  if (answered_) return false;
+  auto& requests = requests_by_message_[message];
+  requests.insert(request);
+  return requests.size() >= kDifferentRequests;
+}
+
+namespace {
+
+// HttpPoolOptions::retry_status for this API: a 2xx body carrying an error object counts as
+// the status that error names, so the pool retries it like a real 5xx or 429.
+long retry_status_of(long status, const std::string& body) {
+  if (status < 200 || status >= 300 || body.find("\"error\"") == std::string::npos) return status;
+  const nlohmann::json j = nlohmann::json::parse(valid_utf8(body), nullptr, false);
+  const nlohmann::json* error = embedded_error(j);
+  return error ? embedded_status(*error) : status;
+}
+
+HttpPoolOptions with_retry_status(HttpPoolOptions http) {
+  http.retry_status = retry_status_of;
+  return http;
+}
+
+}  // namespace
+
 OpenAIRunner::OpenAIRunner(OpenAIOptions options)
-    : options_(std::move(options)), pool_(options_.http) {
+    : options_(std::move(options)),
+      style_(param_style_for(options_.model)),
+      pool_(with_retry_status(options_.http)) {
   std::string base = options_.base_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
   url_ = base + "/chat/completions";
@@ -204,15 +415,45 @@ nlohmann::json OpenAIRunner::request_body(const Request& request) const {
     messages.push_back({{"role", m.role}, {"content", m.content}});
   }
   const Sampling& s = request.sampling;
-  nlohmann::json body = {{"model", options_.model},
-                         {"messages", messages},
-                         {"temperature", s.temperature},
-                         {"max_tokens", s.max_tokens}};
-  if (s.top_p) body["top_p"] = *s.top_p;
-  if (s.top_k) body["top_k"] = *s.top_k;  // accepted by vLLM, SGLang and llama.cpp
-  if (!s.stop.empty()) body["stop"] = s.stop;
+  nlohmann::json body = {{"model", options_.model}, {"messages", messages}};
+  if (style_ == ParamStyle::kReasoning) {
+    // The budget covers the hidden reasoning tokens too.
+    body["max_completion_tokens"] = s.max_tokens;
+  } else {
+    body["temperature"] = s.temperature;
+    body["max_tokens"] = s.max_tokens;
+    if (s.top_p) body["top_p"] = *s.top_p;
+    if (s.top_k) body["top_k"] = *s.top_k;  // accepted by vLLM, SGLang and llama.cpp
+    if (!s.stop.empty()) body["stop"] = s.stop;
+  }
   if (s.seed) body["seed"] = *s.seed;
   return body;
+}
+
+Completion OpenAIRunner::settle(const HttpResult& http, const Request& request, uint64_t body_hash,
+                                const std::string& context) {
+  Reply r;
+  const bool generate = request.kind == RequestKind::kGenerate;
+  Completion c =
+      generate ? chat_completion(http, context, r) : loglikelihoods(http, request, context, r);
+  if (c.ok() || c.error == ErrorKind::kRefused) {
+    rejections_.answered();
+  } else if ((r.status == 400 || r.status == 422) && rejections_.systematic(r.message, body_hash)) {
+    c.error = ErrorKind::kFatal;
+    c.error_message = context + ": HTTP " + std::to_string(r.status) + ": " + r.message +
+                      " (the same rejection for " +
+                      std::to_string(RejectionTracker::kDifferentRequests) +
+                      " different requests and none answered: the server rejects the "
+                      "request itself, so the run stops)";
+  }
+  if (generate && style_ == ParamStyle::kReasoning) {
+    // Stop strings were not sent (these models reject them): apply them here.
+    if (size_t cut = first_stop(c.text, request.sampling.stop); cut != std::string::npos) {
+      c.text.resize(cut);
+      c.finish_reason = "stop";
+    }
+  }
+  return repaired(std::move(c));
 }
 
 void OpenAIRunner::submit(Request request, Callback done) {
@@ -223,27 +464,26 @@ void OpenAIRunner::submit(Request request, Callback done) {
   // "Expect:" stops libcurl from waiting for a 100-continue on large bodies.
   std::vector<std::string> headers = {"Content-Type: application/json", "Expect:"};
   if (!options_.api_key.empty()) headers.push_back("Authorization: Bearer " + options_.api_key);
-  if (loglikelihood) {
-    std::string body = loglikelihood_body(request).dump();
-    pool_.post(url, std::move(headers), std::move(body),
-               [done = std::move(done), request = std::move(request), context = std::move(context)](
-                   const HttpResult& http) { done(parse_loglikelihoods(http, request, context)); });
-    return;
-  }
-  pool_.post(url, std::move(headers), request_body(request).dump(),
-             [done = std::move(done), context = std::move(context)](const HttpResult& http) {
-               done(parse_chat_completion(http, context));
-             });
+  std::string body = (loglikelihood ? loglikelihood_body(request) : request_body(request)).dump();
+  const uint64_t body_hash = hash64(body);
+  pool_.post(
+      url, std::move(headers), std::move(body),
+      [this, done = std::move(done), request = std::move(request), context = std::move(context),
+       body_hash](const HttpResult& http) { done(settle(http, request, body_hash, context)); });
 }
 
 std::string OpenAIRunner::identity() const {
-  return "openai:" + options_.model + "@" + url_;
+  // The parameter mapping changes answers, so it is part of the name; the classic mapping
+  // keeps the name it always had, so existing cache keys hold.
+  return "openai:" + options_.model + "@" + url_ +
+         (style_ == ParamStyle::kReasoning ? ";params=reasoning" : "");
 }
 
 nlohmann::json OpenAIRunner::config() const {
   return {{"provider", "openai"},
           {"model", options_.model},
           {"url", url_},
+          {"params", style_ == ParamStyle::kReasoning ? "reasoning" : "classic"},
           {"api_key", options_.api_key.empty() ? "none" : "set (not stored)"},
           {"max_in_flight", options_.http.max_in_flight},
           {"timeout_s", options_.http.timeout_s},

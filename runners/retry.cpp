@@ -1,6 +1,7 @@
 #include "runners/retry.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <string>
@@ -12,6 +13,56 @@ namespace ys {
 bool is_retryable_status(long status) {
   return status == 408 || status == 409 || status == 425 || status == 429 ||
          (status >= 500 && status <= 599);
+}
+
+namespace {
+
+std::optional<long> status_number(const nlohmann::json& v) {
+  long n = 0;
+  if (v.is_number_integer()) {
+    n = v.get<long>();
+  } else if (v.is_string()) {
+    const std::string& s = v.get_ref<const std::string&>();
+    if (s.empty() || s.size() > 3 || s.find_first_not_of("0123456789") != std::string::npos) {
+      return std::nullopt;
+    }
+    n = std::stol(s);
+  } else {
+    return std::nullopt;
+  }
+  if (n < 100 || n > 599) return std::nullopt;
+  return n;
+}
+
+std::optional<long> status_from_words(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::pair<const char*, long> kWords[] = {
+      {"overloaded", 529},     {"rate_limit", 429}, {"rate limit", 429},
+      {"server_error", 500},   {"timeout", 500},    {"invalid_request", 400},
+      {"authentication", 401}, {"permission", 403}, {"not_found", 404}};
+  for (const auto& [word, status] : kWords) {
+    if (text.find(word) != std::string::npos) return status;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<long> error_object_status(const nlohmann::json& error) {
+  if (error.is_string()) return status_from_words(error.get<std::string>());
+  if (!error.is_object()) return std::nullopt;
+  for (const char* key : {"code", "status"}) {
+    if (auto it = error.find(key); it != error.end()) {
+      if (auto n = status_number(*it)) return n;
+    }
+  }
+  std::string words;
+  for (const char* key : {"type", "code", "status", "message"}) {
+    if (auto it = error.find(key); it != error.end() && it->is_string()) {
+      words += it->get<std::string>() + " ";
+    }
+  }
+  return status_from_words(words);
 }
 
 double backoff_delay(const RetryPolicy& policy, int retry, double unit) {

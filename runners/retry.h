@@ -2,6 +2,7 @@
 #pragma once
 
 #include <ctime>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
 
@@ -15,6 +16,15 @@ struct RetryPolicy {
 
 // Whether an HTTP status is worth retrying: 408, 409, 425, 429 and 5xx.
 bool is_retryable_status(long status);
+
+// The HTTP status that an error object sent in a 2xx body stands for (some gateways answer
+// 200 with {"error": {...}} and no choices). Read from, in order: a numeric `code` or
+// `status` (a number or a string of digits, 100-599); else words in its `type`, `code` or
+// message: "overloaded" -> 529, "rate_limit" / "rate limit" -> 429, "server_error" /
+// "timeout" -> 500, "invalid_request" -> 400, "authentication" -> 401, "permission" ->
+// 403, "not_found" -> 404. `error` may be an object or a string; nullopt when nothing in
+// it names a status.
+std::optional<long> error_object_status(const nlohmann::json& error);
 
 // Exponential backoff with jitter before retry number `retry` (1 = first retry):
 // min(max_delay, base * 2^(retry-1)) scaled into [50%, 100%] by `unit` in [0, 1).

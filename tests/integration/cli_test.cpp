@@ -140,6 +140,34 @@ TEST_F(Cli, RejectedApiKeyStopsTheRunWithExitOne) {
   EXPECT_EQ(StoreReader(db()).runs().at(0).status, "failed");
 }
 
+TEST_F(Cli, RequestRejectedForEveryRequestStopsTheRunWithExitOne) {
+  test::FakeOpenAIServer::Options o;
+  o.reject_like_reasoning_model = true;  // rejects max_tokens, as OpenAI does for o3 or gpt-5
+  test::FakeOpenAIServer server(o);
+  ChildResult r = yardstick({"run", "--model", "openai:gpt-4o", "--base-url", server.base_url(),
+                             "--tasks", "arith", "--db", db()});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("error: run 1 stopped"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("HTTP 400: Unsupported parameter: 'max_tokens' is not supported with this "
+                       "model. Use 'max_completion_tokens' instead."),
+            std::string::npos)
+      << r.err;
+  EXPECT_LT(server.requests(), 500);  // stopped, not a "completed" run of 500 errors
+  Store store(db());
+  EXPECT_EQ(store.list_runs().at(0).status, "failed");
+  auto stored = store.task_results(1);  // what was stored before the stop is kept
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_GE(stored[0].samples, 1u);
+  EXPECT_EQ(stored[0].errors, stored[0].samples);
+
+  // A reasoning model id is sent max_completion_tokens and no stop or temperature.
+  ChildResult ok =
+      yardstick({"run", "--model", "openai:gpt-5-mini", "--base-url", server.base_url(), "--tasks",
+                 "arith", "--limit", "20", "--db", db()});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.err.find("20 requests sent, 0 errors"), std::string::npos) << ok.err;
+}
+
 TEST_F(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(yardstick({"run", "--tasks", "arith"}).exit_code, 2);  // no --model
   EXPECT_EQ(

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <future>
 #include <set>
 
 #include "harness/evaluation.h"
@@ -12,6 +13,7 @@
 #include "tasks/registry.h"
 #include "tests/support/fake_openai_server.h"
 #include "tests/support/test_paths.h"
+#include "util/utf8.h"
 
 namespace ys {
 namespace {
@@ -230,6 +232,218 @@ TEST_F(Gsm8kRun, ApiKeyIsSentButNeverStored) {
     std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     EXPECT_EQ(bytes.find("SECRET-4242"), std::string::npos) << path;
   }
+}
+
+// --- Faults handled at the runner boundary, end to end ------------------------------------
+
+TEST_F(Gsm8kRun, Latin1BytesInAnswersAreStoredAndScored) {
+  FakeOpenAIServer::Options o;
+  o.raw = [this](const nlohmann::json& body, int) {
+    // Raw Latin-1 "é" inside the JSON string: no JSON library would write this.
+    return FakeOpenAIServer::RawReply{
+        200, "{\"choices\":[{\"message\":{\"content\":\"R\xE9ponse:\\n#### " +
+                 answers_.at(test::last_question(body)) + "\"},\"finish_reason\":\"stop\"}]}"};
+  };
+  FakeOpenAIServer server(o);
+  auto r = runner(server);
+  EvalOutcome out = evaluate(*r, 30);
+  EXPECT_EQ(out.status, "completed");
+  EXPECT_EQ(out.errors, 0u);
+  EXPECT_EQ(metric(out, "exact_match/strict").mean, 1.0);
+  EXPECT_EQ(store_->task_results(out.run_id).at(0).samples, 30u);
+}
+
+TEST_F(Gsm8kRun, ContentPartsAreReadAsTheAnswerAndTheReasoning) {
+  FakeOpenAIServer::Options o;
+  o.raw = [this](const nlohmann::json& body, int) {
+    nlohmann::json message = {
+        {"role", "assistant"},
+        {"content",
+         {{{"type", "thinking"}, {"thinking", "Let me compute."}},
+          {{"type", "text"}, {"text", "#### " + answers_.at(test::last_question(body))}}}}};
+    return FakeOpenAIServer::RawReply{200, test::chat_reply(message).dump()};
+  };
+  FakeOpenAIServer server(o);
+  auto r = runner(server);
+  EvalOutcome out = evaluate(*r, 30);
+  EXPECT_EQ(out.errors, 0u);
+  EXPECT_EQ(metric(out, "exact_match/strict").mean, 1.0);
+}
+
+TEST_F(Gsm8kRun, RequestRejectedForEveryRequestStopsTheRun) {
+  FakeOpenAIServer::Options o = oracle();
+  o.reject_like_reasoning_model = true;
+  FakeOpenAIServer server(o);
+  auto r = runner(server);  // "test-model" is sent max_tokens, which this server rejects
+  EvalOutcome out = evaluate(*r);
+  EXPECT_EQ(out.status, "failed");
+  EXPECT_NE(out.failure.find("HTTP 400: Unsupported parameter: 'max_tokens' is not supported "
+                             "with this model. Use 'max_completion_tokens' instead."),
+            std::string::npos)
+      << out.failure;
+  EXPECT_LE(server.requests(), 64);  // about one window, never retried
+  EXPECT_EQ(store_->list_runs().at(0).status, "failed");
+  // The first rejection was stored (as invalid) before the run stopped, and is kept.
+  auto stored = store_->task_results(out.run_id);
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_GE(stored[0].samples, 1u);
+  EXPECT_EQ(stored[0].errors, stored[0].samples);
+}
+
+TEST_F(Gsm8kRun, ReasoningModelIdIsSentWhatItAccepts) {
+  FakeOpenAIServer::Options o = oracle();
+  o.reject_like_reasoning_model = true;
+  FakeOpenAIServer server(o);
+  OpenAIOptions ro;
+  ro.model = "gpt-5-mini";
+  ro.base_url = server.base_url();
+  ro.http.retry = {2, 0.005, 0.05};
+  OpenAIRunner r(ro);
+  EvalOutcome out = evaluate(r, 40);
+  EXPECT_EQ(out.status, "completed") << out.failure;
+  EXPECT_EQ(out.errors, 0u);
+  EXPECT_EQ(metric(out, "exact_match/strict").mean, 1.0);
+  const nlohmann::json body = server.last_body();
+  EXPECT_EQ(body["max_completion_tokens"], tasks_[0].spec().generation.max_tokens) << body;
+  EXPECT_FALSE(body.contains("stop")) << body;
+}
+
+TEST_F(Gsm8kRun, OneRejectedSampleDoesNotStopTheRun) {
+  const std::string first = tasks_[0].samples()[0].fields["question"].get<std::string>();
+  const std::string third = tasks_[0].samples()[2].fields["question"].get<std::string>();
+  const std::string eighth = tasks_[0].samples()[7].fields["question"].get<std::string>();
+  FakeOpenAIServer::Options o = oracle();
+  o.raw = [&](const nlohmann::json& body, int) -> std::optional<FakeOpenAIServer::RawReply> {
+    const std::string q = test::last_question(body);
+    if (q != first && q != third && q != eighth) return std::nullopt;
+    // The same message for all three: the first comes before any answer.
+    return FakeOpenAIServer::RawReply{
+        400, R"({"error":{"message":"This model's maximum context length is exceeded."}})"};
+  };
+  FakeOpenAIServer server(o);
+  auto r = runner(server);
+  EvalOptions eo;
+  eo.model_spec = "openai:test-model";
+  eo.concurrency = 1;  // in plan order: the first sample is rejected before any answer
+  eo.limit = 12;
+  EvalOutcome out = run_evaluation(*r, tasks_, *store_, eo);
+  EXPECT_EQ(out.status, "completed") << out.failure;
+  EXPECT_EQ(out.errors, 3u);
+  EXPECT_EQ(server.requests(), 12);
+  EXPECT_DOUBLE_EQ(metric(out, "exact_match/strict").mean, 1.0);  // of the answered nine
+}
+
+// --- Retries of a 200 that carries an error, through the HTTP pool ------------------------
+
+Completion ask(OpenAIRunner& runner, const std::string& question) {
+  Request r;
+  r.messages = {{"user", "Question: " + question + "\nAnswer:"}};
+  r.sampling.stop = {"Question:"};
+  std::promise<Completion> p;
+  auto f = p.get_future();
+  runner.submit(r, [&p](Completion c) { p.set_value(std::move(c)); });
+  return f.get();
+}
+
+std::unique_ptr<OpenAIRunner> fast_runner(const FakeOpenAIServer& server,
+                                          const std::string& model = "test-model") {
+  OpenAIOptions o;
+  o.model = model;
+  o.base_url = server.base_url();
+  o.http.retry = {3, 0.005, 0.02};
+  return std::make_unique<OpenAIRunner>(o);
+}
+
+// A server whose first `failures` replies to a body are 200 with `error`, then good ones.
+FakeOpenAIServer::Options error_in_200(nlohmann::json error, int failures = 1) {
+  FakeOpenAIServer::Options o;
+  o.answer = [](const nlohmann::json&) { return std::string("#### 4"); };
+  o.raw = [error, failures](const nlohmann::json&,
+                            int attempt) -> std::optional<FakeOpenAIServer::RawReply> {
+    if (attempt > failures) return std::nullopt;
+    return FakeOpenAIServer::RawReply{200, nlohmann::json{{"error", error}}.dump()};
+  };
+  return o;
+}
+
+TEST(OpenAIRunnerFaults, ErrorObjectInA200IsRetriedThenAnswered) {
+  for (const nlohmann::json& error :
+       {nlohmann::json{{"message", "Provider returned error"}, {"code", 502}},
+        nlohmann::json{{"message", "Overloaded"}, {"type", "overloaded_error"}},
+        nlohmann::json{{"message", "busy"}, {"code", 529}},
+        nlohmann::json{{"message", "slow down"}, {"code", "429"}}}) {
+    FakeOpenAIServer server(error_in_200(error));
+    auto r = fast_runner(server);
+    Completion c = ask(*r, "2+2?");
+    ASSERT_TRUE(c.ok()) << error.dump() << ": " << c.error_message;
+    EXPECT_EQ(c.text, "#### 4");
+    EXPECT_EQ(c.attempts, 2) << error.dump();
+    EXPECT_EQ(server.requests(), 2);
+  }
+}
+
+TEST(OpenAIRunnerFaults, ErrorObjectInA200IsNotRetriedWhenItSaysTheRequestIsWrong) {
+  const std::pair<nlohmann::json, ErrorKind> cases[] = {
+      {{{"message", "no key"}, {"code", 401}}, ErrorKind::kFatal},
+      {{{"message", "bad request"}, {"code", 400}}, ErrorKind::kInvalid},
+      {{{"message", "what"}}, ErrorKind::kInvalid},
+  };
+  for (const auto& [error, kind] : cases) {
+    FakeOpenAIServer server(error_in_200(error));
+    auto r = fast_runner(server);
+    Completion c = ask(*r, "2+2?");
+    EXPECT_EQ(c.error, kind) << error.dump();
+    EXPECT_EQ(c.attempts, 1);
+    EXPECT_EQ(server.requests(), 1);
+  }
+  // Retries run out like for a real 5xx: the error is then transient.
+  FakeOpenAIServer always(error_in_200({{"message", "down"}, {"code", 503}}, 100));
+  auto r = fast_runner(always);
+  Completion c = ask(*r, "2+2?");
+  EXPECT_EQ(c.error, ErrorKind::kTransient);
+  EXPECT_EQ(c.attempts, 4);
+  EXPECT_NE(c.error_message.find("down"), std::string::npos) << c.error_message;
+}
+
+TEST(OpenAIRunnerFaults, Latin1ErrorPageIsRetriedAndItsMessageIsValid) {
+  FakeOpenAIServer::Options o;
+  o.raw = [](const nlohmann::json&, int) {
+    return FakeOpenAIServer::RawReply{502,
+                                      "<html>Passerelle erron\xE9"
+                                      "e</html>",
+                                      "text/html"};
+  };
+  FakeOpenAIServer server(o);
+  auto r = fast_runner(server);
+  Completion c = ask(*r, "2+2?");
+  EXPECT_EQ(c.error, ErrorKind::kTransient);
+  EXPECT_EQ(c.attempts, 4);
+  EXPECT_TRUE(is_valid_utf8(c.error_message)) << c.error_message;
+  EXPECT_NE(c.error_message.find("Passerelle erron\xEF\xBF\xBD"
+                                 "e"),
+            std::string::npos);
+  EXPECT_NO_THROW(to_json(c).dump());
+}
+
+TEST(OpenAIRunnerFaults, ReasoningModelAnswersAreCutAtTheStopStrings) {
+  FakeOpenAIServer::Options o;
+  o.reject_like_reasoning_model = true;
+  o.answer = [](const nlohmann::json&) {
+    return std::string("#### 4\n\nQuestion: and 3+3?\nAnswer: #### 6");
+  };
+  FakeOpenAIServer server(o);
+  auto r = fast_runner(server, "o4-mini");
+  Completion c = ask(*r, "2+2?");
+  ASSERT_TRUE(c.ok()) << c.error_message;
+  EXPECT_EQ(c.text, "#### 4\n\n");
+  EXPECT_EQ(c.finish_reason, "stop");
+  // A classic model is sent its stop strings and gets the server's text as it is.
+  FakeOpenAIServer::Options plain_options;
+  plain_options.answer = o.answer;
+  FakeOpenAIServer plain(plain_options);
+  auto classic = fast_runner(plain);
+  EXPECT_EQ(ask(*classic, "2+2?").text, "#### 4\n\nQuestion: and 3+3?\nAnswer: #### 6");
+  EXPECT_EQ(plain.last_body()["stop"][0], "Question:");
 }
 
 }  // namespace

@@ -26,6 +26,20 @@ FakeOpenAIServer::FakeOpenAIServer(Options options)
       last_authorization_ = req.get_header_value("Authorization");
       remote_ports_.insert(req.remote_port);
     }
+    auto body = nlohmann::json::parse(req.body);
+    {
+      std::lock_guard lock(mutex_);
+      last_body_ = body;
+    }
+    std::optional<RawReply> raw;
+    if (options_.raw) raw = options_.raw(body, attempt);
+    if (!raw && options_.reject_like_reasoning_model) raw = reasoning_model_rejection(body);
+    if (raw) {
+      res.status = raw->status;
+      res.set_content(raw->body, raw->content_type);
+      if (raw->status == 200) ++successes_;
+      return;
+    }
     if (options_.latency_ms > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(options_.latency_ms));
     }
@@ -51,17 +65,9 @@ FakeOpenAIServer::FakeOpenAIServer(Options options)
       ++successes_;
       return;
     }
-    auto body = nlohmann::json::parse(req.body);
     std::string content = options_.answer ? options_.answer(body) : "";
-    nlohmann::json reply = {
-        {"id", "chatcmpl-test"},
-        {"object", "chat.completion"},
-        {"model", body.value("model", "")},
-        {"choices",
-         {{{"index", 0},
-           {"message", {{"role", "assistant"}, {"content", content}}},
-           {"finish_reason", "stop"}}}},
-        {"usage", {{"prompt_tokens", 100}, {"completion_tokens", 10}, {"total_tokens", 110}}}};
+    nlohmann::json reply =
+        chat_reply({{"role", "assistant"}, {"content", content}}, body.value("model", ""));
     res.set_content(reply.dump(), "application/json");
     ++successes_;
   });
@@ -105,6 +111,44 @@ int FakeOpenAIServer::connections() {
 std::string FakeOpenAIServer::last_authorization() {
   std::lock_guard lock(mutex_);
   return last_authorization_;
+}
+
+nlohmann::json FakeOpenAIServer::last_body() {
+  std::lock_guard lock(mutex_);
+  return last_body_;
+}
+
+std::optional<FakeOpenAIServer::RawReply> reasoning_model_rejection(const nlohmann::json& body) {
+  std::string param, message;
+  if (body.contains("max_tokens")) {
+    param = "max_tokens";
+    message =
+        "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
+        "'max_completion_tokens' instead.";
+  } else if (body.contains("stop")) {
+    param = "stop";
+    message = "Unsupported parameter: 'stop' is not supported with this model.";
+  } else if (body.contains("temperature") && body["temperature"] != 1) {
+    param = "temperature";
+    message = "Unsupported value: 'temperature' does not support " + body["temperature"].dump() +
+              " with this model. Only the default (1) value is supported.";
+  } else {
+    return std::nullopt;
+  }
+  nlohmann::json error = {{"error",
+                           {{"message", message},
+                            {"type", "invalid_request_error"},
+                            {"param", param},
+                            {"code", "unsupported_parameter"}}}};
+  return FakeOpenAIServer::RawReply{400, error.dump()};
+}
+
+nlohmann::json chat_reply(const nlohmann::json& message, const std::string& model) {
+  return {{"id", "chatcmpl-test"},
+          {"object", "chat.completion"},
+          {"model", model},
+          {"choices", {{{"index", 0}, {"message", message}, {"finish_reason", "stop"}}}},
+          {"usage", {{"prompt_tokens", 100}, {"completion_tokens", 10}, {"total_tokens", 110}}}};
 }
 
 std::string gsm8k_final_answer(const std::string& answer_field) {

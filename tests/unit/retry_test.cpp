@@ -43,5 +43,34 @@ TEST(Retry, RetryAfterWinsOverBackoffButIsBounded) {
   EXPECT_EQ(retry_delay(p, 2, std::nullopt, 1.0), 2.0);
 }
 
+TEST(Retry, StatusOfAnErrorObjectInA200Body) {
+  using nlohmann::json;
+  const std::pair<json, long> named[] = {
+      {{{"message", "Provider returned error"}, {"code", 502}}, 502},
+      {{{"message", "x"}, {"code", "503"}}, 503},
+      {{{"message", "x"}, {"status", 504}}, 504},
+      {{{"message", "x"}, {"code", "rate_limit_exceeded"}, {"status", 429}}, 429},
+      {{{"message", "Overloaded"}, {"type", "overloaded_error"}}, 529},
+      {{{"message", "Rate limit reached for requests"}}, 429},
+      {{{"type", "server_error"}}, 500},
+      {{{"message", "Upstream request timeout"}}, 500},
+      {{{"type", "invalid_request_error"}}, 400},
+      {{{"type", "authentication_error"}}, 401},
+      {{{"type", "permission_error"}}, 403},
+      {{{"type", "not_found_error"}}, 404},
+      {json("model is overloaded, try later"), 529},
+  };
+  for (const auto& [error, status] : named) {
+    EXPECT_EQ(error_object_status(error), status) << error.dump();
+    EXPECT_EQ(is_retryable_status(*error_object_status(error)), status == 429 || status >= 500);
+  }
+  // A code outside 100-599 or not a status at all falls through to the words, then to none.
+  for (const json& error :
+       {json{{"message", "what"}}, json{{"code", 7}}, json{{"code", "1234"}},
+        json{{"code", "invalid_api_key_x"}}, json(42), json(nullptr), json("something")}) {
+    EXPECT_EQ(error_object_status(error), std::nullopt) << error.dump();
+  }
+}
+
 }  // namespace
 }  // namespace ys
