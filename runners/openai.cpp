@@ -127,11 +127,9 @@ void read_usage(const nlohmann::json& j, Completion& c) {
   }
 }
 
-// Every string of `c` as valid UTF-8.
+// `c` with every string valid UTF-8.
 Completion repaired(Completion c) {
-  for (std::string* s : {&c.text, &c.reasoning, &c.finish_reason, &c.error_message}) {
-    if (!is_valid_utf8(*s)) *s = valid_utf8(*s);
-  }
+  make_valid_utf8(c);
   return c;
 }
 

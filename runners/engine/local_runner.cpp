@@ -344,7 +344,7 @@ void LocalRunner::step(Slot& slot, const float* logits) {
 void LocalRunner::finish(Slot& slot) {
   // Pieces are raw bytes (a byte token may be half a character) so that stop strings match
   // across tokens; what leaves the runner is valid UTF-8.
-  slot.completion.text = valid_utf8(slot.completion.text);
+  make_valid_utf8(slot.completion);
   slot.completion.latency_s = now_s() - slot.t0;
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -153,8 +153,8 @@ TEST_F(Cli, RequestRejectedForEveryRequestStopsTheRunWithExitOne) {
             std::string::npos)
       << r.err;
   EXPECT_LT(server.requests(), 500);  // stopped, not a "completed" run of 500 errors
-  Store store(db());
-  EXPECT_EQ(store.list_runs().at(0).status, "failed");
+  StoreReader store(db());
+  EXPECT_EQ(store.runs().at(0).status, "failed");
   auto stored = store.task_results(1);  // what was stored before the stop is kept
   ASSERT_EQ(stored.size(), 1u);
   EXPECT_GE(stored[0].samples, 1u);
@@ -234,7 +234,7 @@ metrics: [{name: em, extract: [last_number]}]
     return r.err;
   };
   auto completion_tokens = [&](int64_t run_id) {
-    Store store(db());
+    StoreReader store(db());
     for (const TaskResult& t : store.task_results(run_id)) return t.completion_tokens;
     return int64_t{-1};
   };

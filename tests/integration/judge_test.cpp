@@ -117,7 +117,8 @@ TEST(HumanEvalJudge, CanonicalSolutionsPassInEveryChatLayout) {
   if (!test::require_shared(test::shared_dir() / "datasets/humaneval/HumanEval.jsonl.gz"))
     GTEST_SKIP();
   const auto reg = TaskRegistry::load(std::filesystem::path(YS_SOURCE_DIR) / "tasks/specs");
-  const std::vector<std::string> stops = reg.tasks().at("humaneval").code->stops;
+  const std::vector<std::string> stops =
+      reg.tasks().at("humaneval").metrics.at(0).options.at("stops").get<std::vector<std::string>>();
   std::vector<nlohmann::json> cases;  // one record per (problem, layout)
   std::vector<std::string> names;
   for (const auto& r : humaneval()) {

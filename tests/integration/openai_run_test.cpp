@@ -250,7 +250,7 @@ TEST_F(Gsm8kRun, Latin1BytesInAnswersAreStoredAndScored) {
   EXPECT_EQ(out.status, "completed");
   EXPECT_EQ(out.errors, 0u);
   EXPECT_EQ(metric(out, "exact_match/strict").mean, 1.0);
-  EXPECT_EQ(store_->task_results(out.run_id).at(0).samples, 30u);
+  EXPECT_EQ(StoreReader(store_->path()).task_results(out.run_id).at(0).samples, 30u);
 }
 
 TEST_F(Gsm8kRun, ContentPartsAreReadAsTheAnswerAndTheReasoning) {
@@ -282,9 +282,9 @@ TEST_F(Gsm8kRun, RequestRejectedForEveryRequestStopsTheRun) {
             std::string::npos)
       << out.failure;
   EXPECT_LE(server.requests(), 64);  // about one window, never retried
-  EXPECT_EQ(store_->list_runs().at(0).status, "failed");
+  EXPECT_EQ(StoreReader(store_->path()).runs().at(0).status, "failed");
   // The first rejection was stored (as invalid) before the run stopped, and is kept.
-  auto stored = store_->task_results(out.run_id);
+  auto stored = StoreReader(store_->path()).task_results(out.run_id);
   ASSERT_EQ(stored.size(), 1u);
   EXPECT_GE(stored[0].samples, 1u);
   EXPECT_EQ(stored[0].errors, stored[0].samples);
@@ -304,14 +304,14 @@ TEST_F(Gsm8kRun, ReasoningModelIdIsSentWhatItAccepts) {
   EXPECT_EQ(out.errors, 0u);
   EXPECT_EQ(metric(out, "exact_match/strict").mean, 1.0);
   const nlohmann::json body = server.last_body();
-  EXPECT_EQ(body["max_completion_tokens"], tasks_[0].spec().generation.max_tokens) << body;
+  EXPECT_EQ(body["max_completion_tokens"], tasks_[0].task.spec().generation.max_tokens) << body;
   EXPECT_FALSE(body.contains("stop")) << body;
 }
 
 TEST_F(Gsm8kRun, OneRejectedSampleDoesNotStopTheRun) {
-  const std::string first = tasks_[0].samples()[0].fields["question"].get<std::string>();
-  const std::string third = tasks_[0].samples()[2].fields["question"].get<std::string>();
-  const std::string eighth = tasks_[0].samples()[7].fields["question"].get<std::string>();
+  const std::string first = tasks_[0].task.samples()[0].fields["question"].get<std::string>();
+  const std::string third = tasks_[0].task.samples()[2].fields["question"].get<std::string>();
+  const std::string eighth = tasks_[0].task.samples()[7].fields["question"].get<std::string>();
   FakeOpenAIServer::Options o = oracle();
   o.raw = [&](const nlohmann::json& body, int) -> std::optional<FakeOpenAIServer::RawReply> {
     const std::string q = test::last_question(body);

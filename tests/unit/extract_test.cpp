@@ -5,7 +5,8 @@
 #include <filesystem>
 #include <iterator>
 
-#include "scoring/metrics.h"
+#include "scoring/options.h"
+#include "scoring/scorer.h"
 #include "scoring/normalize.h"
 #include "tasks/registry.h"
 #include "util/error.h"
@@ -117,21 +118,28 @@ TEST(ExtractLastNumber, SpacesDoNotMergeSeparateNumbers) {
 
 TEST(ShippedSpecs, ArithUsesTheDigitRuleWhileGsm8kKeepsTheUpstreamRegex) {
   TaskRegistry reg = TaskRegistry::load(std::filesystem::path(YS_SOURCE_DIR) / "tasks/specs");
-  auto metric = [&](const std::string& task, const std::string& name) {
+  auto metric = [&](const std::string& task, const std::string& name) -> MetricConfig {
     for (const auto& m : reg.tasks().at(task).metrics) {
       if (m.name == name) return m;
     }
     ADD_FAILURE() << task << " has no metric " << name;
-    return MetricSpec{};
+    return {};
+  };
+  auto score = [](const MetricConfig& m, const std::string& text) {
+    Completion c;
+    c.text = text;
+    Sample s;
+    s.reference = "18";
+    return make_scorer(m, nullptr)->score(s, c, {})[0];
   };
   const std::string output = "So the answer is $\\boxed{18}$.";
-  Score own = score_exact_match(metric("arith", "exact_match/flexible"), output, "18");
+  Score own = score(metric("arith", "exact_match/flexible"), output);
   EXPECT_EQ(own.value, 1.0) << own.reason;
   EXPECT_EQ(own.extracted, "18");
   // gsm8k's flexible filter is lm-evaluation-harness's regex: its last match is "$.".
-  const MetricSpec upstream = metric("gsm8k", "exact_match/flexible");
-  EXPECT_EQ(extract_answer(upstream.extractor, output), "$.");
-  EXPECT_EQ(score_exact_match(upstream, output, "18").value, 0.0);
+  const MetricConfig upstream = metric("gsm8k", "exact_match/flexible");
+  EXPECT_EQ(extract_answer(parse_extract_chain(upstream.options.at("extract")), output), "$.");
+  EXPECT_EQ(score(upstream, output).value, 0.0);
 }
 
 TEST(ExtractRegex, StrictGsm8kFormat) {
