@@ -253,6 +253,53 @@ TEST_F(Gsm8kRun, Latin1BytesInAnswersAreStoredAndScored) {
   EXPECT_EQ(StoreReader(store_->path()).task_results(out.run_id).at(0).samples, 30u);
 }
 
+TEST_F(Gsm8kRun, InlineReasoningIsSplitOffBeforeExtraction) {
+  // Every third question: a closed block whose draft holds a wrong number, then the right
+  // answer; every third: an unclosed block (cut by max_tokens) whose draft holds the right
+  // number; the rest a plain right answer. Only the unclosed ones may score 0.
+  FakeOpenAIServer::Options o;
+  std::map<std::string, int> kind;
+  for (size_t i = 0; i < 30; ++i) {
+    kind[tasks_[0].task.samples()[i].fields["question"].get<std::string>()] =
+        static_cast<int>(i % 3);
+  }
+  o.raw = [&](const nlohmann::json& body, int) -> std::optional<FakeOpenAIServer::RawReply> {
+    const std::string q = test::last_question(body);
+    const std::string right = answers_.at(q);
+    nlohmann::json reply;
+    switch (kind.at(q)) {
+      case 0:
+        reply = test::chat_reply({{"role", "assistant"},
+                                  {"content", "<think>maybe 99999? #### 99999</think>\n#### " +
+                                                  right}});
+        break;
+      case 1:
+        reply = test::chat_reply(
+            {{"role", "assistant"}, {"content", "<think>I think it is #### " + right}});
+        reply["choices"][0]["finish_reason"] = "length";
+        break;
+      default:
+        reply = test::chat_reply({{"role", "assistant"}, {"content", "#### " + right}});
+    }
+    return FakeOpenAIServer::RawReply{200, reply.dump()};
+  };
+  FakeOpenAIServer server(o);
+  auto r = runner(server);
+  EvalOutcome out = evaluate(*r, 30);
+  EXPECT_EQ(out.status, "completed");
+  EXPECT_EQ(out.inline_reasoning, 20u);
+  EXPECT_EQ(out.unclosed_reasoning, 10u);
+  EXPECT_DOUBLE_EQ(metric(out, "exact_match/strict").mean, 20.0 / 30.0);
+  EXPECT_DOUBLE_EQ(metric(out, "exact_match/flexible").mean, 20.0 / 30.0);
+  // Stored apart: the answer without its reasoning, the reasoning in its own field.
+  size_t with_reasoning = 0;
+  for (const auto& row : StoreReader(store_->path()).samples(out.run_id)) {
+    EXPECT_EQ(row.completion.text.find("<think>"), std::string::npos) << row.sample_id;
+    if (!row.completion.reasoning.empty()) ++with_reasoning;
+  }
+  EXPECT_EQ(with_reasoning, 20u);
+}
+
 TEST_F(Gsm8kRun, ContentPartsAreReadAsTheAnswerAndTheReasoning) {
   FakeOpenAIServer::Options o;
   o.raw = [this](const nlohmann::json& body, int) {
