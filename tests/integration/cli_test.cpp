@@ -127,6 +127,54 @@ TEST_F(Cli, TasksListsTasksSuitesAndCounts) {
   EXPECT_NE(r.out.find("quick"), std::string::npos);
 }
 
+TEST_F(Cli, DataSearchOrderIsTheFlagThenYardstickDataThenTheUserCache) {
+  // A task whose file exists in three places: each place wins when those before it lack it.
+  ScratchDir specs, env_a, env_b, home;
+  test::write_file(specs / "t.yaml", R"(name: t
+dataset: {path: t/d.jsonl}
+prompt: {template: "{{q}}", target: "{{a}}"}
+reference: {template: "{{a}}"}
+metrics: [{name: em, extract: [last_number]}]
+)");
+  auto put = [](const std::filesystem::path& root, int records) {
+    std::filesystem::create_directories(root / "t");
+    std::string lines;
+    for (int i = 0; i < records; ++i) lines += R"({"q": "1+1", "a": "2"})" "\n";
+    test::write_file(root / "t/d.jsonl", lines);
+  };
+  put(env_b.path(), 3);
+  put(home / ".cache/yardstick/data", 5);
+  const std::string old_home = std::getenv("HOME") ? std::getenv("HOME") : "";
+  setenv("HOME", home.path().c_str(), 1);
+  unsetenv("XDG_CACHE_HOME");
+  auto listed = [&]() { return yardstick({"tasks", "--specs", specs.path().string()}); };
+  // Only the user cache has it.
+  unsetenv("YARDSTICK_DATA");
+  ChildResult cache = listed();
+  EXPECT_NE(cache.out.find((home / ".cache/yardstick/data/t/d.jsonl").string()),
+            std::string::npos)
+      << cache.out;
+  EXPECT_NE(cache.out.find("t     5 "), std::string::npos) << cache.out;
+  // $YARDSTICK_DATA, colon-separated, comes first: its first folder lacks the file.
+  setenv("YARDSTICK_DATA", (env_a.path().string() + ":" + env_b.path().string()).c_str(), 1);
+  ChildResult env = listed();
+  EXPECT_NE(env.out.find((env_b / "t/d.jsonl").string()), std::string::npos) << env.out;
+  EXPECT_NE(env.out.find("t     3 "), std::string::npos) << env.out;
+  // --data comes before everything.
+  put(dir_.path(), 2);
+  ChildResult flag = yardstick({"tasks", "--specs", specs.path().string(), "--data",
+                                dir_.path().string()});
+  EXPECT_NE(flag.out.find((dir_ / "t/d.jsonl").string()), std::string::npos) << flag.out;
+  // Nowhere: the listing says what is missing and still lists the task.
+  setenv("YARDSTICK_DATA", env_a.path().c_str(), 1);
+  std::filesystem::remove_all(home / ".cache");
+  ChildResult none = listed();
+  EXPECT_EQ(none.exit_code, 0);
+  EXPECT_NE(none.out.find("missing: t/d.jsonl"), std::string::npos) << none.out;
+  unsetenv("YARDSTICK_DATA");
+  setenv("HOME", old_home.c_str(), 1);
+}
+
 TEST_F(Cli, RejectedApiKeyStopsTheRunWithExitOne) {
   test::FakeOpenAIServer::Options o;
   o.fixed_status = 401;

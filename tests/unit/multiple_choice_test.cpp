@@ -9,6 +9,7 @@
 #include "runners/completion.h"
 #include "runners/mock.h"
 #include "runners/request.h"
+#include "tasks/registry.h"
 #include "tasks/spec.h"
 #include "tasks/task.h"
 #include "tests/support/test_paths.h"
@@ -351,6 +352,27 @@ TEST(MultipleChoice, MmluOnTheRealData) {
     EXPECT_NE(t.build_request(i, 0).messages[0].content.find("about virology.\n\n"),
               std::string::npos);
     break;
+  }
+}
+
+TEST(ArcChallenge, ZeroShotNeedsNoTrainFile) {
+  const auto arc = test::shared_dir() / "datasets/arc_challenge/ARC-Challenge-Test.jsonl";
+  if (!test::require_shared(arc)) GTEST_SKIP();
+  ScratchDir data;
+  std::filesystem::create_directories(data / "arc_challenge");
+  std::filesystem::copy_file(arc, data / "arc_challenge/ARC-Challenge-Test.jsonl");
+  TaskRegistry reg = TaskRegistry::load(std::filesystem::path(YS_SOURCE_DIR) / "tasks/specs");
+  DataLocation where;
+  where.roots = {data.path()};
+  TaskSpec spec = reg.tasks().at("arc_challenge");
+  EXPECT_EQ(Task::load(spec, where).samples().size(), 1172u);  // zero-shot: no train split
+  override_fewshot(spec, 25);
+  try {
+    Task::load(spec, where);
+    FAIL() << "25-shot loaded without the train split it draws examples from";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("ARC-Challenge-Train.jsonl"), std::string::npos)
+        << e.what();
   }
 }
 
