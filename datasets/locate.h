@@ -23,8 +23,9 @@ struct DataLocation {
 
 // The search order (docs/DATASETS.md): `data_flag` (--data, empty for none), then each
 // folder of $YARDSTICK_DATA (colon-separated), then the user data cache
-// (~/.cache/yardstick/data, filled by hand or by `yardstick data pull`), then, only when
-// running from a build tree, that source tree's datasets/data and ../shared/datasets.
+// (~/.cache/yardstick/data), then the small datasets installed with yardstick
+// (PREFIX/share/yardstick/data), then, only when running from a build tree, that source
+// tree's datasets/data and ../shared/datasets.
 DataLocation default_data_location(const std::string& data_flag);
 
 // The files of the dataset path `path` of task `task` under `where`: the first folder
