@@ -55,7 +55,7 @@ DataLocation default_data_location(const std::string& data_flag) {
   }
   if (auto cache = user_cache_dir()) where.roots.push_back(*cache / "data");
   std::error_code ec;
-  const auto installed = executable_dir().parent_path() / "share" / "yardstick" / "data";
+  const auto installed = installed_share_dir() / "data";
   if (std::filesystem::is_directory(installed, ec)) where.roots.push_back(installed);
   if (auto src = source_tree_of_build()) {
     where.roots.push_back(*src / "datasets" / "data");

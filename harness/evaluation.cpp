@@ -12,6 +12,7 @@
 #include "harness/progress.h"
 #include "harness/scoring_pool.h"
 #include "harness/store/reader.h"
+#include "scoring/options.h"
 #include "scoring/stats.h"
 #include "util/error.h"
 #include "util/hash.h"
@@ -86,9 +87,15 @@ class Evaluation {
     outcome_.status = !outcome_.failure.empty() ? "failed"
                       : stop_requested()        ? "interrupted"
                                                 : "completed";
-    store_.set_run_status(outcome_.run_id, outcome_.status);
+    try {
+      store_.set_run_status(outcome_.run_id, outcome_.status);
+      outcome_.results = StoreReader(store_.path()).task_results(outcome_.run_id);
+    } catch (const StoreError& e) {
+      // The store cannot even take the status: report that, and the first failure.
+      if (outcome_.failure.empty()) outcome_.failure = e.what();
+      outcome_.status = "failed";
+    }
     outcome_.wall_s = std::chrono::duration<double>(Clock::now() - started).count();
-    outcome_.results = StoreReader(store_.path()).task_results(outcome_.run_id);
     for (auto& r : outcome_.results) {
       auto it = task_wall_.find(r.task);
       if (it != task_wall_.end())
@@ -216,8 +223,7 @@ class Evaluation {
   // Reasoning left inline in the answer is split off first: extractors never see it.
   void record(size_t index, Completion completion) {
     const EvalTask& task = tasks_[items_[index].task];
-    const bool scorable = completion.ok() || completion.error == ErrorKind::kRefused;
-    if (!scorable) {
+    if (!completion.scorable()) {
       finish(index, std::move(completion), {});
       return;
     }
@@ -315,7 +321,7 @@ EvalTask load_eval_task(const TaskSpec& spec, const DataLocation& where,
   ScorerSet scorers;
   try {
     scorers = make_scorers(spec.metrics, &resources);
-  } catch (const InputError& e) {
+  } catch (const OptionError& e) {  // a sandbox that cannot start is not the spec's fault
     throw InputError(spec.file.string() + ": " + e.what());
   }
   return {std::move(task), std::move(scorers)};

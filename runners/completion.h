@@ -45,6 +45,9 @@ struct Completion {
   std::string error_message;  // never holds a secret
 
   bool ok() const { return error == ErrorKind::kNone; }
+  // Whether the completion is scored: an answer, or a refusal (which scores 0). Other
+  // errors are stored unscored and sent again on resume.
+  bool scorable() const { return ok() || error == ErrorKind::kRefused; }
 };
 
 // Replaces every byte of `c`'s text fields (text, reasoning, finish reason, error message)

@@ -22,7 +22,8 @@ MetricResult mean_of(const std::string& metric, const std::vector<ScoredValue>& 
   return {metric, n, sum / static_cast<double>(n), stderr_from_sums(n, sum, sum_sq)};
 }
 
-std::vector<MetricResult> pass_at_ks(const std::vector<ScoredValue>& values) {
+std::vector<MetricResult> pass_at_ks(const std::string& metric,
+                                     const std::vector<ScoredValue>& values) {
   std::map<std::string, std::pair<int, int>> per_sample;  // id -> (answers, passed)
   for (const auto& v : values) {
     auto& [n, c] = per_sample[v.sample_id];
@@ -36,7 +37,8 @@ std::vector<MetricResult> pass_at_ks(const std::vector<ScoredValue>& values) {
     if (k > fewest) break;  // reported only when every sample has at least k answers
     MeanAccumulator acc;
     for (const auto& [id, nc] : per_sample) acc.add(pass_at_k(nc.first, nc.second, k));
-    out.push_back({"pass@" + std::to_string(k), acc.count(), acc.mean(), acc.stderr_of_mean()});
+    out.push_back(
+        {metric + "@" + std::to_string(k), acc.count(), acc.mean(), acc.stderr_of_mean()});
   }
   return out;
 }
@@ -56,7 +58,7 @@ Aggregation parse_aggregation(const std::string& name) {
 std::vector<MetricResult> aggregate(const std::string& metric, Aggregation how,
                                     const std::vector<ScoredValue>& values) {
   if (values.empty()) return {};
-  if (how == Aggregation::kPassAtK) return pass_at_ks(values);
+  if (how == Aggregation::kPassAtK) return pass_at_ks(metric, values);
   return {mean_of(metric, values)};
 }
 

@@ -24,7 +24,7 @@ struct MetricInfo {
 
 // One figure of a task.
 struct MetricResult {
-  std::string metric;  // the metric's name, or "pass@k" for a pass@k aggregate
+  std::string metric;  // the metric's name; "NAME@k" for a pass@k aggregate ("pass@1")
   size_t n = 0;        // values averaged: scored answers (mean) or samples (pass@k)
   double mean = 0;
   double stderr_of_mean = 0;  // sample standard deviation / sqrt(n); 0 when n < 2

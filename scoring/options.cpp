@@ -1,27 +1,29 @@
 #include "scoring/options.h"
 
+#include <cstdlib>
+
 namespace ys {
 
-Options::Options(const nlohmann::json& object, std::string what)
+OptionReader::OptionReader(const nlohmann::json& object, std::string what)
     : object_(object), what_(std::move(what)) {
   if (!object_.is_object()) throw OptionError("", what_ + " must be a mapping");
 }
 
-void Options::fail(const std::string& key, const std::string& message) const {
+void OptionReader::fail(const std::string& key, const std::string& message) const {
   throw OptionError(key, message);
 }
 
-bool Options::has(const std::string& key) const {
+bool OptionReader::has(const std::string& key) const {
   auto it = object_.find(key);
   return it != object_.end() && !it->is_null();
 }
 
-const nlohmann::json& Options::at(const std::string& key) const {
+const nlohmann::json& OptionReader::at(const std::string& key) const {
   if (!has(key)) fail(key, what_ + " needs '" + key + "'");
   return object_.at(key);
 }
 
-std::string Options::string(const std::string& key, const std::string& fallback) const {
+std::string OptionReader::string(const std::string& key, const std::string& fallback) const {
   if (!has(key)) return fallback;
   const auto& v = object_.at(key);
   if (v.is_string()) return v.get<std::string>();
@@ -29,19 +31,25 @@ std::string Options::string(const std::string& key, const std::string& fallback)
   fail(key, "bad value for '" + key + "' in " + what_ + " (expected text)");
 }
 
-std::string Options::required_string(const std::string& key) const {
+std::string OptionReader::required_string(const std::string& key) const {
   at(key);
   return string(key, "");
 }
 
-double Options::number(const std::string& key, double fallback) const {
+double OptionReader::number(const std::string& key, double fallback) const {
   if (!has(key)) return fallback;
   const auto& v = object_.at(key);
-  if (!v.is_number()) fail(key, "bad value for '" + key + "' in " + what_ + " (expected a number)");
-  return v.get<double>();
+  if (v.is_number()) return v.get<double>();
+  if (v.is_string()) {
+    const std::string& text = v.get_ref<const std::string&>();
+    char* end = nullptr;
+    const double x = std::strtod(text.c_str(), &end);
+    if (!text.empty() && end == text.c_str() + text.size()) return x;
+  }
+  fail(key, "bad value for '" + key + "' in " + what_ + " (expected a number)");
 }
 
-int64_t Options::integer(const std::string& key, int64_t fallback) const {
+int64_t OptionReader::integer(const std::string& key, int64_t fallback) const {
   if (!has(key)) return fallback;
   const auto& v = object_.at(key);
   if (!v.is_number_integer()) {
@@ -50,7 +58,7 @@ int64_t Options::integer(const std::string& key, int64_t fallback) const {
   return v.get<int64_t>();
 }
 
-bool Options::boolean(const std::string& key, bool fallback) const {
+bool OptionReader::boolean(const std::string& key, bool fallback) const {
   if (!has(key)) return fallback;
   const auto& v = object_.at(key);
   if (!v.is_boolean())
@@ -58,7 +66,7 @@ bool Options::boolean(const std::string& key, bool fallback) const {
   return v.get<bool>();
 }
 
-std::vector<std::string> Options::strings(const std::string& key) const {
+std::vector<std::string> OptionReader::strings(const std::string& key) const {
   if (!has(key)) return {};
   const auto& v = object_.at(key);
   if (v.is_string()) return {v.get<std::string>()};
@@ -73,7 +81,7 @@ std::vector<std::string> Options::strings(const std::string& key) const {
   fail(key, "'" + key + "' in " + what_ + " must be a string or a list of strings");
 }
 
-void Options::only(const std::set<std::string>& allowed) const {
+void OptionReader::only(const std::set<std::string>& allowed) const {
   for (const auto& [key, value] : object_.items()) {
     if (!allowed.count(key)) fail(key, "unknown key '" + key + "' in " + what_);
   }
@@ -100,7 +108,7 @@ ExtractChain parse_extract_chain(const nlohmann::json& steps, const std::string&
       chain.push_back(std::move(step));
       continue;
     }
-    Options step(item, "an extract step");
+    OptionReader step(item, "an extract step");
     step.only({"regex", "select", "choice"});
     if (step.has("regex")) {
       try {

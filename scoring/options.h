@@ -28,22 +28,33 @@ class OptionError : public InputError {
 
 // Typed access to a JSON object of options. Every getter throws OptionError naming the key
 // when the value has the wrong type; `what` ("metric 'acc'", "'code'") prefixes messages.
-class Options {
+// Holds a reference: `object` must outlive the reader.
+class OptionReader {
  public:
-  Options(const nlohmann::json& object, std::string what);
+  // Throws OptionError when `object` is not a JSON object.
+  OptionReader(const nlohmann::json& object, std::string what);
 
+  // Whether `key` is present and not null.
   bool has(const std::string& key) const;
+  // The text of `key` (a string as is, a number or boolean as written), else `fallback`.
   std::string string(const std::string& key, const std::string& fallback) const;
+  // The text of `key`; throws OptionError when it is absent.
   std::string required_string(const std::string& key) const;
+  // `key` as a number: a JSON number, or text that reads whole as one (a spec's plain
+  // scalars arrive as text unless they are integers); else `fallback`.
   double number(const std::string& key, double fallback) const;
+  // `key` as an integer, else `fallback`.
   int64_t integer(const std::string& key, int64_t fallback) const;
+  // `key` as true/false, else `fallback`.
   bool boolean(const std::string& key, bool fallback) const;
   // A string or a list of strings; empty when absent.
   std::vector<std::string> strings(const std::string& key) const;
+  // The raw value of `key`; throws OptionError when it is absent.
   const nlohmann::json& at(const std::string& key) const;
 
   // Throws OptionError for the first key outside `allowed`.
   void only(const std::set<std::string>& allowed) const;
+  // Throws OptionError(key, message).
   [[noreturn]] void fail(const std::string& key, const std::string& message) const;
 
  private:

@@ -79,6 +79,7 @@ ScorerSet::ScorerSet(std::vector<std::shared_ptr<const Scorer>> scorers)
 
 std::vector<MetricInfo> ScorerSet::metrics() const {
   std::vector<MetricInfo> out;
+  out.reserve(scorers_.size());
   for (const auto& s : scorers_) {
     for (auto& m : s->metrics()) out.push_back(std::move(m));
   }
@@ -96,13 +97,25 @@ std::vector<Score> ScorerSet::score(const Sample& sample, const Completion& answ
                                     const ScoringContext& context) const {
   std::vector<Score> out;
   for (const auto& s : scorers_) {
-    for (auto& score : s->score(sample, answer, context)) out.push_back(std::move(score));
+    try {
+      for (auto& score : s->score(sample, answer, context)) out.push_back(std::move(score));
+    } catch (const std::exception& e) {
+      // Data a scorer could not read (a malformed test list, a regex too complex for a
+      // long answer) fails this sample's metrics, never the run.
+      for (const auto& m : s->metrics()) {
+        Score failed;
+        failed.metric = m.name;
+        failed.reason = std::string("scoring failed: ") + e.what();
+        out.push_back(std::move(failed));
+      }
+    }
   }
   return out;
 }
 
 ScorerSet make_scorers(const std::vector<MetricConfig>& configs, ScoringResources* resources) {
   std::vector<std::shared_ptr<const Scorer>> scorers;
+  scorers.reserve(configs.size());
   for (const auto& c : configs) scorers.push_back(make_scorer(c, resources));
   return ScorerSet(std::move(scorers));
 }

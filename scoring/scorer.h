@@ -53,7 +53,9 @@ class ScoringResources {
     bool strict_sandbox = false;  // refuse to run code without network isolation
     std::string python = "/usr/bin/python3";
   };
+  // Resources with these options; nothing starts until first used.
   explicit ScoringResources(Options options);
+  // Default options: the sandbox in default (not strict) mode, the system python3.
   ScoringResources();
   ~ScoringResources();
   ScoringResources(const ScoringResources&) = delete;
@@ -84,9 +86,12 @@ class ScorerSet {
   // Throws InputError when two scorers write a metric of the same name.
   explicit ScorerSet(std::vector<std::shared_ptr<const Scorer>> scorers);
 
+  // Every scorer's metrics, in order.
   std::vector<MetricInfo> metrics() const;
+  // Whether any scorer runs code.
   bool runs_code() const;
-  // Every scorer's scores, in order. Thread-safe.
+  // Every scorer's scores, in order. Thread-safe. A scorer that throws on this sample's
+  // data scores 0 on each of its metrics, the reason saying why.
   std::vector<Score> score(const Sample& sample, const Completion& answer,
                            const ScoringContext& context = {}) const;
 

@@ -3,7 +3,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
-#include <cstdlib>
 #include <set>
 
 #include "datasets/reader.h"
@@ -16,8 +15,9 @@ namespace ys {
 namespace {
 
 // A YAML node as JSON, for the options scorers read themselves. A plain (unquoted) scalar
-// is a boolean ("true"/"false"), an integer or a number when it reads as one whole; every
-// quoted scalar is text.
+// is a boolean (true/false, any case) or an integer when it reads as one and writes back
+// the same ("0123" stays text); everything else, numbers with a fraction included, stays
+// text exactly as written, and OptionReader::number reads such text as a number.
 nlohmann::json yaml_to_json(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Sequence: {
@@ -27,19 +27,23 @@ nlohmann::json yaml_to_json(const YAML::Node& node) {
     }
     case YAML::NodeType::Map: {
       nlohmann::json out = nlohmann::json::object();
-      for (const auto& kv : node) out[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+      for (const auto& kv : node) {
+        if (!kv.first.IsScalar()) return nullptr;  // not an option mapping: reported as such
+        out[kv.first.Scalar()] = yaml_to_json(kv.second);
+      }
       return out;
     }
     case YAML::NodeType::Scalar: {
       const std::string& text = node.Scalar();
       if (node.Tag() == "!") return text;
-      if (text == "true" || text == "false") return text == "true";
+      if (text == "true" || text == "True" || text == "TRUE") return true;
+      if (text == "false" || text == "False" || text == "FALSE") return false;
       int64_t integer = 0;
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), integer);
-      if (ec == std::errc() && end == text.data() + text.size()) return integer;
-      char* stop = nullptr;
-      const double number = std::strtod(text.c_str(), &stop);
-      if (!text.empty() && stop == text.c_str() + text.size()) return number;
+      if (ec == std::errc() && end == text.data() + text.size() &&
+          std::to_string(integer) == text) {
+        return integer;
+      }
       return text;
     }
     default:
@@ -114,12 +118,18 @@ class SpecReader {
     }
   }
 
-  // Checks `config` as make_scorer does, pointing an error at the option's line in `node`.
-  void check_metric(const YAML::Node& node, const MetricConfig& config) const {
+  // Checks `config` as make_scorer does, pointing an error at the option's line in `node`,
+  // and that none of its metrics' names is already in `names` (which it extends).
+  void check_metric(const YAML::Node& node, const MetricConfig& config,
+                    std::set<std::string>& names) const {
+    std::unique_ptr<Scorer> scorer;
     try {
-      make_scorer(config, nullptr);
+      scorer = make_scorer(config, nullptr);
     } catch (const OptionError& e) {
       fail(node.IsMap() && node[e.key()].IsDefined() ? node[e.key()] : node, e.what());
+    }
+    for (const auto& m : scorer->metrics()) {
+      if (!names.insert(m.name).second) fail(node, "duplicate metric name '" + m.name + "'");
     }
   }
 
@@ -232,15 +242,20 @@ Sampling read_generation(const SpecReader& r, const YAML::Node& n) {
 }
 
 // One entry of `metrics`: {kind (default exact_match), name, the kind's options}.
-MetricConfig read_metric(const SpecReader& r, const YAML::Node& n) {
+MetricConfig read_metric(const SpecReader& r, const YAML::Node& n, std::set<std::string>& names) {
   r.require_map(n, "a metric");
   MetricConfig m;
   m.kind = r.get<std::string>(n, "kind", "exact_match");
+  if (m.kind == "choice" || m.kind == "code") {  // they need what their own blocks set up
+    r.fail(n["kind"], "a '" + m.kind + "' metric is declared by the task's '" +
+                          (m.kind == "code" ? "code" : "multiple_choice") +
+                          "' block, not in 'metrics'");
+  }
   m.name = r.required<std::string>(n, "name", "a metric");
   m.options = yaml_to_json(n);
   m.options.erase("kind");
   m.options.erase("name");
-  r.check_metric(n, m);
+  r.check_metric(n, m, names);
   return m;
 }
 
@@ -266,7 +281,8 @@ MultipleChoiceSpec read_multiple_choice(const SpecReader& r, const YAML::Node& n
 
 // The metrics of a multiple-choice task: scorers of kind "choice", acc and acc_norm unless
 // `multiple_choice.metrics` names others.
-std::vector<MetricConfig> read_choice_metrics(const SpecReader& r, const YAML::Node& n) {
+std::vector<MetricConfig> read_choice_metrics(const SpecReader& r, const YAML::Node& n,
+                                              std::set<std::string>& metric_names) {
   std::vector<std::string> names = {"acc", "acc_norm"};
   if (n["metrics"].IsDefined()) {
     names = r.string_list(n, "metrics");
@@ -275,7 +291,7 @@ std::vector<MetricConfig> read_choice_metrics(const SpecReader& r, const YAML::N
   std::vector<MetricConfig> out;
   for (const auto& name : names) {
     out.push_back({"choice", name, nlohmann::json::object()});
-    r.check_metric(n["metrics"], out.back());
+    r.check_metric(n["metrics"].IsDefined() ? n["metrics"] : n, out.back(), metric_names);
   }
   return out;
 }
@@ -330,6 +346,7 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
   spec.name = r.required<std::string>(root, "name", "a task spec");
   spec.description = r.get<std::string>(root, "description", "");
 
+  std::set<std::string> metric_names;  // every metric of the task, for duplicates
   bool has_dataset = root["dataset"].IsDefined(), has_generator = root["generator"].IsDefined();
   if (has_dataset == has_generator)
     r.fail(root, "a task needs exactly one of 'dataset' and 'generator'");
@@ -359,7 +376,7 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
   check_template_fields(r, prompt["description"], spec.description_template, known_fields);
   if (root["multiple_choice"].IsDefined()) {
     spec.multiple_choice = read_multiple_choice(r, root["multiple_choice"]);
-    spec.metrics = read_choice_metrics(r, root["multiple_choice"]);
+    spec.metrics = read_choice_metrics(r, root["multiple_choice"], metric_names);
     // A choice's templates may also use `label` and `choice`.
     if (!known_fields.empty()) known_fields.insert({"label", "choice"});
     check_template_fields(r, root["multiple_choice"]["label"], spec.multiple_choice->label_template,
@@ -379,7 +396,7 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
   if (code) {
     r.require_map(root["code"], "'code'");
     spec.metrics.push_back({"code", "", yaml_to_json(root["code"])});
-    r.check_metric(root["code"], spec.metrics.back());
+    r.check_metric(root["code"], spec.metrics.back(), metric_names);
   }
   if (spec.multiple_choice) {
     check_multiple_choice(r, root, spec);
@@ -402,14 +419,7 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
   if (!code && (!metrics.IsDefined() || !metrics.IsSequence() || metrics.size() == 0)) {
     r.fail(metrics.IsDefined() ? metrics : root, "a task spec needs a non-empty 'metrics' list");
   }
-  for (const auto& m : metrics) {
-    spec.metrics.push_back(read_metric(r, m));
-    try {
-      make_scorers(spec.metrics, nullptr);
-    } catch (const InputError& e) {
-      r.fail(m, e.what());  // a duplicate name
-    }
-  }
+  for (const auto& m : metrics) spec.metrics.push_back(read_metric(r, m, metric_names));
   return spec;
 }
 

@@ -46,6 +46,9 @@ struct FewShotSpec {
   std::vector<std::string> ids;  // fixed examples by sample id (overrides count and sampler)
   std::string from;   // a dataset path read like the task's own: examples come from there
   std::string match;  // a field whose value examples share with the sample (e.g. subject)
+
+  // Whether prompts show examples at all (a count, or fixed ids).
+  bool uses_examples() const { return count > 0 || !ids.empty(); }
 };
 
 // A multiple-choice task scored by loglikelihoods (docs/TASKS.md, "Multiple choice"):

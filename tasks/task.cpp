@@ -71,11 +71,10 @@ Task Task::load(const TaskSpec& spec, const DataLocation& where) {
   } else {
     task.samples_ = task.read_samples(spec.dataset->path, where);
   }
-  const bool uses_examples = spec.fewshot.count > 0 || !spec.fewshot.ids.empty();
   if (spec.fewshot.from.empty()) {
     task.pool_ = task.samples_;
-  } else if (uses_examples) {         // a zero-shot run never needs the examples' file
-    DataLocation pool_where = where;  // a --data file replaces the evaluated data only
+  } else if (spec.fewshot.uses_examples()) {  // a zero-shot run never needs the examples' file
+    DataLocation pool_where = where;          // a --data file replaces the evaluated data only
     std::error_code ec;
     if (where.override_path && std::filesystem::is_regular_file(*where.override_path, ec)) {
       pool_where.override_path.reset();
@@ -215,7 +214,7 @@ Request Task::build_request(size_t index, int repeat) const {
   Request r;
   if (!spec_.system_prompt.empty()) r.messages.push_back({"system", spec_.system_prompt});
   std::string inline_prefix;
-  const bool fewshot = spec_.fewshot.count > 0 || !spec_.fewshot.ids.empty();
+  const bool fewshot = spec_.fewshot.uses_examples();
   for (size_t ex : fewshot ? fewshot_indices(index) : std::vector<size_t>{}) {
     const Sample& example = pool_[ex];
     std::string question = render_template(spec_.prompt_template, example.fields);

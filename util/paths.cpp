@@ -12,6 +12,10 @@ std::filesystem::path executable_dir() {
   return ec ? std::filesystem::current_path() : exe.parent_path();
 }
 
+std::filesystem::path installed_share_dir() {
+  return executable_dir().parent_path() / "share" / "yardstick";
+}
+
 std::optional<std::filesystem::path> source_tree_of_build() {
   std::filesystem::path dir = executable_dir();
   for (int up = 0; up < 3 && !dir.empty(); ++up, dir = dir.parent_path()) {

@@ -11,6 +11,10 @@ namespace ys {
 // The folder of the running executable (/proc/self/exe).
 std::filesystem::path executable_dir();
 
+// PREFIX/share/yardstick for an executable installed as PREFIX/bin/yardstick (whether or
+// not it exists).
+std::filesystem::path installed_share_dir();
+
 // When the running executable lies in a CMake build tree (its folder or up to two above it
 // hold CMakeCache.txt), the source tree that build was configured from; else nothing.
 std::optional<std::filesystem::path> source_tree_of_build();

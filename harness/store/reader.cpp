@@ -7,6 +7,7 @@
 #include "harness/store/run_rows.h"
 #include "harness/store/schema.h"
 #include "harness/store/sqlite.h"
+#include "util/error.h"
 
 namespace ys {
 
@@ -145,7 +146,14 @@ std::vector<TaskResult> StoreReader::task_results(std::optional<int64_t> run_id)
       scored.push_back({values.text(0), static_cast<int>(values.integer(1)), values.real(2)});
     }
     values.reset();
-    for (auto& r : aggregate(metric, parse_aggregation(metrics.text(3)), scored)) {
+    Aggregation how;
+    try {
+      how = parse_aggregation(metrics.text(3));
+    } catch (const InputError& e) {
+      throw StoreError("run " + std::to_string(it->first.first) + ", task " + it->first.second +
+                       ", metric " + metric + ": " + e.what());
+    }
+    for (auto& r : aggregate(metric, how, scored)) {
       it->second.metrics.push_back(std::move(r));
     }
   }

@@ -14,10 +14,6 @@
 namespace ys {
 namespace {
 
-bool is_scored(const Completion& c) {
-  return c.ok() || c.error == ErrorKind::kRefused;
-}
-
 // JSON text for the store: never throws on a string that is not valid UTF-8 (each bad
 // byte becomes U+FFFD), so one odd byte from a server cannot lose a batch.
 std::string to_text(const nlohmann::json& j) {
@@ -239,7 +235,7 @@ void Store::commit_batch(std::vector<SampleRecord>& batch) {
       upsert.reset();
 
       clear_scores.bind(1, row).run();
-      if (is_scored(c)) {
+      if (c.scorable()) {
         for (const auto& sc : s.scores) {
           add_score.bind(1, row).bind(2, s.run_id).bind(3, s.task).bind(4, sc.metric);
           add_score.bind(5, sc.value).run();

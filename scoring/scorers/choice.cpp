@@ -24,7 +24,8 @@ class ChoiceScorer : public Scorer {
     const auto& got = answer.continuations;
     Score s;
     s.metric = name_;
-    if (got.size() != sample.choice_targets.size()) {
+    if (sample.choice_targets.empty() || sample.choice_labels.size() != got.size() ||
+        sample.gold >= got.size() || got.size() != sample.choice_targets.size()) {
       s.reason = "expected " + std::to_string(sample.choice_targets.size()) +
                  " loglikelihoods, got " + std::to_string(got.size());
       return {s};
@@ -58,7 +59,7 @@ class ChoiceScorer : public Scorer {
 }  // namespace
 
 std::unique_ptr<Scorer> make_choice_scorer(const MetricConfig& config, ScoringResources*) {
-  Options o(config.options, "metric '" + config.name + "'");
+  OptionReader o(config.options, "metric '" + config.name + "'");
   o.only({});
   if (config.name != "acc" && config.name != "acc_norm") {
     o.fail("name",

@@ -33,7 +33,7 @@ struct CodeOptions {
   uint64_t memory_mb = 2048;
 };
 
-CodeOptions read_options(const Options& o) {
+CodeOptions read_options(const OptionReader& o) {
   o.only({"judge", "program", "entry_point_field", "stops", "language", "tests_field", "comparison",
           "comparison_field", "timeout_s", "memory_mb"});
   CodeOptions c;
@@ -138,7 +138,7 @@ class UncheckedCode : public Scorer {
 }  // namespace
 
 std::unique_ptr<Scorer> make_code_scorer(const MetricConfig& config, ScoringResources* resources) {
-  Options o(config.options, "'code'");
+  OptionReader o(config.options, "'code'");
   if (!config.name.empty() && config.name != kPassMetric) {
     o.fail("name", std::string("a code metric is named '") + kPassMetric + "'");
   }

@@ -81,7 +81,7 @@ class ContainsScorer : public Scorer {
 };
 
 std::unique_ptr<Scorer> make(const MetricConfig& config, bool fraction) {
-  Options o(config.options, "metric '" + config.name + "'");
+  OptionReader o(config.options, "metric '" + config.name + "'");
   o.only({"field", "ignore_case"});
   if (config.name.empty()) o.fail("name", "a " + config.kind + " metric needs 'name'");
   return std::make_unique<ContainsScorer>(config.name, o.string("field", ""),

@@ -38,7 +38,7 @@ class ExactMatchScorer : public Scorer {
 }  // namespace
 
 std::unique_ptr<Scorer> make_exact_match_scorer(const MetricConfig& config, ScoringResources*) {
-  Options o(config.options, "metric '" + config.name + "'");
+  OptionReader o(config.options, "metric '" + config.name + "'");
   o.only({"extract", "normalize"});
   if (config.name.empty()) o.fail("name", "an exact_match metric needs 'name'");
   ExtractChain chain = parse_extract_chain(o.at("extract"));

@@ -28,20 +28,6 @@ void exec(const std::filesystem::path& db_path, const std::string& sql) {
   sqlite3_close(db);
 }
 
-double query_real(const std::filesystem::path& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  sqlite3_open(db_path.c_str(), &db);
-  sqlite3_stmt* st = nullptr;
-  double v = -1;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW) {
-    v = sqlite3_column_double(st, 0);
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return v;
-}
-
 std::string read_text(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream s;
@@ -57,10 +43,11 @@ class VersionOneStore : public ::testing::Test {
     ASSERT_FALSE(dump.empty());
     exec(db_, dump);
     // The figures version 1 read with SQL, before any migration.
-    strict_mean_ = query_real(db_, "SELECT avg(value) FROM scores WHERE run_id=1 AND "
-                                   "metric='exact_match/strict'");
+    strict_mean_ = test::query_number(db_,
+                                      "SELECT avg(value) FROM scores WHERE run_id=1 AND "
+                                      "metric='exact_match/strict'");
     ASSERT_GT(strict_mean_, 0.0);
-    ASSERT_EQ(query_real(db_, "PRAGMA user_version"), 1.0);
+    ASSERT_EQ(test::query_number(db_, "PRAGMA user_version"), 1.0);
   }
 
   test::ScratchDir dir_;
@@ -70,7 +57,7 @@ class VersionOneStore : public ::testing::Test {
 
 TEST_F(VersionOneStore, OpensAtTheCurrentVersionWithTheSameFigures) {
   StoreReader reader(db_);
-  EXPECT_EQ(query_real(db_, "PRAGMA user_version"), static_cast<double>(kSchemaVersion));
+  EXPECT_EQ(test::query_number(db_, "PRAGMA user_version"), static_cast<double>(kSchemaVersion));
   auto runs = reader.runs();
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_EQ(runs[0].status, "interrupted");
@@ -94,9 +81,9 @@ TEST_F(VersionOneStore, OpensAtTheCurrentVersionWithTheSameFigures) {
 TEST_F(VersionOneStore, AnInterruptedRunResumesAfterTheMigration) {
   // The command that made run 2: three stdio problems, two answers each; repeat 1 of
   // every problem was lost.
-  auto r = test::run_child({test::yardstick_bin().string(), "run", "--model", "mock:oracle",
-                            "--tasks", "stdio-basic", "--limit", "3", "--repeats", "2", "--db",
-                            db_.string()});
+  auto r =
+      test::run_child({test::yardstick_bin().string(), "run", "--model", "mock:oracle", "--tasks",
+                       "stdio-basic", "--limit", "3", "--repeats", "2", "--db", db_.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("run 2 (mock:oracle): completed (resumed)"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("3 answered before"), std::string::npos) << r.err;

@@ -28,6 +28,10 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
+// The first column of the first row of `sql` on the SQLite database at `path`, read-only;
+// -1 when there is no row or the query fails.
+double query_number(const std::filesystem::path& path, const std::string& sql);
+
 // Writes `text` to `path`.
 void write_file(const std::filesystem::path& path, const std::string& text);
 

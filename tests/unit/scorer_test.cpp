@@ -140,6 +140,39 @@ TEST(ScorerSet, RefusesDuplicateMetricNames) {
   EXPECT_FALSE(set.runs_code());
 }
 
+// A scorer that cannot read its sample's data.
+class ThrowingScorer : public Scorer {
+ public:
+  std::vector<MetricInfo> metrics() const override {
+    return {{"a", Aggregation::kMean}, {"b", Aggregation::kMean}};
+  }
+  std::vector<Score> score(const Sample&, const Completion&, const ScoringContext&) const override {
+    throw nlohmann::json::out_of_range::create(403, "key 'tests' not found", nullptr);
+  }
+};
+
+TEST(ScorerSet, AScorerThatThrowsScoresZeroWithTheReason) {
+  ScorerSet set(
+      {std::make_shared<ThrowingScorer>(), std::shared_ptr<const Scorer>(scorer("contains", "c"))});
+  Sample s;
+  s.reference = "x";
+  auto scores = set.score(s, answer("x"));
+  ASSERT_EQ(scores.size(), 3u);
+  EXPECT_EQ(scores[0].metric, "a");
+  EXPECT_EQ(scores[1].metric, "b");
+  EXPECT_EQ(scores[1].value, 0.0);
+  EXPECT_NE(scores[1].reason.find("scoring failed"), std::string::npos) << scores[1].reason;
+  EXPECT_NE(scores[1].reason.find("'tests'"), std::string::npos) << scores[1].reason;
+  EXPECT_EQ(scores[2].value, 1.0);  // the other scorers still score
+}
+
+TEST(ChoiceScorer, SampleWithoutChoicesScoresZero) {
+  auto acc = scorer("choice", "acc");
+  Score s = acc->score(Sample{}, logprobs({}), {})[0];
+  EXPECT_EQ(s.value, 0.0);
+  EXPECT_FALSE(s.extracted.has_value());
+}
+
 TEST(Aggregate, MeanAndStandardErrorOverEveryValue) {
   std::vector<ScoredValue> v = {{"a", 0, 1}, {"a", 1, 0}, {"b", 0, 1}, {"b", 1, 1}};
   auto r = aggregate("em", Aggregation::kMean, v);
@@ -173,9 +206,9 @@ TEST(Aggregate, PassAtKStopsAtTheFewestAnswersOfAnySample) {
   std::vector<ScoredValue> v;
   for (int r = 0; r < 12; ++r) v.push_back({"a", r, 1.0});
   for (int r = 0; r < 9; ++r) v.push_back({"b", r, 1.0});
-  auto out = aggregate("pass", Aggregation::kPassAtK, v);
+  auto out = aggregate("solved", Aggregation::kPassAtK, v);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].metric, "pass@1");
+  EXPECT_EQ(out[0].metric, "solved@1");  // named after its metric
 }
 
 }  // namespace

@@ -111,5 +111,66 @@ TEST(Registry, SuiteNamingUnknownTaskIsAnError) {
   EXPECT_THROW(TaskRegistry::load(dir.path()), InputError);
 }
 
+const char* kMetricHead = R"(name: t
+dataset: {path: d.jsonl}
+prompt: {template: "{{q}}", target: "{{a}}"}
+reference: {template: "{{a}}"}
+)";
+
+TEST(TaskSpec, MetricOptionErrorsNameTheirLine) {
+  std::string e = load_error(std::string(kMetricHead) + R"(metrics:
+  - name: em
+    extract: [last_number]
+    normalise: number
+)");
+  EXPECT_NE(e.find("t.yaml:8:"), std::string::npos) << e;
+  EXPECT_NE(e.find("unknown key 'normalise'"), std::string::npos) << e;
+  e = load_error(std::string(kMetricHead) + R"(metrics:
+  - {name: em, extract: [last_number]}
+  - {name: em, kind: contains}
+)");
+  EXPECT_NE(e.find("t.yaml:7:"), std::string::npos) << e;
+  EXPECT_NE(e.find("duplicate metric name 'em'"), std::string::npos) << e;
+  e = load_error(std::string(kMetricHead) + R"(metrics:
+  - {name: acc, kind: choice}
+)");
+  EXPECT_NE(e.find("t.yaml:6:"), std::string::npos) << e;
+  EXPECT_NE(e.find("'multiple_choice' block"), std::string::npos) << e;
+  e = load_error(std::string(kMetricHead) + R"(metrics:
+  - {name: m, kind: nearly}
+)");
+  EXPECT_NE(e.find("unknown metric kind 'nearly'"), std::string::npos) << e;
+}
+
+TEST(TaskSpec, DuplicateMultipleChoiceMetricsNameTheirLine) {
+  std::string e = load_error(R"(name: t
+dataset: {path: d.jsonl}
+prompt: {template: "{{q}}", target: "{{choice}}"}
+multiple_choice:
+  labels: [A, B]
+  answer: "{{a}}"
+  metrics: [acc, acc]
+)");
+  EXPECT_NE(e.find("t.yaml:7:"), std::string::npos) << e;
+  EXPECT_NE(e.find("duplicate metric name 'acc'"), std::string::npos) << e;
+}
+
+TEST(TaskSpec, PlainScalarsKeepTheirTextUnlessTheyAreIntegersOrBooleans) {
+  ScratchDir dir;
+  write_file(dir / "t.yaml", std::string(kMetricHead) + R"(metrics:
+  - {name: em, extract: [{choice: 0123}, {regex: 'x(1)', select: -1}]}
+  - {name: has, kind: contains, ignore_case: True}
+code: {judge: stdio, timeout_s: 1.50}
+)");
+  TaskSpec spec = load_task_spec(dir / "t.yaml");
+  ASSERT_EQ(spec.metrics.size(), 3u);
+  const auto& code = spec.metrics[0].options;  // the code block comes first
+  EXPECT_EQ(code.at("timeout_s"), "1.50");     // as written; read as 1.5 by the scorer
+  const auto& em = spec.metrics[1].options;
+  EXPECT_EQ(em.at("extract")[0].at("choice"), "0123");
+  EXPECT_EQ(em.at("extract")[1].at("select"), -1);
+  EXPECT_EQ(spec.metrics[2].options.at("ignore_case"), true);
+}
+
 }  // namespace
 }  // namespace ys

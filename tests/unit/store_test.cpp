@@ -137,7 +137,7 @@ TEST(Store, MetricsAggregateAsDeclaredInDeclaredOrder) {
   ASSERT_EQ(results.size(), 1u);
   ASSERT_EQ(results[0].metrics.size(), 2u);
   EXPECT_EQ(results[0].metrics[0].metric, "flex");
-  EXPECT_EQ(results[0].metrics[1].metric, "pass@1");
+  EXPECT_EQ(results[0].metrics[1].metric, "em@1");
   EXPECT_DOUBLE_EQ(results[0].metrics[1].mean, 0.5);
 }
 
