@@ -11,7 +11,7 @@ namespace ys {
 std::filesystem::path default_specs_dir() {
   if (const char* env = std::getenv("YARDSTICK_TASKS"); env && *env) return env;
   std::error_code ec;
-  const auto installed = installed_share_dir() / "tasks";
+  auto installed = installed_share_dir() / "tasks";
   if (std::filesystem::is_directory(installed, ec)) return installed;
   if (auto src = source_tree_of_build()) return *src / "tasks" / "specs";
   return installed;  // missing: TaskRegistry::load names it
