@@ -18,6 +18,7 @@
 #include "harness/store/store.h"
 #include "reports/html.h"
 #include "reports/table.h"
+#include "runners/engine/bundled.h"
 #include "runners/engine/commands.h"
 #include "runners/factory.h"
 #include "scoring/sandbox/sandbox.h"
@@ -134,10 +135,10 @@ CLI::App* add_engine_command(CLI::App& app, EngineArgs& a) {
       app.add_subcommand("engine", "The local engine: inspect, run and benchmark GGUF models");
   eng->require_subcommand(1);
   auto* info = eng->add_subcommand("info", "Metadata, tensors and memory needed");
-  info->add_option("file", a.file, "GGUF file")->required();
+  info->add_option("file", a.file, "GGUF file, or a bundled model name")->required();
   info->add_option("--ctx", a.generate.n_ctx, "Context positions for the memory estimate");
   auto* gen = eng->add_subcommand("generate", "Generate text from a prompt");
-  gen->add_option("file", a.file, "GGUF file")->required();
+  gen->add_option("file", a.file, "GGUF file, or a bundled model name")->required();
   gen->add_option("--prompt,-p", a.generate.prompt, "Prompt text")->required();
   gen->add_flag("--chat", a.generate.chat, "Apply the model's chat template");
   gen->add_option("--max-tokens,-n", a.generate.max_tokens, "Tokens to generate")
@@ -152,7 +153,7 @@ CLI::App* add_engine_command(CLI::App& app, EngineArgs& a) {
                   "> 1 discourages repeats");
   gen->add_option("--seed", a.generate.sampling.seed, "Sampling seed");
   auto* bench = eng->add_subcommand("bench", "Prompt and generation tokens/s");
-  bench->add_option("file", a.file, "GGUF file")->required();
+  bench->add_option("file", a.file, "GGUF file, or a bundled model name")->required();
   bench->add_option("--threads", a.bench_threads, "Thread counts to measure")->delimiter(',');
   bench->add_option("--prompt-tokens", a.bench.prompt_tokens, "Prompt length");
   bench->add_option("--gen-tokens", a.bench.gen_tokens, "Generated tokens");
@@ -161,12 +162,13 @@ CLI::App* add_engine_command(CLI::App& app, EngineArgs& a) {
 }
 
 int do_engine(CLI::App* eng, const EngineArgs& a) {
+  const std::string file = engine::resolve_model_file(a.file);
   if (eng->got_subcommand("info")) {
-    std::cout << engine::model_info(a.file, a.generate.n_ctx);
+    std::cout << engine::model_info(file, a.generate.n_ctx);
   } else if (eng->got_subcommand("generate")) {
-    std::cout << engine::generate_text(a.file, a.generate) << "\n";
+    std::cout << engine::generate_text(file, a.generate) << "\n";
   } else {
-    std::cout << engine::bench_table(a.file, a.bench_threads, a.bench);
+    std::cout << engine::bench_table(file, a.bench_threads, a.bench);
   }
   return kExitOk;
 }

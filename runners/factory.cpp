@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "runners/engine/bundled.h"
 #include "runners/engine/local_runner.h"
 #include "runners/mock.h"
 #include "runners/openai.h"
@@ -54,7 +55,9 @@ std::unique_ptr<Runner> make_openai(const std::string& spec, const std::string& 
 
 const char* model_spec_help() {
   return "openai:NAME (any OpenAI-compatible server; --base-url, key from $OPENAI_API_KEY "
-         "or --api-key-env), local:PATH.gguf (the in-process engine; --threads, --ctx), "
+         "or --api-key-env), local:PATH.gguf or local:NAME (the in-process engine; --threads, "
+         "--ctx; "
+         "NAME a bundled model such as stories260K), "
          "mock:oracle, mock:wrong, mock:noisy:P";
 }
 
@@ -65,9 +68,12 @@ std::unique_ptr<Runner> make_runner(const std::string& spec, const RunnerOptions
   if (prefix == "mock") return make_mock(spec, rest, options.seed);
   if (prefix == "openai") return make_openai(spec, rest, options);
   if (prefix == "local") {
-    if (rest.empty()) throw InputError("model '" + spec + "': missing a .gguf path after 'local:'");
+    if (rest.empty()) {
+      throw InputError("model '" + spec +
+                       "': missing a .gguf path or bundled model name after 'local:'");
+    }
     engine::LocalRunnerOptions o;
-    o.path = rest;
+    o.path = engine::resolve_model_file(rest);
     o.threads = options.threads;
     o.n_ctx = options.ctx;
     o.batch = options.batch;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <map>
+#include <optional>
 
 #include "datasets/reader.h"
 #include "harness/store/reader.h"
@@ -139,7 +141,9 @@ metrics: [{name: em, extract: [last_number]}]
   auto put = [](const std::filesystem::path& root, int records) {
     std::filesystem::create_directories(root / "t");
     std::string lines;
-    for (int i = 0; i < records; ++i) lines += R"({"q": "1+1", "a": "2"})" "\n";
+    for (int i = 0; i < records; ++i)
+      lines += R"({"q": "1+1", "a": "2"})"
+               "\n";
     test::write_file(root / "t/d.jsonl", lines);
   };
   put(env_b.path(), 3);
@@ -151,8 +155,7 @@ metrics: [{name: em, extract: [last_number]}]
   // Only the user cache has it.
   unsetenv("YARDSTICK_DATA");
   ChildResult cache = listed();
-  EXPECT_NE(cache.out.find((home / ".cache/yardstick/data/t/d.jsonl").string()),
-            std::string::npos)
+  EXPECT_NE(cache.out.find((home / ".cache/yardstick/data/t/d.jsonl").string()), std::string::npos)
       << cache.out;
   EXPECT_NE(cache.out.find("t     5 "), std::string::npos) << cache.out;
   // $YARDSTICK_DATA, colon-separated, comes first: its first folder lacks the file.
@@ -162,8 +165,8 @@ metrics: [{name: em, extract: [last_number]}]
   EXPECT_NE(env.out.find("t     3 "), std::string::npos) << env.out;
   // --data comes before everything.
   put(dir_.path(), 2);
-  ChildResult flag = yardstick({"tasks", "--specs", specs.path().string(), "--data",
-                                dir_.path().string()});
+  ChildResult flag =
+      yardstick({"tasks", "--specs", specs.path().string(), "--data", dir_.path().string()});
   EXPECT_NE(flag.out.find((dir_ / "t/d.jsonl").string()), std::string::npos) << flag.out;
   // Nowhere: the listing says what is missing and still lists the task.
   setenv("YARDSTICK_DATA", env_a.path().c_str(), 1);
@@ -299,6 +302,101 @@ metrics: [{name: em, extract: [last_number]}]
   std::string small_again = run({"--ctx", "32", "--threads", "2"});
   EXPECT_NE(small_again.find("1 from cache, 0 requests sent"), std::string::npos) << small_again;
   EXPECT_EQ(completion_tokens(4), 28);
+}
+
+// Sets environment variables (nullptr: unset) for one test and restores them after.
+class ScopedEnv {
+ public:
+  void set(const std::string& name, const char* value) {
+    if (saved_.find(name) == saved_.end()) {
+      const char* old = std::getenv(name.c_str());
+      saved_[name] = old ? std::optional<std::string>(old) : std::nullopt;
+    }
+    if (value) {
+      setenv(name.c_str(), value, 1);
+    } else {
+      unsetenv(name.c_str());
+    }
+  }
+  ~ScopedEnv() {
+    for (const auto& [name, old] : saved_) {
+      if (old) {
+        setenv(name.c_str(), old->c_str(), 1);
+      } else {
+        unsetenv(name.c_str());
+      }
+    }
+  }
+
+ private:
+  std::map<std::string, std::optional<std::string>> saved_;
+};
+
+// The bundled model, named without a path, runs from a working directory that is not the
+// repository (the build tree leads to the source tree's models/): no ../shared needed.
+TEST_F(Cli, BundledModelRunsByNameFromAnyWorkingDirectory) {
+  ScopedEnv env;
+  ScratchDir home;
+  env.set("HOME", home.path().c_str());  // an empty user cache
+  env.set("XDG_CACHE_HOME", nullptr);
+  env.set("YARDSTICK_MODELS", nullptr);
+  ChildResult run =
+      test::run_child({test::yardstick_bin().string(), "run", "--model", "local:stories260K",
+                       "--tasks", "arith", "--limit", "3", "--fewshot", "0", "--db", "here.db"},
+                      dir_.path());
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("3 requests sent, 0 errors"), std::string::npos) << run.err;
+  EXPECT_NE(run.out.find("local:stories260K"), std::string::npos) << run.out;
+  const auto db_path = dir_ / "here.db";  // --db is relative to the working directory
+  ASSERT_TRUE(std::filesystem::exists(db_path));
+  StoreReader store(db_path.string());
+  const auto results = store.task_results(1);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].model, "local:stories260K");
+  EXPECT_EQ(results[0].status, "completed");
+  EXPECT_EQ(results[0].samples, 3u);
+  EXPECT_EQ(results[0].errors, 0u);
+  EXPECT_GT(results[0].prompt_tokens, 3 * 10);  // each zero-shot question is dozens of tokens
+  EXPECT_GT(results[0].completion_tokens, 0);
+  ASSERT_EQ(results[0].metrics.size(), 2u);  // exact_match/strict and /flexible, both scored
+  EXPECT_EQ(test::query_number(db_path, "SELECT COUNT(*) FROM scores"), 6);
+  EXPECT_EQ(test::query_number(db_path, "SELECT COUNT(*) FROM samples WHERE scores IS NULL"), 0);
+}
+
+// Bundled names are looked up in $YARDSTICK_MODELS, then the user cache, then the source
+// tree's models/; a name found nowhere is an input error listing those folders.
+TEST_F(Cli, BundledModelSearchOrderAndUnknownName) {
+  const auto bundled = std::filesystem::path(YS_SOURCE_DIR) / "models/stories260K.gguf";
+  ASSERT_TRUE(std::filesystem::exists(bundled));
+  ScopedEnv env;
+  ScratchDir home, env_a, env_b;
+  env.set("HOME", home.path().c_str());
+  env.set("XDG_CACHE_HOME", nullptr);
+  env.set("YARDSTICK_MODELS", nullptr);
+  auto info = [&](const std::string& name) { return yardstick({"engine", "info", name}); };
+  // Only the source tree has it.
+  ChildResult src = info("stories260K");
+  ASSERT_EQ(src.exit_code, 0) << src.err;
+  EXPECT_EQ(src.out.rfind(bundled.string() + ": GGUF v3", 0), 0u) << src.out;
+  // The user cache comes before the source tree (a copy there is what gets opened).
+  const auto cache = home / ".cache/yardstick/models";
+  std::filesystem::create_directories(cache);
+  std::filesystem::copy_file(bundled, cache / "stories260K.gguf");
+  ChildResult cached = info("stories260K");
+  EXPECT_EQ(cached.out.rfind((cache / "stories260K.gguf").string() + ":", 0), 0u) << cached.out;
+  // $YARDSTICK_MODELS, colon-separated, comes first: its first folder lacks the file, the
+  // second holds a broken one, whose error proves it was chosen.
+  test::write_file(env_b / "stories260K.gguf", "not a gguf file");
+  env.set("YARDSTICK_MODELS", (env_a.path().string() + ":" + env_b.path().string()).c_str());
+  ChildResult from_env = info("stories260K.gguf");  // the extension may be given
+  EXPECT_EQ(from_env.exit_code, 2);
+  EXPECT_NE(from_env.err.find((env_b / "stories260K.gguf").string()), std::string::npos)
+      << from_env.err;
+  // A name found nowhere: exit 2, one line naming every folder searched, no store written.
+  expect_bad_input({"run", "--model", "local:no-such-model", "--tasks", "arith", "--db", db()},
+                   "no-such-model.gguf in " + env_a.path().string() + ", " + env_b.path().string() +
+                       ", " + cache.string() + ", " +
+                       (std::filesystem::path(YS_SOURCE_DIR) / "models").string());
 }
 
 // A /v1/completions answer echoing each prompt as tokens split before spaces, in which

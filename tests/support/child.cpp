@@ -17,7 +17,7 @@ namespace ys::test {
 namespace {
 
 pid_t spawn(const std::vector<std::string>& args, const std::string& out_path,
-            const std::string& err_path) {
+            const std::string& err_path, const std::filesystem::path& cwd = {}) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -25,6 +25,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& out_path,
                                    0644);
   posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                    0644);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -52,9 +53,9 @@ int wait_child(pid_t pid) {
   return WIFSIGNALED(status) ? -WTERMSIG(status) : -1;
 }
 
-ChildResult run_child(const std::vector<std::string>& args) {
+ChildResult run_child(const std::vector<std::string>& args, const std::filesystem::path& cwd) {
   ScratchDir dir;
-  pid_t pid = spawn(args, (dir / "out").string(), (dir / "err").string());
+  pid_t pid = spawn(args, (dir / "out").string(), (dir / "err").string(), cwd);
   ChildResult r;
   r.exit_code = wait_child(pid);
   r.out = slurp(dir / "out");

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -13,8 +14,9 @@ struct ChildResult {
   std::string out, err;
 };
 
-// Runs `args` (args[0] is the program) to completion, capturing stdout and stderr.
-ChildResult run_child(const std::vector<std::string>& args);
+// Runs `args` (args[0] is the program) to completion, capturing stdout and stderr, in the
+// working directory `cwd` (empty: this process's).
+ChildResult run_child(const std::vector<std::string>& args, const std::filesystem::path& cwd = {});
 
 // Starts `args` with output sent to `log_path`; returns its pid.
 pid_t start_child(const std::vector<std::string>& args, const std::string& log_path);
