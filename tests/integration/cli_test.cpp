@@ -361,6 +361,18 @@ TEST_F(Cli, BundledModelRunsByNameFromAnyWorkingDirectory) {
   ASSERT_EQ(results[0].metrics.size(), 2u);  // exact_match/strict and /flexible, both scored
   EXPECT_EQ(test::query_number(db_path, "SELECT COUNT(*) FROM scores"), 6);
   EXPECT_EQ(test::query_number(db_path, "SELECT COUNT(*) FROM samples WHERE scores IS NULL"), 0);
+  // The bundled multiple-choice task: the real model picks the word that fits a story far
+  // more often than chance (0.25; it scores 0.85), which a broken loglikelihood would not.
+  ChildResult mc =
+      test::run_child({test::yardstick_bin().string(), "run", "--model", "local:stories260K",
+                       "--tasks", "story-words", "--db", "here.db"},
+                      dir_.path());
+  ASSERT_EQ(mc.exit_code, 0) << mc.err;
+  EXPECT_NE(mc.err.find("40 requests sent, 0 errors"), std::string::npos) << mc.err;
+  EXPECT_GT(test::query_number(db_path,
+                               "SELECT AVG(value) FROM scores WHERE run_id = 2 AND "
+                               "metric = 'acc'"),
+            0.6);
 }
 
 // Bundled names are looked up in $YARDSTICK_MODELS, then the user cache, then the source
