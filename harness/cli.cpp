@@ -13,6 +13,9 @@
 #include <thread>
 
 #include "datasets/locate.h"
+#include "harness/commands/compare.h"
+#include "harness/commands/export.h"
+#include "harness/commands/gate.h"
 #include "harness/evaluation.h"
 #include "harness/store/reader.h"
 #include "harness/store/store.h"
@@ -374,7 +377,18 @@ int run_cli(int argc, char** argv) {
   auto* doctor_cmd =
       sandbox_cmd->add_subcommand("doctor", "Print which protections are active here");
   doctor_cmd->add_flag("--strict", doctor_strict, "Fail unless strict mode could run code");
-  for (auto* sub : {app.get_subcommand("run"), tasks_cmd, runs_cmd, report_cmd}) {
+  CompareArgs compare_args;
+  GateArgs gate_args;
+  TagArgs tag_args;
+  ExportArgs export_args;
+  ShowArgs show_args;
+  auto* compare_cmd = add_compare_command(app, compare_args);
+  auto* gate_cmd = add_gate_command(app, gate_args);
+  auto* tag_cmd = add_tag_command(app, tag_args);
+  auto* export_cmd = add_export_command(app, export_args);
+  auto* show_cmd = add_show_command(app, show_args);
+  for (auto* sub : {app.get_subcommand("run"), tasks_cmd, runs_cmd, report_cmd, compare_cmd,
+                    gate_cmd, tag_cmd, export_cmd, show_cmd}) {
     sub->add_option("--db", common.db, "SQLite store")->capture_default_str();
     sub->add_option("--specs", common.specs_dir, "Task specs folder");
   }
@@ -390,6 +404,11 @@ int run_cli(int argc, char** argv) {
     if (app.got_subcommand(tasks_cmd)) return do_tasks(common, tasks_data);
     if (app.got_subcommand(runs_cmd)) return do_runs(common);
     if (app.got_subcommand(report_cmd)) return do_report(common, report_out);
+    if (app.got_subcommand(compare_cmd)) return run_compare_command(compare_args, common.db);
+    if (app.got_subcommand(gate_cmd)) return run_gate_command(gate_args, common.db);
+    if (app.got_subcommand(tag_cmd)) return run_tag_command(tag_args, common.db);
+    if (app.got_subcommand(export_cmd)) return run_export_command(export_args, common.db);
+    if (app.got_subcommand(show_cmd)) return run_show_command(show_args, common.db);
     if (app.got_subcommand(sandbox_cmd)) return do_sandbox_doctor(doctor_strict);
     if (app.got_subcommand(engine_cmd)) return do_engine(engine_cmd, engine_args);
   } catch (const InputError& e) {

@@ -10,7 +10,18 @@
 namespace ys {
 namespace {
 
-MetricResult mean_of(const std::string& metric, const std::vector<ScoredValue>& values) {
+// Adds the clustered figures of `clusters` (one vector per question) to `r`.
+void add_cluster_figures(MetricResult& r, const std::vector<std::vector<double>>& clusters,
+                         const BootstrapOptions& bootstrap) {
+  ClusteredMean c = clustered_mean(clusters);
+  r.questions = c.clusters;
+  r.clustered_stderr = c.stderr_of_mean;
+  r.ci =
+      bootstrap.replicates > 0 ? bootstrap_mean_ci(clusters, bootstrap) : Interval{r.mean, r.mean};
+}
+
+MetricResult mean_of(const std::string& metric, const std::vector<ScoredValue>& values,
+                     const BootstrapOptions& bootstrap) {
   // Sums in write order, as SQLite's sum() did before aggregation moved here: the golden
   // figures (tests/golden) stay bit-identical.
   double sum = 0, sum_sq = 0;
@@ -19,11 +30,19 @@ MetricResult mean_of(const std::string& metric, const std::vector<ScoredValue>& 
     sum_sq += v.value * v.value;
   }
   const size_t n = values.size();
-  return {metric, n, sum / static_cast<double>(n), stderr_from_sums(n, sum, sum_sq)};
+  MetricResult r{metric, n, sum / static_cast<double>(n), stderr_from_sums(n, sum, sum_sq)};
+  std::map<std::string, std::vector<double>> by_sample;
+  for (const auto& v : values) by_sample[v.sample_id].push_back(v.value);
+  std::vector<std::vector<double>> clusters;
+  clusters.reserve(by_sample.size());
+  for (auto& [id, xs] : by_sample) clusters.push_back(std::move(xs));
+  add_cluster_figures(r, clusters, bootstrap);
+  return r;
 }
 
 std::vector<MetricResult> pass_at_ks(const std::string& metric,
-                                     const std::vector<ScoredValue>& values) {
+                                     const std::vector<ScoredValue>& values,
+                                     const BootstrapOptions& bootstrap) {
   std::map<std::string, std::pair<int, int>> per_sample;  // id -> (answers, passed)
   for (const auto& v : values) {
     auto& [n, c] = per_sample[v.sample_id];
@@ -36,9 +55,14 @@ std::vector<MetricResult> pass_at_ks(const std::string& metric,
   for (int k : {1, 10, 100}) {
     if (k > fewest) break;  // reported only when every sample has at least k answers
     MeanAccumulator acc;
-    for (const auto& [id, nc] : per_sample) acc.add(pass_at_k(nc.first, nc.second, k));
-    out.push_back(
-        {metric + "@" + std::to_string(k), acc.count(), acc.mean(), acc.stderr_of_mean()});
+    std::vector<std::vector<double>> clusters;
+    for (const auto& [id, nc] : per_sample) {
+      clusters.push_back({pass_at_k(nc.first, nc.second, k)});
+      acc.add(clusters.back().front());
+    }
+    MetricResult r{metric + "@" + std::to_string(k), acc.count(), acc.mean(), acc.stderr_of_mean()};
+    add_cluster_figures(r, clusters, bootstrap);
+    out.push_back(std::move(r));
   }
   return out;
 }
@@ -56,10 +80,11 @@ Aggregation parse_aggregation(const std::string& name) {
 }
 
 std::vector<MetricResult> aggregate(const std::string& metric, Aggregation how,
-                                    const std::vector<ScoredValue>& values) {
+                                    const std::vector<ScoredValue>& values,
+                                    const BootstrapOptions& bootstrap) {
   if (values.empty()) return {};
-  if (how == Aggregation::kPassAtK) return pass_at_ks(metric, values);
-  return {mean_of(metric, values)};
+  if (how == Aggregation::kPassAtK) return pass_at_ks(metric, values, bootstrap);
+  return {mean_of(metric, values, bootstrap)};
 }
 
 }  // namespace ys

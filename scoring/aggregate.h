@@ -3,7 +3,10 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "scoring/stats.h"
 
 namespace ys {
 
@@ -24,10 +27,30 @@ struct MetricInfo {
 
 // One figure of a task.
 struct MetricResult {
+  // {metric, n, mean, stderr} as before the clustered figures existed; those default to
+  // one question per value (questions = n, clustered error = stderr, ci = {mean, mean}).
+  MetricResult(std::string metric_name = "", size_t values = 0, double mean_value = 0,
+               double stderr_value = 0)
+      : metric(std::move(metric_name)),
+        n(values),
+        mean(mean_value),
+        stderr_of_mean(stderr_value),
+        questions(values),
+        clustered_stderr(stderr_value),
+        ci{mean_value, mean_value} {}
+
   std::string metric;  // the metric's name; "NAME@k" for a pass@k aggregate ("pass@1")
   size_t n = 0;        // values averaged: scored answers (mean) or samples (pass@k)
   double mean = 0;
   double stderr_of_mean = 0;  // sample standard deviation / sqrt(n); 0 when n < 2
+  // The same figure with repeats of a question taken as one cluster (scoring/stats.h,
+  // clustered_mean): `questions` distinct samples, the cluster-robust standard error, and
+  // the seeded percentile bootstrap interval over questions (BootstrapOptions; {mean,
+  // mean} when the bootstrap is off). pass@k figures have one value per question, so
+  // there the clustered error is stderr_of_mean.
+  size_t questions = 0;
+  double clustered_stderr = 0;
+  Interval ci;
 };
 
 // One stored score.
@@ -42,8 +65,10 @@ struct ScoredValue {
 // - kPassAtK: for k in 1, 10, 100 while k <= the fewest repeats of any sample, the mean
 //   over samples of the unbiased pass@k estimator (Chen et al. 2021, "Evaluating Large
 //   Language Models Trained on Code", eq. 1), samples taken in byte order of their ids.
-// No values: no results.
+// Each result also carries the clustered standard error and a bootstrap interval drawn
+// with `bootstrap` (replicates 0: no bootstrap, ci = {mean, mean}). No values: no results.
 std::vector<MetricResult> aggregate(const std::string& metric, Aggregation how,
-                                    const std::vector<ScoredValue>& values);
+                                    const std::vector<ScoredValue>& values,
+                                    const BootstrapOptions& bootstrap = {});
 
 }  // namespace ys

@@ -2,8 +2,37 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
+#include <stdexcept>
 
 namespace ys {
+namespace {
+
+// A uniform index in [0, n) by rejection, so that draws do not depend on how a standard
+// library implements std::uniform_int_distribution.
+size_t uniform_index(std::mt19937_64& rng, size_t n) {
+  const uint64_t range = static_cast<uint64_t>(n);
+  const uint64_t limit = UINT64_MAX - UINT64_MAX % range;
+  uint64_t x;
+  do {
+    x = rng();
+  } while (x >= limit);
+  return static_cast<size_t>(x % range);
+}
+
+void check_options(const BootstrapOptions& o) {
+  if (o.replicates < 1) throw std::invalid_argument("bootstrap replicates must be at least 1");
+  if (!(o.confidence > 0 && o.confidence < 1))
+    throw std::invalid_argument("confidence must be in (0, 1)");
+}
+
+Interval percentile_interval(std::vector<double>& replicates, double confidence) {
+  std::sort(replicates.begin(), replicates.end());
+  const double tail = (1 - confidence) / 2;
+  return {quantile_sorted(replicates, tail), quantile_sorted(replicates, 1 - tail)};
+}
+
+}  // namespace
 
 void MeanAccumulator::add(double x) {
   ++n_;
@@ -30,6 +59,174 @@ double stderr_from_sums(size_t n, double s, double ss) {
   double dn = static_cast<double>(n);
   double variance = std::max(0.0, (ss - s * s / dn) / (dn - 1));
   return std::sqrt(variance / dn);
+}
+
+ClusteredMean clustered_mean(const std::vector<std::vector<double>>& clusters) {
+  ClusteredMean out;
+  double sum = 0;
+  for (const auto& c : clusters) {
+    if (c.empty()) continue;
+    ++out.clusters;
+    out.values += c.size();
+    for (double x : c) sum += x;
+  }
+  if (out.values == 0) return out;
+  out.mean = sum / static_cast<double>(out.values);
+  if (out.clusters < 2) return out;
+  double meat = 0;  // sum over clusters of (sum of residuals)^2
+  for (const auto& c : clusters) {
+    double r = 0;
+    for (double x : c) r += x - out.mean;
+    meat += r * r;
+  }
+  const double C = static_cast<double>(out.clusters);
+  out.stderr_of_mean = std::sqrt(C / (C - 1) * meat) / static_cast<double>(out.values);
+  return out;
+}
+
+double quantile_sorted(const std::vector<double>& sorted, double q) {
+  const double h = (static_cast<double>(sorted.size()) - 1) * q;
+  const size_t lo = static_cast<size_t>(std::floor(h));
+  const size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+}
+
+Interval bootstrap_mean_ci(const std::vector<std::vector<double>>& clusters,
+                           const BootstrapOptions& options) {
+  check_options(options);
+  std::vector<double> sums;
+  std::vector<size_t> counts;
+  for (const auto& c : clusters) {
+    if (c.empty()) continue;
+    double s = 0;
+    for (double x : c) s += x;
+    sums.push_back(s);
+    counts.push_back(c.size());
+  }
+  if (sums.empty()) return {};
+  std::mt19937_64 rng(options.seed);
+  std::vector<double> means(static_cast<size_t>(options.replicates));
+  for (auto& m : means) {
+    double s = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < sums.size(); ++i) {
+      const size_t j = uniform_index(rng, sums.size());
+      s += sums[j];
+      n += counts[j];
+    }
+    m = s / static_cast<double>(n);
+  }
+  return percentile_interval(means, options.confidence);
+}
+
+double binomial_two_sided_p(size_t k, size_t n) {
+  if (n == 0) return 1.0;
+  const size_t tail = std::min(k, n - k);
+  // Sum C(n, i) / 2^n for i <= tail in log space: no overflow for any n.
+  const double dn = static_cast<double>(n);
+  double total = 0;
+  for (size_t i = 0; i <= tail; ++i) {
+    const double di = static_cast<double>(i);
+    total += std::exp(std::lgamma(dn + 1) - std::lgamma(di + 1) - std::lgamma(dn - di + 1) -
+                      dn * std::log(2.0));
+  }
+  return std::min(1.0, 2 * total);
+}
+
+double mcnemar_exact_p(size_t b, size_t c) {
+  return binomial_two_sided_p(b, b + c);
+}
+
+double paired_permutation_p(const std::vector<double>& d, const BootstrapOptions& options) {
+  std::vector<double> nonzero;
+  for (double x : d) {
+    if (x != 0) nonzero.push_back(x);
+  }
+  if (nonzero.empty()) return 1.0;
+  double observed = 0;
+  for (double x : nonzero) observed += x;
+  // Sums compare with a relative tolerance: a permuted sum equal to the observed one in
+  // exact arithmetic must count as "at least as extreme" despite rounding.
+  const double threshold = std::fabs(observed) * (1 - 1e-12);
+  const size_t m = nonzero.size();
+  if (m <= 20) {
+    size_t hits = 0;
+    const uint64_t total = uint64_t{1} << m;
+    for (uint64_t signs = 0; signs < total; ++signs) {
+      double s = 0;
+      for (size_t i = 0; i < m; ++i) s += ((signs >> i) & 1) ? -nonzero[i] : nonzero[i];
+      if (std::fabs(s) >= threshold) ++hits;
+    }
+    return static_cast<double>(hits) / static_cast<double>(total);
+  }
+  check_options(options);
+  std::mt19937_64 rng(options.seed);
+  size_t hits = 0;
+  for (int r = 0; r < options.replicates; ++r) {
+    double s = 0;
+    for (size_t i = 0; i < m; ++i) {
+      uint64_t bits = rng();
+      s += (bits >> 63) ? -nonzero[i] : nonzero[i];
+    }
+    if (std::fabs(s) >= threshold) ++hits;
+  }
+  return static_cast<double>(1 + hits) / static_cast<double>(1 + options.replicates);
+}
+
+std::vector<double> holm_adjust(const std::vector<double>& p) {
+  std::vector<size_t> order(p.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return p[x] < p[y]; });
+  std::vector<double> out(p.size());
+  double running = 0;
+  const double m = static_cast<double>(p.size());
+  for (size_t j = 0; j < order.size(); ++j) {
+    running = std::max(running, std::min(1.0, (m - static_cast<double>(j)) * p[order[j]]));
+    out[order[j]] = running;
+  }
+  return out;
+}
+
+PairedComparison compare_paired(const std::vector<double>& a, const std::vector<double>& b,
+                                const BootstrapOptions& options) {
+  if (a.size() != b.size()) throw std::invalid_argument("paired scores differ in length");
+  check_options(options);
+  PairedComparison out;
+  out.n = a.size();
+  if (out.n == 0) return out;
+  std::vector<double> d(out.n);
+  MeanAccumulator ma, mb, md;
+  out.binary = true;
+  for (size_t i = 0; i < out.n; ++i) {
+    ma.add(a[i]);
+    mb.add(b[i]);
+    d[i] = b[i] - a[i];
+    md.add(d[i]);
+    const bool a01 = a[i] == 0 || a[i] == 1, b01 = b[i] == 0 || b[i] == 1;
+    if (!a01 || !b01) out.binary = false;
+    if (a[i] == 1 && b[i] == 0) ++out.a_only;
+    if (a[i] == 0 && b[i] == 1) ++out.b_only;
+  }
+  out.mean_a = ma.mean();
+  out.mean_b = mb.mean();
+  out.difference = out.mean_b - out.mean_a;
+  out.stderr_of_difference = md.stderr_of_mean();
+
+  std::mt19937_64 rng(options.seed);
+  std::vector<double> reps(static_cast<size_t>(options.replicates));
+  for (auto& r : reps) {
+    double s = 0;
+    for (size_t i = 0; i < out.n; ++i) s += d[uniform_index(rng, out.n)];
+    r = s / static_cast<double>(out.n);
+  }
+  out.ci = percentile_interval(reps, options.confidence);
+  if (out.binary) {
+    out.p_value = mcnemar_exact_p(out.a_only, out.b_only);
+  } else {
+    out.a_only = out.b_only = 0;
+    out.p_value = paired_permutation_p(d, options);
+  }
+  return out;
 }
 
 }  // namespace ys

@@ -101,7 +101,8 @@ std::vector<StoredSample> StoreReader::samples(int64_t run_id, const std::string
   return out;
 }
 
-std::vector<TaskResult> StoreReader::task_results(std::optional<int64_t> run_id) {
+std::vector<TaskResult> StoreReader::task_results(std::optional<int64_t> run_id,
+                                                  const BootstrapOptions& bootstrap) {
   std::map<std::pair<int64_t, std::string>, TaskResult> by_key;
   const std::string filter = run_id ? " WHERE s.run_id=?" : "";
   {
@@ -153,13 +154,43 @@ std::vector<TaskResult> StoreReader::task_results(std::optional<int64_t> run_id)
       throw StoreError("run " + std::to_string(it->first.first) + ", task " + it->first.second +
                        ", metric " + metric + ": " + e.what());
     }
-    for (auto& r : aggregate(metric, how, scored)) {
+    for (auto& r : aggregate(metric, how, scored, bootstrap)) {
       it->second.metrics.push_back(std::move(r));
     }
   }
   std::vector<TaskResult> out;
   out.reserve(by_key.size());
   for (auto& [key, t] : by_key) out.push_back(std::move(t));
+  return out;
+}
+
+std::vector<MetricInfo> StoreReader::metrics(int64_t run_id, const std::string& task) {
+  Statement s(
+      db_, "SELECT metric, aggregation FROM metrics WHERE run_id=? AND task=? ORDER BY position");
+  s.bind(1, run_id).bind(2, task);
+  std::vector<MetricInfo> out;
+  while (s.step()) {
+    try {
+      out.push_back({s.text(0), parse_aggregation(s.text(1))});
+    } catch (const InputError& e) {
+      throw StoreError("run " + std::to_string(run_id) + ", task " + task + ", metric " +
+                       s.text(0) + ": " + e.what());
+    }
+  }
+  return out;
+}
+
+std::optional<int64_t> StoreReader::tagged_run(const std::string& name) {
+  Statement s(db_, "SELECT run_id FROM tags WHERE name=?");
+  s.bind(1, name);
+  if (!s.step()) return std::nullopt;
+  return s.integer(0);
+}
+
+std::vector<std::pair<std::string, int64_t>> StoreReader::tags() {
+  Statement s(db_, "SELECT name, run_id FROM tags ORDER BY name");
+  std::vector<std::pair<std::string, int64_t>> out;
+  while (s.step()) out.emplace_back(s.text(0), s.integer(1));
   return out;
 }
 

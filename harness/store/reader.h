@@ -35,7 +35,17 @@ class StoreReader {
   // Per (run, task): sample and error counts, tokens, and the figures of each metric in
   // the task's order, aggregated as the metric declares (mean ± standard error, or
   // pass@1/10/100 over repeats). All runs when `run_id` is empty; ordered by run, task.
-  std::vector<TaskResult> task_results(std::optional<int64_t> run_id = std::nullopt);
+  // Each metric also has its clustered standard error and a bootstrap interval drawn with
+  // `bootstrap` (scoring/aggregate.h; replicates 0 turns the bootstrap off).
+  std::vector<TaskResult> task_results(std::optional<int64_t> run_id = std::nullopt,
+                                       const BootstrapOptions& bootstrap = {});
+
+  // The metrics `task` declared in run `run_id`, in the task's order (empty when none).
+  std::vector<MetricInfo> metrics(int64_t run_id, const std::string& task);
+
+  // Tags (`yardstick tag`): the run tagged `name`, if any, and every (name, run id).
+  std::optional<int64_t> tagged_run(const std::string& name);
+  std::vector<std::pair<std::string, int64_t>> tags();
 
  private:
   sqlite3* db_ = nullptr;

@@ -79,6 +79,14 @@ INSERT INTO metrics(run_id, task, metric, aggregation, position)
          min(rowid)
   FROM scores GROUP BY run_id, task, metric;
 )sql",
+    // 3: names for runs (`yardstick tag RUN NAME`), e.g. the baseline a CI gate compares
+    // against. A name points at one run; tagging again moves it.
+    R"sql(
+CREATE TABLE tags(
+  name TEXT PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  tagged_at TEXT NOT NULL);
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

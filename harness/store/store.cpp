@@ -89,6 +89,15 @@ void Store::set_run_status(int64_t run_id, const std::string& status) {
   s.bind(3, run_id).run();
 }
 
+void Store::tag_run(int64_t run_id, const std::string& name) {
+  Statement exists(db_, "SELECT 1 FROM runs WHERE id=?");
+  exists.bind(1, run_id);
+  if (!exists.step())
+    throw StoreError("no run " + std::to_string(run_id) + " in " + path_.string());
+  Statement s(db_, "INSERT OR REPLACE INTO tags(name, run_id, tagged_at) VALUES(?, ?, ?)");
+  s.bind(1, name).bind(2, run_id).bind(3, utc_now_iso()).run();
+}
+
 void Store::declare_metrics(int64_t run_id, const std::string& task,
                             const std::vector<MetricInfo>& metrics) {
   exec_sql(db_, "BEGIN IMMEDIATE");

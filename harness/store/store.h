@@ -46,6 +46,10 @@ class Store {
   void declare_metrics(int64_t run_id, const std::string& task,
                        const std::vector<MetricInfo>& metrics);
 
+  // Names run `run_id` `name` (a tag), moving the name when another run had it. Throws
+  // StoreError when there is no such run.
+  void tag_run(int64_t run_id, const std::string& name);
+
   // Samples. ---------------------------------------------------------------------------
   // Samples of `run_id` already answered (scored rows: no error, or a refusal).
   std::set<SampleKey> answered_samples(int64_t run_id);
