@@ -332,18 +332,26 @@ int do_runs(const CommonOptions& common) {
   return kExitOk;
 }
 
-int do_report(const CommonOptions& common, const std::string& out_path) {
+int do_report(const CommonOptions& common, const std::string& out_path, bool no_samples) {
   if (!std::filesystem::exists(common.db)) throw InputError(common.db + ": no such store");
   StoreReader store(common.db);
   ReportInfo info;
   info.generated_at = utc_now_iso();
   info.version = std::string(kVersion) + " (" + kGitDescribe + ")";
-  std::string html = render_html_report(store, info);
+  info.include_samples = !no_samples;
+  try {
+    const TaskRegistry registry = load_registry(common);
+    for (const auto& s : registry.suites()) info.suites.emplace_back(s.name, s.tasks);
+  } catch (const InputError& e) {
+    std::fprintf(stderr, "warning: no suite averages: %s\n", e.what());
+  }
   std::filesystem::path out(out_path);
   std::error_code ec;
   if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path(), ec);
   std::ofstream f(out, std::ios::binary);
-  f << html;
+  if (!f) throw InputError(out_path + ": cannot write the report");
+  write_html_report(store, info, f);
+  f.close();
   if (!f) throw InputError(out_path + ": cannot write the report");
   std::fprintf(stderr, "wrote %s\n", out_path.c_str());
   return kExitOk;
@@ -369,6 +377,9 @@ int run_cli(int argc, char** argv) {
   std::string report_out = "results/report.html";
   auto* report_cmd = app.add_subcommand("report", "Write a self-contained HTML report");
   report_cmd->add_option("--out,-o", report_out, "Output file")->capture_default_str();
+  bool report_no_samples = false;
+  report_cmd->add_flag("--no-samples", report_no_samples,
+                       "Leave the sample browser out (figures and charts only)");
   EngineArgs engine_args;
   auto* engine_cmd = add_engine_command(app, engine_args);
   auto* sandbox_cmd = app.add_subcommand("sandbox", "The code sandbox");
@@ -403,7 +414,7 @@ int run_cli(int argc, char** argv) {
     if (app.got_subcommand("run")) return do_run(run_args, common, command_line(argc, argv));
     if (app.got_subcommand(tasks_cmd)) return do_tasks(common, tasks_data);
     if (app.got_subcommand(runs_cmd)) return do_runs(common);
-    if (app.got_subcommand(report_cmd)) return do_report(common, report_out);
+    if (app.got_subcommand(report_cmd)) return do_report(common, report_out, report_no_samples);
     if (app.got_subcommand(compare_cmd)) return run_compare_command(compare_args, common.db);
     if (app.got_subcommand(gate_cmd)) return run_gate_command(gate_args, common.db);
     if (app.got_subcommand(tag_cmd)) return run_tag_command(tag_args, common.db);

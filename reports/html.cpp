@@ -1,13 +1,25 @@
 #include "reports/html.h"
 
-#include <cstdio>
-#include <map>
-#include <set>
+#include <zlib.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "reports/assets.h"
+#include "reports/interval.h"
 #include "util/strings.h"
 
 namespace ys {
 namespace {
+
+using nlohmann::json;
 
 std::string percent(double v) {
   char buf[32];
@@ -15,23 +27,160 @@ std::string percent(double v) {
   return buf;
 }
 
-constexpr const char* kStyle = R"(
-body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1d2430;background:#fff}
-h1{font-size:1.4rem;margin:0 0 .2rem}h2{font-size:1.1rem;margin-top:2rem}
-.meta{color:#667;margin-bottom:1.5rem}
-table{border-collapse:collapse;margin:.5rem 0}
-th,td{padding:.35rem .7rem;border-bottom:1px solid #e3e6ea;text-align:right}
-th:first-child,td:first-child{text-align:left}
-th{background:#f5f7fa;font-weight:600}
-td.best{font-weight:700;background:#eef8ee}
-.se{color:#778;font-size:.85em}
-.none{color:#aab}
-)";
+// Appends `s` as a JSON string; '<' becomes \u003c so that no text can end a <script>.
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '<':
+        out += "\\u003c";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
 
-}  // namespace
+// JSON for a <script type="application/json"> block: '<' only occurs inside strings.
+std::string script_json(const json& j) {
+  std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '<') {
+      out += "\\u003c";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
 
-std::string render_html_report(const std::vector<TaskResult>& results, const ReportInfo& info) {
-  // Newest run per (model, task).
+// An inlined script: "</script" inside it would end the element early.
+std::string script_text(std::string_view js) {
+  std::string out(js);
+  for (size_t at = out.find("</"); at != std::string::npos; at = out.find("</", at + 3)) {
+    out.replace(at, 2, "<\\/");
+  }
+  return out;
+}
+
+const char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void append_base64(std::string& out, const unsigned char* p, size_t n) {
+  out.reserve(out.size() + (n + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < n; i += 3) {
+    const unsigned v = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
+    out += kBase64[v >> 18];
+    out += kBase64[(v >> 12) & 63];
+    out += kBase64[(v >> 6) & 63];
+    out += kBase64[v & 63];
+  }
+  if (i < n) {
+    const unsigned v = (p[i] << 16) | (i + 1 < n ? p[i + 1] << 8 : 0);
+    out += kBase64[v >> 18];
+    out += kBase64[(v >> 12) & 63];
+    out += i + 1 < n ? kBase64[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+}
+
+// `text` compressed in the zlib format (what DecompressionStream("deflate") reads), in
+// base64. Level 1: the report's time goes to compression; level 6 saves ~10% more.
+std::string deflate_base64(const std::string& text) {
+  uLongf size = compressBound(static_cast<uLong>(text.size()));
+  std::vector<unsigned char> packed(size);
+  int rc = compress2(packed.data(), &size, reinterpret_cast<const Bytef*>(text.data()),
+                     static_cast<uLong>(text.size()), 1);
+  if (rc != Z_OK) throw std::runtime_error("zlib compress2 failed: " + std::to_string(rc));
+  std::string out;
+  append_base64(out, packed.data(), size);
+  return out;
+}
+
+// The number after `"key":` in flat JSON text, if any (no full parse).
+std::optional<double> json_number(std::string_view text, std::string_view key) {
+  std::string needle = "\"" + std::string(key) + "\":";
+  size_t at = text.find(needle);
+  if (at == std::string_view::npos) return std::nullopt;
+  at += needle.size();
+  std::string digits(text.substr(at, 32));
+  char* end = nullptr;
+  double v = std::strtod(digits.c_str(), &end);
+  if (end == digits.c_str()) return std::nullopt;
+  return v;
+}
+
+// What one pass over the samples learns of a (run, task).
+struct TaskStats {
+  size_t samples = 0;
+  double latency_s = 0;
+  int64_t tokens = 0;
+  double cost = 0;
+  bool has_cost = false;
+  json sampling;                                                       // of its first request
+  std::map<std::pair<int, int64_t>, std::pair<double, size_t>> cells;  // (depth, length)
+};
+
+using TaskKey = std::pair<int64_t, std::string>;
+
+// The long-context description of a request: a message whose content is an object
+// holding `generated` with integer `depth` and `context_length` (docs/REPORTS.md).
+std::optional<std::pair<int, int64_t>> depth_and_length(std::string_view request_json) {
+  if (request_json.find("\"generated\"") == std::string_view::npos) return std::nullopt;
+  json request = json::parse(request_json, nullptr, false);
+  if (!request.is_object() || !request.contains("messages") || !request["messages"].is_array())
+    return std::nullopt;
+  for (const auto& m : request["messages"]) {
+    if (!m.is_object() || !m.contains("content") || !m["content"].is_object()) continue;
+    const json& g = m["content"].value("generated", json());
+    if (g.is_object() && g.contains("depth") && g["depth"].is_number() &&
+        g.contains("context_length") && g["context_length"].is_number()) {
+      return std::make_pair(g["depth"].get<int>(), g["context_length"].get<int64_t>());
+    }
+  }
+  return std::nullopt;
+}
+
+// One cell of the leaderboard.
+struct Cell {
+  double mean = 0, low = 0, high = 0;
+  size_t n = 0;
+  std::string metric;
+  int64_t run_id = 0;
+};
+
+struct Board {
+  std::vector<std::string> models, tasks;
+  std::vector<std::string> columns;                           // tasks, then "suite: NAME"
+  std::map<std::pair<std::string, std::string>, Cell> cells;  // (model, column)
+};
+
+Board make_board(const std::vector<TaskResult>& results, const ReportInfo& info) {
+  Board b;
   std::map<std::pair<std::string, std::string>, const TaskResult*> latest;
   std::set<std::string> models, tasks;
   for (const auto& r : results) {
@@ -40,61 +189,320 @@ std::string render_html_report(const std::vector<TaskResult>& results, const Rep
     models.insert(r.model);
     tasks.insert(r.task);
   }
-  // The best first-metric value of each task, to highlight.
-  std::map<std::string, double> best;
+  b.models.assign(models.begin(), models.end());
+  b.tasks.assign(tasks.begin(), tasks.end());
+  b.columns = b.tasks;
   for (const auto& [key, r] : latest) {
     if (r->metrics.empty()) continue;
-    auto [it, inserted] = best.emplace(key.second, r->metrics[0].mean);
-    if (!inserted && r->metrics[0].mean > it->second) it->second = r->metrics[0].mean;
+    const MetricResult& m = r->metrics[0];
+    ScoreInterval ci = score_interval(m);
+    b.cells[key] = {m.mean, ci.low, ci.high, m.n, m.metric, r->run_id};
   }
+  // A suite's average over its tasks, for models that have them all; the tasks' errors
+  // taken as independent: se = sqrt(sum se_i^2) / k.
+  for (const auto& [suite, suite_tasks] : info.suites) {
+    if (suite_tasks.empty()) continue;
+    const std::string column = "suite: " + suite;
+    bool any = false;
+    for (const auto& model : b.models) {
+      double sum = 0, var = 0;
+      size_t n = SIZE_MAX;
+      bool complete = true;
+      for (const auto& t : suite_tasks) {
+        auto it = latest.find({model, t});
+        if (it == latest.end() || it->second->metrics.empty()) {
+          complete = false;
+          break;
+        }
+        const MetricResult& m = it->second->metrics[0];
+        sum += m.mean;
+        var += m.stderr_of_mean * m.stderr_of_mean;
+        n = std::min(n, m.n);
+      }
+      if (!complete) continue;
+      const double k = static_cast<double>(suite_tasks.size());
+      MetricResult avg{"average", n, sum / k, std::sqrt(var) / k};
+      ScoreInterval ci = score_interval(avg);
+      b.cells[{model, column}] = {avg.mean, ci.low, ci.high, n, "average of first metrics", 0};
+      any = true;
+    }
+    if (any) b.columns.push_back(column);
+  }
+  return b;
+}
 
-  std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>" +
-                  html_escape(info.title) + "</title>\n<style>" + kStyle +
-                  "</style></head><body>\n";
-  h += "<h1>" + html_escape(info.title) + "</h1>\n<div class=\"meta\">Generated " +
-       html_escape(info.generated_at) + " by yardstick " + html_escape(info.version) +
-       ". Values are percentages ± one standard error of the mean.</div>\n";
-
-  h += "<h2>Models &times; tasks</h2>\n<table><thead><tr><th>model</th>";
-  for (const auto& t : tasks) h += "<th>" + html_escape(t) + "</th>";
-  h += "</tr></thead><tbody>\n";
-  for (const auto& m : models) {
-    h += "<tr><td>" + html_escape(m) + "</td>";
-    for (const auto& t : tasks) {
-      auto it = latest.find({m, t});
-      if (it == latest.end() || it->second->metrics.empty()) {
-        h += "<td class=\"none\">&ndash;</td>";
+void write_board(const Board& b, std::ostream& out) {
+  out << "<table id=\"board\" class=\"board\"><thead><tr><th data-col=\"0\" "
+         "data-type=\"text\">model</th>";
+  for (size_t c = 0; c < b.columns.size(); ++c) {
+    out << "<th data-col=\"" << c + 1 << "\" title=\"click to sort\">" << html_escape(b.columns[c])
+        << "</th>";
+  }
+  out << "</tr></thead><tbody>\n";
+  // Best per column, and which cells' intervals overlap the best's.
+  std::map<std::string, const Cell*> best;
+  for (const auto& [key, cell] : b.cells) {
+    auto& slot = best[key.second];
+    if (!slot || cell.mean > slot->mean) slot = &cell;
+  }
+  for (const auto& model : b.models) {
+    out << "<tr><td data-value=\"" << html_escape(model) << "\">" << html_escape(model) << "</td>";
+    for (const auto& column : b.columns) {
+      auto it = b.cells.find({model, column});
+      if (it == b.cells.end()) {
+        out << "<td class=\"none\" data-value=\"\">&ndash;</td>";
         continue;
       }
-      const MetricResult& mr = it->second->metrics[0];
-      bool is_best = models.size() > 1 && mr.mean == best[t];
-      h += std::string("<td") + (is_best ? " class=\"best\"" : "") + " title=\"" +
-           html_escape(mr.metric) + ", n=" + std::to_string(mr.n) + "\">" + percent(mr.mean) +
-           " <span class=\"se\">&plusmn; " + percent(mr.stderr_of_mean) + "</span></td>";
+      const Cell& cell = it->second;
+      const Cell* top = best[column];
+      std::string cls;
+      if (b.models.size() > 1) {
+        if (&cell == top) {
+          cls = "best";
+        } else if (cell.high >= top->low && cell.low <= top->high) {
+          cls = "tie";
+        }
+      }
+      char value[32];
+      std::snprintf(value, sizeof value, "%.17g", cell.mean);
+      out << "<td" << (cls.empty() ? "" : " class=\"" + cls + "\"") << " data-value=\"" << value
+          << "\" title=\"" << html_escape(cell.metric) << ", n=" << cell.n << ", 95% CI "
+          << percent(cell.low) << "–" << percent(cell.high)
+          << (cls == "tie" ? "; interval overlaps the best's" : "") << "\">" << percent(cell.mean)
+          << " <span class=\"se\">&plusmn; " << percent((cell.high - cell.low) / 2) << "</span>"
+          << (cls == "best" ? " <span class=\"mark\">&#9733;</span>" : "")
+          << (cls == "tie" ? " <span class=\"mark\">&asymp;</span>" : "") << "</td>";
     }
-    h += "</tr>\n";
+    out << "</tr>\n";
   }
-  h += "</tbody></table>\n";
+  out << "</tbody></table>\n";
+}
 
-  h += "<h2>All metrics</h2>\n<table><thead><tr><th>model</th><th>task</th><th>metric</th>"
-       "<th>value</th><th>&plusmn; se</th><th>n</th><th>errors</th><th>tokens</th>"
-       "<th>run</th><th>status</th></tr></thead><tbody>\n";
-  for (const auto& [key, r] : latest) {
-    for (const auto& mr : r->metrics) {
-      h += "<tr><td>" + html_escape(r->model) + "</td><td>" + html_escape(r->task) + "</td><td>" +
-           html_escape(mr.metric) + "</td><td>" + percent(mr.mean) + "</td><td>" +
-           percent(mr.stderr_of_mean) + "</td><td>" + std::to_string(mr.n) + "</td><td>" +
-           std::to_string(r->errors) + "</td><td>" +
-           std::to_string(r->prompt_tokens + r->completion_tokens) + "</td><td>" +
-           std::to_string(r->run_id) + "</td><td>" + html_escape(r->status) + "</td></tr>\n";
+void write_runs(const std::vector<RunRecord>& runs, const std::map<TaskKey, TaskStats>& stats,
+                std::ostream& out) {
+  out << "<h2 id=\"runs\">Runs</h2>\n<table class=\"runs\"><thead><tr><th>run</th><th>model</th>"
+         "<th>provider</th><th>tasks</th><th>sampling</th><th>seed</th><th>repeats</th>"
+         "<th>started</th><th>finished</th><th>status</th><th>yardstick</th><th>runner</th>"
+         "</tr></thead><tbody>\n";
+  for (const auto& r : runs) {
+    std::string tasks, sampling;
+    std::set<std::string> samplings;
+    for (const auto& t : r.tasks) {
+      tasks += (tasks.empty() ? "" : ", ") + t;
+      auto it = stats.find({r.id, t});
+      if (it != stats.end() && !it->second.sampling.is_null()) {
+        samplings.insert(it->second.sampling.dump(-1, ' ', false, json::error_handler_t::replace));
+      }
     }
+    for (const auto& s : samplings) sampling += (sampling.empty() ? "" : "; ") + s;
+    const std::string provider = r.model.substr(0, r.model.find(':'));
+    out << "<tr><td>" << r.id << "</td><td>" << html_escape(r.model) << "</td><td>"
+        << html_escape(provider) << "</td><td>" << html_escape(tasks) << "</td><td class=\"code\">"
+        << html_escape(sampling) << "</td><td>" << (r.seed ? std::to_string(*r.seed) : "&ndash;")
+        << "</td><td>" << r.repeats << "</td><td>" << html_escape(r.started_at) << "</td><td>"
+        << html_escape(r.finished_at) << "</td><td>" << html_escape(r.status) << "</td><td>"
+        << html_escape(r.yardstick_version + " (" + r.git_describe + ")")
+        << "</td><td class=\"code\">"
+        << html_escape(r.runner_config.dump(-1, ' ', false, json::error_handler_t::replace))
+        << "</td></tr>\n";
   }
-  h += "</tbody></table>\n</body></html>\n";
-  return h;
+  out << "</tbody></table>\n";
+}
+
+// Everything after the streamed sample chunks: the body and the page's data and scripts.
+void write_page(const std::vector<TaskResult>& results, const std::vector<RunRecord>& runs,
+                const std::map<TaskKey, TaskStats>& stats, const json& chunks,
+                const ReportInfo& info, std::ostream& out) {
+  const Board board = make_board(results, info);
+  json data;
+  data["interval"] = kScoreIntervalMethod;
+  data["models"] = board.models;
+  data["tasks"] = board.tasks;
+  data["chunks"] = chunks;
+  // Per (run, task) figures, for charts and the sample browser.
+  json rows = json::array();
+  for (const auto& r : results) {
+    json row = {{"run", r.run_id},    {"model", r.model},
+                {"task", r.task},     {"samples", r.samples},
+                {"errors", r.errors}, {"tokens", r.prompt_tokens + r.completion_tokens}};
+    json metrics = json::array();
+    for (const auto& m : r.metrics) {
+      ScoreInterval ci = score_interval(m);
+      metrics.push_back(
+          {{"metric", m.metric}, {"n", m.n}, {"mean", m.mean}, {"low", ci.low}, {"high", ci.high}});
+    }
+    row["metrics"] = metrics;
+    auto it = stats.find({r.run_id, r.task});
+    if (it != stats.end()) {
+      row["latency_s"] = it->second.latency_s;
+      if (it->second.has_cost) row["cost"] = it->second.cost;
+    }
+    rows.push_back(std::move(row));
+  }
+  data["results"] = rows;
+  json board_cells = json::array();
+  for (const auto& [key, cell] : board.cells) {
+    if (key.second.rfind("suite: ", 0) == 0) continue;
+    board_cells.push_back({{"model", key.first},
+                           {"task", key.second},
+                           {"run", cell.run_id},
+                           {"mean", cell.mean},
+                           {"low", cell.low},
+                           {"high", cell.high}});
+  }
+  data["board"] = board_cells;
+  json heatmaps = json::array();
+  std::map<int64_t, std::string> model_of;
+  for (const auto& r : runs) model_of[r.id] = r.model;
+  for (const auto& [key, s] : stats) {
+    if (s.cells.empty()) continue;
+    json cells = json::array();
+    for (const auto& [dl, acc] : s.cells) {
+      cells.push_back(
+          {dl.first, dl.second, acc.first / static_cast<double>(acc.second), acc.second});
+    }
+    heatmaps.push_back({{"run", key.first},
+                        {"model", model_of[key.first]},
+                        {"task", key.second},
+                        {"cells", cells}});
+  }
+  data["heatmaps"] = heatmaps;
+  json run_list = json::array();
+  for (const auto& r : runs) run_list.push_back({{"id", r.id}, {"model", r.model}});
+  data["runs"] = run_list;
+
+  out << "</head><body>\n<h1>" << html_escape(info.title) << "</h1>\n<div class=\"meta\">Generated "
+      << html_escape(info.generated_at) << " by yardstick " << html_escape(info.version)
+      << ". Scores in percent of each task's first metric, newest run per model and task, "
+      << html_escape(kScoreIntervalMethod)
+      << ". &#9733; best in column; &asymp; interval overlaps the best's.</div>\n"
+      << "<nav><a href=\"#leaderboard\">Leaderboard</a> <a href=\"#charts\">Charts</a> "
+         "<a href=\"#efficiency\">Efficiency</a> <a href=\"#heatmaps\">Long context</a> "
+         "<a href=\"#browser\">Samples</a> <a href=\"#runs\">Runs</a></nav>\n"
+      << "<h2 id=\"leaderboard\">Leaderboard</h2>\n";
+  write_board(board, out);
+  out << "<h2 id=\"charts\">Per task</h2>\n<div id=\"task-charts\" class=\"charts\"></div>\n"
+      << "<h2 id=\"efficiency\">Efficiency</h2>\n<div class=\"controls\">score of "
+         "<select id=\"eff-task\"></select> against <select id=\"eff-x\"></select> "
+         "<span class=\"hint\">the line is the Pareto frontier (no other model is "
+         "both cheaper and better)</span></div>\n"
+         "<div class=\"chart-box wide\"><canvas id=\"eff-chart\"></canvas></div>\n"
+      << "<h2 id=\"heatmaps\">Long context</h2>\n<div id=\"heatmap-list\"></div>\n"
+      << "<h2 id=\"browser\">Samples</h2>\n<div class=\"controls\">run <select id=\"sb-run\">"
+         "</select> task <select id=\"sb-task\"></select> verdict <select id=\"sb-verdict\">"
+         "<option value=\"\">all</option><option>correct</option><option>wrong</option>"
+         "<option>partial</option><option>error</option></select> flipped against "
+         "<select id=\"sb-other\"><option value=\"\">(none)</option></select> "
+         "<button id=\"sb-prev\">&larr;</button> <span id=\"sb-page\"></span> "
+         "<button id=\"sb-next\">&rarr;</button></div>\n"
+         "<div id=\"sb-summary\" class=\"hint\"></div><div id=\"sb-list\"></div>\n";
+  write_runs(runs, stats, out);
+  out << "<script type=\"application/json\" id=\"ys-data\">" << script_json(data)
+      << "</script>\n<script>" << script_text(kChartJs) << "</script>\n<script>"
+      << script_text(kReportJs) << "</script>\n</body></html>\n";
+}
+
+void write_head(const ReportInfo& info, std::ostream& out) {
+  out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width\">\n<title>"
+      << html_escape(info.title) << "</title>\n<style>" << kReportCss << "</style>\n";
+}
+
+}  // namespace
+
+void write_html_report(StoreReader& store, const ReportInfo& info, std::ostream& out) {
+  const std::vector<TaskResult> results = store.task_results();
+  const std::vector<RunRecord> runs = store.runs();
+  std::map<TaskKey, std::string> first_metric;
+  for (const auto& r : results) {
+    if (!r.metrics.empty()) first_metric[{r.run_id, r.task}] = r.metrics[0].metric;
+  }
+  write_head(info, out);
+  // One pass over the samples: per (run, task) a JSON array of rows, compressed into a
+  // <script type="application/octet-stream"> element as soon as the (run, task) ends.
+  std::map<TaskKey, TaskStats> stats;
+  json chunks = json::array();
+  std::string buffer;
+  TaskKey current{-1, ""};
+  TaskStats* st = nullptr;
+  auto flush = [&] {
+    if (current.first < 0 || !info.include_samples) return;
+    buffer += ']';
+    const std::string id = "ys-chunk-" + std::to_string(chunks.size());
+    auto fm = first_metric.find(current);
+    chunks.push_back({{"run", current.first},
+                      {"task", current.second},
+                      {"metric", fm == first_metric.end() ? "" : fm->second},
+                      {"samples", st->samples},
+                      {"id", id}});
+    out << "<script type=\"application/octet-stream\" id=\"" << id << "\">"
+        << deflate_base64(buffer) << "</script>\n";
+    buffer.clear();
+  };
+  store.each_row([&](const StoredRow& row) {
+    if (row.run_id != current.first || row.task != current.second) {
+      flush();
+      current = {row.run_id, std::string(row.task)};
+      st = &stats[current];
+      buffer = "[";
+      json request = json::parse(row.request_json, nullptr, false);
+      if (request.is_object() && request.contains("sampling")) st->sampling = request["sampling"];
+    }
+    ++st->samples;
+    st->latency_s += row.latency_s;
+    st->tokens += row.prompt_tokens + row.completion_tokens;
+    if (auto cost = json_number(row.response_json, "cost_usd")) {
+      st->cost += *cost;
+      st->has_cost = true;
+    }
+    if (auto dl = depth_and_length(row.request_json)) {
+      auto fm = first_metric.find(current);
+      double score = 0;  // an unscored error counts 0, as in the figures
+      if (fm != first_metric.end()) {
+        score = json_number(row.scores_json, fm->second).value_or(0.0);
+      }
+      auto& cell = st->cells[*dl];
+      cell.first += score;
+      ++cell.second;
+    }
+    if (!info.include_samples) return;
+    // [id, repeat, request, response, reference, extracted, scores, error kind]
+    if (buffer.size() > 1) buffer += ',';
+    buffer += '[';
+    append_json_string(buffer, row.sample_id);
+    buffer += ',' + std::to_string(row.repeat) + ',';
+    buffer += row.request_json.empty() ? std::string_view("null") : row.request_json;
+    buffer += ',';
+    buffer += row.response_json.empty() ? std::string_view("null") : row.response_json;
+    buffer += ',';
+    append_json_string(buffer, row.reference);
+    buffer += ',';
+    buffer += row.extracted_json.empty() ? std::string_view("null") : row.extracted_json;
+    buffer += ',';
+    buffer += row.scores_json.empty() ? std::string_view("null") : row.scores_json;
+    buffer += ',';
+    if (row.error_kind.empty()) {
+      buffer += "null";
+    } else {
+      append_json_string(buffer, row.error_kind);
+    }
+    buffer += ']';
+  });
+  flush();
+  write_page(results, runs, stats, chunks, info, out);
 }
 
 std::string render_html_report(StoreReader& store, const ReportInfo& info) {
-  return render_html_report(store.task_results(), info);
+  std::ostringstream out;
+  write_html_report(store, info, out);
+  return out.str();
+}
+
+std::string render_html_report(const std::vector<TaskResult>& results, const ReportInfo& info) {
+  std::ostringstream out;
+  write_head(info, out);
+  write_page(results, {}, {}, json::array(), info, out);
+  return out.str();
 }
 
 }  // namespace ys

@@ -19,7 +19,8 @@ packages=(
   libbenchmark-dev          # tests/bench
   zlib1g-dev                # gzip datasets
   libxxhash-dev             # cache keys
-  libjs-chart.js            # charts in the HTML report
+  libjs-chart.js            # charts in the HTML report (embedded at build time)
+  chromium                  # browser tests of the HTML report (headless)
   clang-format
 )
 

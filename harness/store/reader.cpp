@@ -101,6 +101,31 @@ std::vector<StoredSample> StoreReader::samples(int64_t run_id, const std::string
   return out;
 }
 
+void StoreReader::each_row(const std::function<void(const StoredRow&)>& visit) {
+  // The UNIQUE(run_id, task, sample_id, repeat) index gives this order without sorting.
+  Statement s(db_,
+              "SELECT run_id, task, sample_id, repeat, request, response, reference, extracted, "
+              "scores, error_kind, prompt_tokens, completion_tokens, latency_s FROM samples "
+              "ORDER BY run_id, task, sample_id, repeat");
+  while (s.step()) {
+    StoredRow row;
+    row.run_id = s.integer(0);
+    row.task = s.view(1);
+    row.sample_id = s.view(2);
+    row.repeat = static_cast<int>(s.integer(3));
+    row.request_json = s.view(4);
+    row.response_json = s.view(5);
+    row.reference = s.view(6);
+    row.extracted_json = s.view(7);
+    row.scores_json = s.view(8);
+    row.error_kind = s.view(9);
+    row.prompt_tokens = s.integer(10);
+    row.completion_tokens = s.integer(11);
+    row.latency_s = s.real(12);
+    visit(row);
+  }
+}
+
 std::vector<TaskResult> StoreReader::task_results(std::optional<int64_t> run_id,
                                                   const BootstrapOptions& bootstrap) {
   std::map<std::pair<int64_t, std::string>, TaskResult> by_key;

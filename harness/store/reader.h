@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/store/records.h"
@@ -13,6 +15,22 @@
 struct sqlite3;
 
 namespace ys {
+
+// One stored sample as written, for reading every sample of a store in one pass without
+// decoding it: views into the current row, valid only during the visit.
+struct StoredRow {
+  int64_t run_id = 0;
+  std::string_view task, sample_id;
+  int repeat = 0;
+  std::string_view request_json;   // the canonical request (runners/request.h), JSON text
+  std::string_view response_json;  // the completion (to_json in runners/completion.h)
+  std::string_view reference;
+  std::string_view extracted_json;  // {"metric": "answer" or null}; empty when unscored
+  std::string_view scores_json;     // {"metric": value}; empty when unscored
+  std::string_view error_kind;      // empty when answered
+  int64_t prompt_tokens = 0, completion_tokens = 0;
+  double latency_s = 0;
+};
 
 class StoreReader {
  public:
@@ -31,6 +49,11 @@ class StoreReader {
   // The stored samples of `run_id` (of `task` only, when given), ordered by task, sample
   // id and repeat, each with its completion and scores.
   std::vector<StoredSample> samples(int64_t run_id, const std::string& task = "");
+
+  // Calls `visit` for every stored sample of every run, ordered by run, task, sample id
+  // and repeat, streaming (one row in memory at a time). Throws StoreError when reading
+  // fails, and whatever `visit` throws.
+  void each_row(const std::function<void(const StoredRow&)>& visit);
 
   // Per (run, task): sample and error counts, tokens, and the figures of each metric in
   // the task's order, aggregated as the metric declares (mean ± standard error, or

@@ -64,6 +64,12 @@ std::string Statement::text(int column) const {
   int n = sqlite3_column_bytes(stmt_, column);
   return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
 }
+std::string_view Statement::view(int column) const {
+  const unsigned char* p = sqlite3_column_text(stmt_, column);
+  int n = sqlite3_column_bytes(stmt_, column);
+  return p ? std::string_view(reinterpret_cast<const char*>(p), static_cast<size_t>(n))
+           : std::string_view();
+}
 int64_t Statement::integer(int column) const {
   return sqlite3_column_int64(stmt_, column);
 }

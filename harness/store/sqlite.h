@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace ys {
 
@@ -41,6 +42,8 @@ class Statement {
   void reset();
 
   std::string text(int column) const;
+  // The column's text without a copy, valid until the next step or reset; empty for NULL.
+  std::string_view view(int column) const;
   int64_t integer(int column) const;
   double real(int column) const;
   bool is_null(int column) const;

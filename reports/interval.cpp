@@ -1,0 +1,21 @@
+#include "reports/interval.h"
+
+#include <algorithm>
+
+namespace ys {
+
+const char* const kScoreIntervalMethod =
+    "95% CI = mean \u00b1 1.96\u00b7standard error (normal approximation)";
+
+ScoreInterval score_interval(const MetricResult& m) {
+  // 1.96: the 97.5th percentile of the standard normal distribution.
+  const double half = 1.96 * m.stderr_of_mean;
+  ScoreInterval ci{m.mean - half, m.mean + half};
+  if (m.mean >= 0 && m.mean <= 1) {
+    ci.low = std::max(ci.low, 0.0);
+    ci.high = std::min(ci.high, 1.0);
+  }
+  return ci;
+}
+
+}  // namespace ys
