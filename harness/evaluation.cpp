@@ -1,6 +1,7 @@
 #include "harness/evaluation.h"
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -193,6 +194,10 @@ class Evaluation {
     budget.max_tokens = request.sampling.max_tokens;
     budget.margin = counting.margin;
     budget.counter = counting.name;
+    const double scale =
+        counting.family ? estimator_calibration(*counting.family,
+                                                task.generated_prompt(index).value("task", ""))
+                        : 1.0;
     Request probe = request;
     return size_prompt(
         task.generated_prompt(index),
@@ -200,7 +205,7 @@ class Evaluation {
           probe.messages.back().content = user;
           const int64_t n = counting.count(probe);
           probe.messages.back().content.clear();
-          return n;
+          return static_cast<int64_t>(std::llround(static_cast<double>(n) * scale));
         },
         budget);
   }

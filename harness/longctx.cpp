@@ -86,6 +86,7 @@ TokenCounting token_counting_for(const Runner& runner, const LongContextOptions&
   };
   c.name = std::string("estimate:") + token_family_name(family);
   c.margin = estimator_bound(family);
+  c.family = family;
   return c;
 }
 

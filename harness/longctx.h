@@ -12,6 +12,7 @@
 
 #include "runners/request.h"
 #include "runners/runner.h"
+#include "tasks/token_estimate.h"
 
 namespace CLI {
 class App;
@@ -47,6 +48,8 @@ struct TokenCounting {
   std::string name;         // stored in each description as "counter"
   double margin = 0;        // fraction kept free for the estimator's error
   int64_t max_context = 0;  // the model's window: the local engine's --ctx, or --max-context
+  // Set for an estimator: counts are scaled by estimator_calibration(family, task).
+  std::optional<TokenFamily> family;
 };
 TokenCounting token_counting_for(const Runner& runner, const LongContextOptions& options);
 

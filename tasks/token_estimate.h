@@ -13,7 +13,7 @@ namespace ys {
 
 enum class TokenFamily {
   kSentencePiece,  // Llama 1/2, Mistral, Phi-3: 32K SentencePiece, digits split one by one
-  kBytePairs,      // GPT-2-style byte-level BPE (GPT-2/3/4, Falcon, MPT, StarCoder, DeepSeek)
+  kBytePairs,      // GPT-2-style byte-level BPE with a 50K English vocabulary (GPT-2, MPT)
   kChars4,         // (bytes + 3) / 4: what the mock models report
 };
 
@@ -22,13 +22,19 @@ TokenFamily parse_token_family(const std::string& name);
 const char* token_family_name(TokenFamily family);
 
 // The estimated token count of `text` (no BOS or chat markup). Linear time, no allocation.
-// A sum over the text's words (runs of ASCII letters), digit runs, punctuation and
-// newlines with per-family costs; additive over texts cut at spaces.
+// A sum over the text's words (runs of ASCII letters: one token, one more per few letters
+// beyond a free length), digit runs, punctuation, newlines and non-ASCII bytes.
 int64_t estimate_tokens(std::string_view text, TokenFamily family);
 
-// The largest relative error |estimate - true| / true measured for `family` (see
-// docs/LONG_CONTEXT.md for what it was measured against); 0 for kChars4, which is exact
-// for the mock models.
+// The factor that turns estimate_tokens() of a prompt of long-context task `task`
+// (tasks/longctx.h) into the reference tokenizer's count: the mean ratio true/estimate
+// measured on that task's prompts (llama-spm for spm, gpt-2 for bpe; measured with
+// `ys_longctx_bench calibrate`). 1 for other texts and for kChars4.
+double estimator_calibration(TokenFamily family, const std::string& task);
+
+// The largest relative error |calibrated estimate - true| / true measured for `family`
+// over every tokenizer of the family in ../shared/testdata/tokenizer (table in
+// docs/LONG_CONTEXT.md, `ys_longctx_bench estimator`); 0 for kChars4, exact for the mocks.
 double estimator_bound(TokenFamily family);
 
 // The coefficients, exposed for the measurement tool (tests/bench/longctx_bench.cpp).
