@@ -17,6 +17,7 @@
 #include "harness/commands/export.h"
 #include "harness/commands/gate.h"
 #include "harness/evaluation.h"
+#include "harness/longctx.h"
 #include "harness/store/reader.h"
 #include "harness/store/store.h"
 #include "reports/html.h"
@@ -81,6 +82,7 @@ struct RunArgs {
   int threads = 1, ctx = 0;
   std::optional<int> fewshot;  // overrides the specs' few-shot count
   int scoring_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  LongContextOptions long_context;
 };
 
 void add_run_command(CLI::App& app, RunArgs& a) {
@@ -122,6 +124,7 @@ void add_run_command(CLI::App& app, RunArgs& a) {
   run->add_option("--ctx", a.ctx,
                   "Context positions per sequence of a local: model (0: the model's)")
       ->check(CLI::NonNegativeNumber);
+  add_long_context_options(run, a.long_context);
 }
 
 // ---- yardstick engine info|generate|bench --------------------------------------------------
@@ -203,6 +206,7 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
   for (const auto* spec : specs) {
     TaskSpec s = *spec;
     if (a.fewshot) override_fewshot(s, *a.fewshot);
+    apply_long_context_options(s, a.long_context);
     tasks.push_back(load_eval_task(s, where, resources));
   }
 
@@ -218,6 +222,8 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
   ro.ctx = a.ctx;
   std::vector<std::pair<std::string, std::unique_ptr<Runner>>> runners;
   for (const auto& m : split_list(a.models)) runners.emplace_back(m, make_runner(m, ro));
+  for (const auto& [m, runner] : runners)
+    check_context_lengths(tasks, token_counting_for(*runner, a.long_context), m);
 
   Store store(common.db);
   std::signal(SIGINT, on_stop_signal);
@@ -233,8 +239,10 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
   eo.interactive = isatty(STDERR_FILENO);
   eo.stop = &g_stop;
   eo.scoring_threads = a.scoring_threads;
+  eo.long_context = a.long_context;
 
   std::vector<TaskResult> all;
+  std::vector<std::string> effective;  // long-context summaries
   for (auto& [spec, runner] : runners) {
     eo.model_spec = spec;
     EvalOutcome out = run_evaluation(*runner, tasks, store, eo);
@@ -252,6 +260,10 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
                    out.unclosed_reasoning);
     }
     for (auto& r : out.results) all.push_back(std::move(r));
+    if (auto line = record_effective_context(common.db, out.run_id, a.long_context.threshold);
+        !line.empty()) {
+      effective.push_back(line);
+    }
     if (out.status == "failed") {
       std::fprintf(stderr, "error: run %lld stopped: %s\n", static_cast<long long>(out.run_id),
                    out.failure.c_str());
@@ -265,6 +277,7 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
     }
   }
   std::cout << render_results_table(all);
+  for (const auto& line : effective) std::cout << line << "\n";
   std::fprintf(
       stderr,
       "\nStored in %s. Next: `yardstick report --db %s` writes an HTML report.\n"

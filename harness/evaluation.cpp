@@ -1,6 +1,7 @@
 #include "harness/evaluation.h"
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -14,6 +15,7 @@
 #include "harness/store/reader.h"
 #include "scoring/options.h"
 #include "scoring/stats.h"
+#include "tasks/longctx.h"
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/strings.h"
@@ -30,7 +32,18 @@ struct WorkItem {
   int repeat;
   Request request;
   std::string key;
+  // Long-context tasks: the sized description the last message is generated from; the
+  // request holds an empty content until it is sent (one prompt in memory per request in
+  // flight), and the store keeps the description (tasks/longctx.h).
+  nlohmann::json generated;
 };
+
+// The request as stored and as keyed: a generated content is its description.
+nlohmann::json stored_request(const WorkItem& item) {
+  nlohmann::json j = canonical_json(item.request);
+  if (!item.generated.is_null()) j["messages"].back()["content"] = {{"generated", item.generated}};
+  return j;
+}
 
 // A completion for a work item, and its scores once a scoring worker has them.
 struct Arrival {
@@ -68,7 +81,12 @@ class Evaluation {
   EvalOutcome run() {
     auto started = Clock::now();
     open_run();
-    plan();
+    try {
+      plan();
+    } catch (const InputError&) {  // a prompt that cannot fit: nothing was sent
+      store_.set_run_status(outcome_.run_id, "failed");
+      throw;
+    }
     Progress progress(stderr, "run " + std::to_string(outcome_.run_id), outcome_.planned,
                       options_.interactive);
     progress_ = &progress;
@@ -137,6 +155,7 @@ class Evaluation {
   }
 
   void plan() {
+    std::optional<TokenCounting> counting;
     std::set<SampleKey> answered;
     if (outcome_.resumed) answered = store_.answered_samples(outcome_.run_id);
     for (size_t t = 0; t < tasks_.size(); ++t) {
@@ -144,19 +163,60 @@ class Evaluation {
       size_t n = task.samples().size();
       if (options_.limit >= 0) n = std::min(n, static_cast<size_t>(options_.limit));
       for (size_t i = 0; i < n; ++i) {
+        nlohmann::json sized;  // shared by the repeats of a long-context sample
         for (int r = 0; r < options_.repeats; ++r) {
           ++outcome_.planned;
           if (answered.count({task.name(), task.samples()[i].id, r})) {
             ++outcome_.already_done;
             continue;
           }
-          WorkItem item{t, i, r, task.build_request(i, r), ""};
+          WorkItem item{t, i, r, task.build_request(i, r), "", {}};
           if (options_.seed) item.request.sampling.seed = *options_.seed + static_cast<uint64_t>(r);
-          item.key = cache_key(item.request, runner_.identity());
+          if (task.long_context()) {
+            if (!counting) counting = token_counting_for(runner_, options_.long_context);
+            if (sized.is_null()) sized = size_generated(task, i, item.request, *counting);
+            item.generated = sized;
+            item.key = hash_hex(runner_.identity() + "\n" + stored_request(item).dump());
+          } else {
+            item.key = cache_key(item.request, runner_.identity());
+          }
           items_.push_back(std::move(item));
         }
       }
     }
+  }
+
+  // Fits sample `index` of a long-context task to the runner's budget.
+  static nlohmann::json size_generated(const Task& task, size_t index, const Request& request,
+                                       const TokenCounting& counting) {
+    TokenBudget budget;
+    budget.context_length = task.generated_prompt(index).value("context_length", int64_t{0});
+    budget.max_tokens = request.sampling.max_tokens;
+    budget.margin = counting.margin;
+    budget.counter = counting.name;
+    const double scale =
+        counting.family ? estimator_calibration(*counting.family,
+                                                task.generated_prompt(index).value("task", ""))
+                        : 1.0;
+    Request probe = request;
+    return size_prompt(
+        task.generated_prompt(index),
+        [&](const std::string& user) {
+          probe.messages.back().content = user;
+          const int64_t n = counting.count(probe);
+          probe.messages.back().content.clear();
+          return static_cast<int64_t>(std::llround(static_cast<double>(n) * scale));
+        },
+        budget);
+  }
+
+  // The request to send for `item`: with its generated content, when it has one.
+  Request request_to_send(const WorkItem& item) const {
+    Request r = item.request;
+    if (!item.generated.is_null()) {
+      r.messages.back().content = materialize_prompt(item.generated).text;
+    }
+    return r;
   }
 
   void answer_from_cache() {
@@ -184,7 +244,7 @@ class Evaluation {
         mark_started(items_[item].task);
         ++in_flight;
         ++outcome_.sent;
-        runner_.submit(items_[item].request, [inbox = inbox_, item](Completion c) {
+        runner_.submit(request_to_send(items_[item]), [inbox = inbox_, item](Completion c) {
           inbox->push({item, std::move(c), false, {}});
         });
       }
@@ -263,7 +323,7 @@ class Evaluation {
     row.sample_id = sample.id;
     row.repeat = item.repeat;
     row.cache_key = item.key;
-    row.request = canonical_json(item.request);
+    row.request = stored_request(item);
     row.request["runner"] = runner_.identity();
     row.reference = sample.reference;
     row.scores = std::move(scores);

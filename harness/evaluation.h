@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/longctx.h"
 #include "harness/store/store.h"
 #include "runners/runner.h"
 #include "scoring/scorer.h"
@@ -37,6 +38,7 @@ struct EvalOptions {
   bool interactive = false;                 // progress on a terminal
   const std::atomic<bool>* stop = nullptr;  // set by a signal handler to stop early
   int scoring_threads = 2;                  // code-running workers (one sandbox slot each)
+  LongContextOptions long_context;          // token counting of generated long prompts
 };
 
 struct EvalOutcome {

@@ -30,8 +30,17 @@ std::unique_ptr<Runner> make_mock(const std::string& spec, const std::string& re
     }
     return std::make_unique<MockRunner>(MockRunner::Behavior::kNoisy, p, seed);
   }
+  if (rest.rfind("truncate:", 0) == 0) {
+    std::string f_text = rest.substr(9);
+    char* end = nullptr;
+    double f = std::strtod(f_text.c_str(), &end);
+    if (f_text.empty() || *end != '\0' || f < 0 || f > 1) {
+      throw InputError("model '" + spec + "': F in mock:truncate:F must be a number in [0, 1]");
+    }
+    return std::make_unique<MockRunner>(MockRunner::Behavior::kTruncate, f, seed);
+  }
   throw InputError("unknown mock model '" + spec +
-                   "' (expected mock:oracle, mock:wrong or mock:noisy:P)");
+                   "' (expected mock:oracle, mock:wrong, mock:noisy:P or mock:truncate:F)");
 }
 
 std::unique_ptr<Runner> make_openai(const std::string& spec, const std::string& model,
@@ -56,9 +65,9 @@ std::unique_ptr<Runner> make_openai(const std::string& spec, const std::string& 
 const char* model_spec_help() {
   return "openai:NAME (any OpenAI-compatible server; --base-url, key from $OPENAI_API_KEY "
          "or --api-key-env), local:PATH.gguf or local:NAME (the in-process engine; --threads, "
-         "--ctx; "
-         "NAME a bundled model such as stories260K), "
-         "mock:oracle, mock:wrong, mock:noisy:P";
+         "--ctx; NAME a bundled model such as stories260K), "
+         "mock:oracle, mock:wrong, mock:noisy:P, mock:truncate:F (sees the first F of each "
+         "prompt)";
 }
 
 std::unique_ptr<Runner> make_runner(const std::string& spec, const RunnerOptions& options) {

@@ -36,11 +36,30 @@ bool MockRunner::answers_rightly(const Request& request) const {
       return false;
     case Behavior::kNoisy:
       return hash_unit(canonical_json(request).dump(), seed_) < p_;
+    case Behavior::kTruncate:
+      return false;
   }
   return false;
 }
 
 std::string MockRunner::answer(const Request& request) const {
+  if (behavior_ == Behavior::kTruncate) {
+    std::string seen;
+    for (const auto& m : request.messages) seen += (seen.empty() ? "" : "\n\n") + m.content;
+    seen.resize(static_cast<size_t>(static_cast<double>(seen.size()) * p_));
+    std::string out;
+    size_t start = 0;
+    const std::string& target = request.oracle_text;
+    while (start <= target.size()) {
+      size_t end = target.find('\n', start);
+      if (end == std::string::npos) end = target.size();
+      const std::string line = target.substr(start, end - start);
+      if (!line.empty() && seen.find(line) != std::string::npos)
+        out += (out.empty() ? "" : "\n") + line;
+      start = end + 1;
+    }
+    return out.empty() ? kWrongAnswer : out;
+  }
   return answers_rightly(request) ? request.oracle_text : kWrongAnswer;
 }
 
@@ -110,6 +129,11 @@ std::string MockRunner::identity() const {
       std::string id = "mock:noisy:" + std::string(buf, ec == std::errc() ? end : buf);
       if (seed_ != 0) id += ";seed=" + std::to_string(seed_);
       return id;
+    }
+    case Behavior::kTruncate: {
+      char buf[64];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, p_);
+      return "mock:truncate:" + std::string(buf, ec == std::errc() ? end : buf);
     }
   }
   return "mock";

@@ -16,6 +16,10 @@ class MockRunner : public Runner {
     kOracle,  // answers the task's target: always right
     kWrong,   // answers with no usable answer: always wrong
     kNoisy,   // right with probability p, decided by a hash of (seed, request)
+    // Sees only the first p of its prompt (bytes of the messages joined): answers each
+    // line of the task's target found there, one per line, and nothing else. What a
+    // model whose attention stops at p of the context would retrieve (long-context tests).
+    kTruncate,
   };
 
   MockRunner(Behavior behavior, double p, uint64_t seed);

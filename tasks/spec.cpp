@@ -195,11 +195,18 @@ GeneratorSpec read_generator(const SpecReader& r, const YAML::Node& n) {
       g.count = r.get<int>(n, "count", 0);
     } else if (key == "seed") {
       g.seed = r.get<uint64_t>(n, "seed", 0);
+    } else if (int v = 0; kv.second.IsScalar() && YAML::convert<int>::decode(kv.second, v)) {
+      g.params[key] = v;
     } else {
-      g.params[key] = r.get<int>(n, key, 0);
+      g.options[key] = yaml_to_json(kv.second);
     }
   }
   if (g.name.empty()) r.fail(n, "'generator' needs 'name'");
+  // Only the long-context generator takes parameters other than integers.
+  if (g.name != "longctx" && !g.options.empty()) {
+    const std::string key = g.options.begin().key();
+    r.fail(n[key], "generator parameter '" + key + "' must be an integer");
+  }
   if (g.count <= 0) r.fail(n, "'generator' needs a positive 'count'");
   return g;
 }

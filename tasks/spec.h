@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,8 @@ struct GeneratorSpec {
   int count = 0;
   uint64_t seed = 0;
   std::map<std::string, int> params;
+  // Parameters that are not integers (strings, lists), e.g. longctx's task and lengths.
+  nlohmann::json options = nlohmann::json::object();
 };
 
 struct FewShotSpec {

@@ -11,6 +11,7 @@
 #include "scoring/extract.h"
 #include "scoring/normalize.h"
 #include "tasks/generators.h"
+#include "tasks/longctx.h"
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/strings.h"
@@ -54,7 +55,30 @@ std::string record_id(const DatasetSpec& d, const nlohmann::json& record, size_t
 Task Task::load(const TaskSpec& spec, const DataLocation& where) {
   Task task;
   task.spec_ = spec;
-  if (spec.generator) {
+  if (spec.generator && spec.generator->name == kLongContextGenerator) {
+    task.long_context_ = true;
+    if (spec.prompt_template != "{{prompt}}") {
+      throw InputError(located(spec.file.string(), 0,
+                               "a longctx task's prompt template must be \"{{prompt}}\" (the "
+                               "generated prompt)"));
+    }
+    std::vector<nlohmann::json> records;
+    try {
+      records = describe_samples(*spec.generator);
+    } catch (const InputError& e) {
+      throw InputError(located(spec.file.string(), 0, e.what()));
+    }
+    const std::string source = spec.file.string() + " (generator longctx)";
+    for (size_t i = 0; i < records.size(); ++i) {
+      Sample& s = task.samples_.emplace_back();
+      const nlohmann::json& d = records[i]["longctx"];
+      s.id = std::to_string(d["context_length"].get<int64_t>()) +
+             (d["depth"].is_null() ? "" : "/d" + std::to_string(d["depth"].get<int>())) + "/" +
+             std::to_string(d["index"].get<int64_t>());
+      s.fields = std::move(records[i]);
+      task.prepare(s, source, i);
+    }
+  } else if (spec.generator) {
     Generator gen = find_generator(spec.generator->name);
     if (!gen) {
       throw InputError(
@@ -125,7 +149,8 @@ void Task::prepare(Sample& s, const std::string& source, size_t index) const {
   try {
     if (!spec_.reference_template.empty())
       raw = render_template(spec_.reference_template, s.fields);
-    render_template(spec_.prompt_template, s.fields);  // fail early on missing fields
+    // fail early on missing fields (a long-context prompt is generated later)
+    if (!long_context_) render_template(spec_.prompt_template, s.fields);
     if (!spec_.description_template.empty()) render_template(spec_.description_template, s.fields);
     if (spec_.multiple_choice) load_choices(s);
   } catch (const InputError& e) {
@@ -209,6 +234,12 @@ std::vector<size_t> Task::fewshot_indices(size_t index) const {
   return pool;
 }
 
+const nlohmann::json& Task::generated_prompt(size_t index) const {
+  static const nlohmann::json none;
+  if (!long_context_) return none;
+  return samples_.at(index).fields.at("longctx");
+}
+
 Request Task::build_request(size_t index, int repeat) const {
   const Sample& sample = samples_.at(index);
   Request r;
@@ -232,7 +263,9 @@ Request Task::build_request(size_t index, int repeat) const {
     }
   }
   r.messages.push_back(
-      {"user", inline_prefix + render_template(spec_.prompt_template, sample.fields)});
+      {"user",
+       inline_prefix + (long_context_ ? std::string()
+                                      : render_template(spec_.prompt_template, sample.fields))});
   if (!spec_.description_template.empty()) {
     // Before the first user message: the examples (inline or as turns) and the question.
     for (Message& m : r.messages) {

@@ -28,7 +28,14 @@ class Task {
   const std::string& data_hash() const { return data_hash_; }
 
   // The request for samples()[index] (with its few-shot examples) for repeat `repeat`.
+  // For a long-context task, the last message's content is left empty: it is generated
+  // from generated_prompt(index) (tasks/longctx.h) once sized for the model.
   Request build_request(size_t index, int repeat) const;
+
+  // Whether the task's prompts are generated long-context prompts (generator longctx).
+  bool long_context() const { return long_context_; }
+  // The unsized long-context description of samples()[index]; null for other tasks.
+  const nlohmann::json& generated_prompt(size_t index) const;
 
  private:
   Task() = default;
@@ -45,6 +52,7 @@ class Task {
   std::vector<Sample> samples_;  // evaluated
   std::vector<Sample> pool_;     // few-shot examples: every record, or fewshot.from's
   bool pool_is_separate_ = false;
+  bool long_context_ = false;
   std::string data_hash_;
 };
 

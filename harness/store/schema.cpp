@@ -87,6 +87,17 @@ CREATE TABLE tags(
   run_id INTEGER NOT NULL REFERENCES runs(id),
   tagged_at TEXT NOT NULL);
 )sql",
+    // 4: the effective context length of a run with long-context tasks (docs/LONG_CONTEXT.md):
+    // the threshold used, the length found (NULL: none passed) and each length's suite
+    // average as JSON [[length, average], ...].
+    R"sql(
+CREATE TABLE effective_context(
+  run_id INTEGER PRIMARY KEY REFERENCES runs(id),
+  threshold REAL NOT NULL,
+  effective_length INTEGER,
+  per_length TEXT NOT NULL,
+  tasks TEXT NOT NULL);
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
