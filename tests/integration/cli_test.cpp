@@ -404,6 +404,13 @@ TEST_F(Cli, BundledModelSearchOrderAndUnknownName) {
   EXPECT_EQ(from_env.exit_code, 2);
   EXPECT_NE(from_env.err.find((env_b / "stories260K.gguf").string()), std::string::npos)
       << from_env.err;
+  // A file of that name in the working directory is opened as given, before any search.
+  test::write_file(dir_ / "stories260K.gguf", "not a gguf file either");
+  ChildResult here = test::run_child(
+      {test::yardstick_bin().string(), "engine", "info", "stories260K.gguf"}, dir_.path());
+  EXPECT_EQ(here.exit_code, 2);
+  EXPECT_EQ(here.err.rfind("error: stories260K.gguf: invalid GGUF", 0), 0u) << here.err;
+  std::filesystem::remove(dir_ / "stories260K.gguf");
   // A name found nowhere: exit 2, one line naming every folder searched, no store written.
   expect_bad_input({"run", "--model", "local:no-such-model", "--tasks", "arith", "--db", db()},
                    "no-such-model.gguf in " + env_a.path().string() + ", " + env_b.path().string() +
