@@ -20,7 +20,7 @@ trap 'rm -f "$table"' EXIT
 
 $ys tasks
 echo
-echo "== 1. A real model and three mocks, side by side (arith, story-words; first 100 samples) =="
+echo "== 1. A real model and three mocks, side by side: arith and story-words, zero-shot, first 100 samples =="
 # Zero-shot: the tiny model's 512-token context cannot hold arith's three worked examples.
 $ys run --model "$real,$mocks" --tasks arith,story-words --fewshot 0 --limit 100 --db "$db" |
   tee "$table"

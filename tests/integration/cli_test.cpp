@@ -404,11 +404,47 @@ TEST_F(Cli, BundledModelSearchOrderAndUnknownName) {
   EXPECT_EQ(from_env.exit_code, 2);
   EXPECT_NE(from_env.err.find((env_b / "stories260K.gguf").string()), std::string::npos)
       << from_env.err;
+  // A file of that name in the working directory is opened as given, before any search.
+  test::write_file(dir_ / "stories260K.gguf", "not a gguf file either");
+  ChildResult here = test::run_child(
+      {test::yardstick_bin().string(), "engine", "info", "stories260K.gguf"}, dir_.path());
+  EXPECT_EQ(here.exit_code, 2);
+  EXPECT_EQ(here.err.rfind("error: stories260K.gguf: invalid GGUF", 0), 0u) << here.err;
+  std::filesystem::remove(dir_ / "stories260K.gguf");
   // A name found nowhere: exit 2, one line naming every folder searched, no store written.
   expect_bad_input({"run", "--model", "local:no-such-model", "--tasks", "arith", "--db", db()},
                    "no-such-model.gguf in " + env_a.path().string() + ", " + env_b.path().string() +
                        ", " + cache.string() + ", " +
                        (std::filesystem::path(YS_SOURCE_DIR) / "models").string());
+}
+
+// `cmake --install` of this build: the installed yardstick, run from another folder with
+// no source tree to fall back on, finds its bundled model, task specs and bundled data
+// under PREFIX/share/yardstick.
+TEST_F(Cli, InstalledYardstickFindsItsBundledModelTasksAndData) {
+  ScopedEnv env;
+  ScratchDir prefix, home;
+  env.set("HOME", home.path().c_str());
+  env.set("XDG_CACHE_HOME", nullptr);
+  env.set("YARDSTICK_MODELS", nullptr);
+  env.set("YARDSTICK_DATA", nullptr);
+  ChildResult install = test::run_child({"/usr/bin/env", "cmake", "--install",
+                                         test::yardstick_bin().parent_path().string(), "--prefix",
+                                         prefix.path().string()});
+  ASSERT_EQ(install.exit_code, 0) << install.out << install.err;
+  const std::string bin = (prefix / "bin/yardstick").string();
+  const auto models = prefix / "share/yardstick/models";
+  EXPECT_TRUE(std::filesystem::exists(models / "README.md"));  // the licence travels with it
+  ChildResult info = test::run_child({bin, "engine", "info", "stories260K"}, dir_.path());
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_EQ(info.out.rfind((models / "stories260K.gguf").string() + ": GGUF v3", 0), 0u)
+      << info.out;
+  ChildResult run = test::run_child({bin, "run", "--model", "local:stories260K", "--tasks",
+                                     "story-words", "--limit", "4", "--db", "installed.db"},
+                                    dir_.path());
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("4 requests sent, 0 errors"), std::string::npos) << run.err;
+  EXPECT_EQ(test::query_number(dir_ / "installed.db", "SELECT COUNT(*) FROM scores"), 8);
 }
 
 // A /v1/completions answer echoing each prompt as tokens split before spaces, in which
