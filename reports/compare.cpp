@@ -82,27 +82,19 @@ ScoreSet load_run_scores(StoreReader& store, int64_t run_id) {
   out.run_id = run_id;
   out.model = run->model;
   out.label = "run " + std::to_string(run_id) + " (" + run->model + ")";
-  std::map<std::string, std::map<std::string, std::pair<double, int>>> sums;  // task, id
-  std::string current_task;
-  std::string metric;
-  for (const auto& s : store.samples(run_id)) {
-    if (s.task != current_task) {
-      current_task = s.task;
-      auto metrics = store.metrics(run_id, s.task);
-      metric = metrics.empty() ? "" : metrics.front().name;
-      out.tasks[s.task].metric = metric;
+  for (const auto& task : store.tasks(run_id)) {
+    TaskScores& t = out.tasks[task];
+    auto metrics = store.metrics(run_id, task);
+    if (metrics.empty()) continue;
+    t.metric = metrics.front().name;
+    t.unscored = store.unscored_samples(run_id, task);
+    std::map<std::string, std::pair<double, int>> sums;  // sample id -> (sum, answers)
+    for (const auto& v : store.metric_values(run_id, task, t.metric)) {
+      auto& [sum, n] = sums[v.sample_id];
+      sum += v.value;
+      ++n;
     }
-    auto it = s.scores.find(metric);
-    if (it == s.scores.end()) {
-      ++out.tasks[s.task].unscored;
-      continue;
-    }
-    auto& [sum, n] = sums[s.task][s.sample_id];
-    sum += it->second;
-    ++n;
-  }
-  for (auto& [task, by_id] : sums) {
-    for (auto& [id, sn] : by_id) out.tasks[task].samples[id] = sn.first / sn.second;
+    for (const auto& [id, sn] : sums) t.samples[id] = sn.first / sn.second;
   }
   return out;
 }

@@ -156,22 +156,11 @@ std::vector<TaskResult> StoreReader::task_results(std::optional<int64_t> run_id,
                           " ORDER BY run_id, task, position";
   Statement metrics(db_, sql.c_str());
   if (run_id) metrics.bind(1, *run_id);
-  // Values in the order they were written: sums (and so the figures) do not depend on
-  // how SQLite happens to scan.
-  Statement values(db_,
-                   "SELECT s.sample_id, s.repeat, sc.value FROM scores sc "
-                   "JOIN samples s ON s.id=sc.sample_row "
-                   "WHERE sc.run_id=? AND sc.task=? AND sc.metric=? ORDER BY sc.rowid");
   while (metrics.step()) {
     auto it = by_key.find({metrics.integer(0), metrics.text(1)});
     if (it == by_key.end()) continue;
     const std::string metric = metrics.text(2);
-    std::vector<ScoredValue> scored;
-    values.bind(1, it->first.first).bind(2, it->first.second).bind(3, metric);
-    while (values.step()) {
-      scored.push_back({values.text(0), static_cast<int>(values.integer(1)), values.real(2)});
-    }
-    values.reset();
+    std::vector<ScoredValue> scored = metric_values(it->first.first, it->first.second, metric);
     Aggregation how;
     try {
       how = parse_aggregation(metrics.text(3));
@@ -187,6 +176,39 @@ std::vector<TaskResult> StoreReader::task_results(std::optional<int64_t> run_id,
   out.reserve(by_key.size());
   for (auto& [key, t] : by_key) out.push_back(std::move(t));
   return out;
+}
+
+std::vector<std::string> StoreReader::tasks(int64_t run_id) {
+  Statement s(db_, "SELECT DISTINCT task FROM samples WHERE run_id=? ORDER BY task");
+  s.bind(1, run_id);
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text(0));
+  return out;
+}
+
+std::vector<ScoredValue> StoreReader::metric_values(int64_t run_id, const std::string& task,
+                                                    const std::string& metric) {
+  // Values in the order they were written: sums (and so the figures) do not depend on
+  // how SQLite happens to scan.
+  Statement values(db_,
+                   "SELECT s.sample_id, s.repeat, sc.value FROM scores sc "
+                   "JOIN samples s ON s.id=sc.sample_row "
+                   "WHERE sc.run_id=? AND sc.task=? AND sc.metric=? ORDER BY sc.rowid");
+  values.bind(1, run_id).bind(2, task).bind(3, metric);
+  std::vector<ScoredValue> out;
+  while (values.step()) {
+    out.push_back({values.text(0), static_cast<int>(values.integer(1)), values.real(2)});
+  }
+  return out;
+}
+
+size_t StoreReader::unscored_samples(int64_t run_id, const std::string& task) {
+  Statement s(db_,
+              "SELECT count(*) FROM samples WHERE run_id=? AND task=? AND "
+              "(scores IS NULL OR scores='{}')");
+  s.bind(1, run_id).bind(2, task);
+  s.step();
+  return static_cast<size_t>(s.integer(0));
 }
 
 std::vector<MetricInfo> StoreReader::metrics(int64_t run_id, const std::string& task) {

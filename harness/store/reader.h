@@ -63,6 +63,15 @@ class StoreReader {
   std::vector<TaskResult> task_results(std::optional<int64_t> run_id = std::nullopt,
                                        const BootstrapOptions& bootstrap = {});
 
+  // The tasks run `run_id` stored samples of, by name.
+  std::vector<std::string> tasks(int64_t run_id);
+  // The values of `metric` for `task` in run `run_id` (sample id, repeat, value) in the
+  // order they were written, without reading requests or responses.
+  std::vector<ScoredValue> metric_values(int64_t run_id, const std::string& task,
+                                         const std::string& metric);
+  // How many stored samples of `task` in run `run_id` have no scores (transport errors).
+  size_t unscored_samples(int64_t run_id, const std::string& task);
+
   // The metrics `task` declared in run `run_id`, in the task's order (empty when none).
   std::vector<MetricInfo> metrics(int64_t run_id, const std::string& task);
 

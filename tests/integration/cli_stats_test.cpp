@@ -114,6 +114,12 @@ TEST_F(StatsCli, TagThenGatePassRegressionAndNoise) {
   EXPECT_EQ(yardstick({"tag", "99", "x", "--db", db()}).exit_code, 2);
   EXPECT_EQ(yardstick({"tag", "1", "123", "--db", db()}).exit_code, 2);
   EXPECT_EQ(StoreReader(db()).tagged_run("base"), oracle);
+  // Tagging another run with the same name moves it.
+  ASSERT_EQ(yardstick({"tag", std::to_string(wrong), "base", "--db", db()}).exit_code, 0);
+  EXPECT_EQ(StoreReader(db()).tagged_run("base"), wrong);
+  ASSERT_EQ(yardstick({"tag", "latest:mock:oracle", "base", "--db", db()}).exit_code, 0);
+  EXPECT_EQ(StoreReader(db()).tagged_run("base"), oracle);
+  EXPECT_EQ(StoreReader(db()).tags().size(), 1u);
 
   // Pass: the baseline against itself.
   ChildResult same =
@@ -253,7 +259,9 @@ TEST_F(StatsCli, ExportAndShowWithoutTheApiKey) {
   ChildResult csv = yardstick({"export", "1", "--format", "csv", "--db", db()});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
   EXPECT_EQ(csv.out.find(secret), std::string::npos);
-  EXPECT_EQ(read_all(db()).find(secret), std::string::npos);  // nor in the store itself
+  for (const char* suffix : {"", "-wal"}) {  // nor in the store itself (WAL mode)
+    EXPECT_EQ(read_all(db() + suffix).find(secret), std::string::npos) << suffix;
+  }
   auto csv_file = dir_ / "run.csv";
   test::write_file(csv_file, csv.out);
   ChildResult parsed = python(
