@@ -21,6 +21,7 @@ packages=(
   libxxhash-dev             # cache keys
   libjs-chart.js            # charts in the HTML report (embedded at build time)
   chromium                  # browser tests of the HTML report (headless)
+  sqlite3 time              # bench/make_report_store.sh, /usr/bin/time -v
   clang-format
 )
 

@@ -350,5 +350,8 @@
   };
   const first = runsWithSamples.length ? (fillTasks(), rerender()) : Promise.resolve();
   first.catch((e) => { summary.textContent = 'Cannot read the samples: ' + e; })
-    .finally(() => { document.body.dataset.ready = '1'; });
+    .finally(() => {
+      document.body.dataset.readyMs = String(Math.round(performance.now()));
+      document.body.dataset.ready = '1';
+    });
 })();
