@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "datasets/locate.h"
+#include "harness/commands/longctx.h"
 #include "harness/evaluation.h"
 #include "harness/longctx.h"
 #include "harness/store/reader.h"
@@ -379,6 +380,8 @@ int run_cli(int argc, char** argv) {
   report_cmd->add_option("--out,-o", report_out, "Output file")->capture_default_str();
   EngineArgs engine_args;
   auto* engine_cmd = add_engine_command(app, engine_args);
+  LongctxArgs longctx_args;
+  auto* longctx_cmd = add_longctx_command(app, longctx_args);
   auto* sandbox_cmd = app.add_subcommand("sandbox", "The code sandbox");
   sandbox_cmd->require_subcommand(1);
   bool doctor_strict = false;
@@ -403,6 +406,7 @@ int run_cli(int argc, char** argv) {
     if (app.got_subcommand(report_cmd)) return do_report(common, report_out);
     if (app.got_subcommand(sandbox_cmd)) return do_sandbox_doctor(doctor_strict);
     if (app.got_subcommand(engine_cmd)) return do_engine(engine_cmd, engine_args);
+    if (app.got_subcommand(longctx_cmd)) return run_longctx_command(longctx_cmd, longctx_args);
   } catch (const InputError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return kExitBadInput;
