@@ -16,6 +16,7 @@
 #include "harness/commands/compare.h"
 #include "harness/commands/export.h"
 #include "harness/commands/gate.h"
+#include "harness/commands/longctx.h"
 #include "harness/evaluation.h"
 #include "harness/longctx.h"
 #include "harness/store/reader.h"
@@ -395,6 +396,8 @@ int run_cli(int argc, char** argv) {
                        "Leave the sample browser out (figures and charts only)");
   EngineArgs engine_args;
   auto* engine_cmd = add_engine_command(app, engine_args);
+  LongctxArgs longctx_args;
+  auto* longctx_cmd = add_longctx_command(app, longctx_args);
   auto* sandbox_cmd = app.add_subcommand("sandbox", "The code sandbox");
   sandbox_cmd->require_subcommand(1);
   bool doctor_strict = false;
@@ -435,6 +438,7 @@ int run_cli(int argc, char** argv) {
     if (app.got_subcommand(show_cmd)) return run_show_command(show_args, common.db);
     if (app.got_subcommand(sandbox_cmd)) return do_sandbox_doctor(doctor_strict);
     if (app.got_subcommand(engine_cmd)) return do_engine(engine_cmd, engine_args);
+    if (app.got_subcommand(longctx_cmd)) return run_longctx_command(longctx_cmd, longctx_args);
   } catch (const InputError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return kExitBadInput;

@@ -1,8 +1,8 @@
 #include "harness/evaluation.h"
 
 #include <algorithm>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -174,7 +174,7 @@ class Evaluation {
           if (options_.seed) item.request.sampling.seed = *options_.seed + static_cast<uint64_t>(r);
           if (task.long_context()) {
             if (!counting) counting = token_counting_for(runner_, options_.long_context);
-            if (sized.is_null()) sized = size_generated(task, i, item.request, *counting);
+            if (sized.is_null()) sized = size_for_model(task, i, item.request, *counting);
             item.generated = sized;
             item.key = hash_hex(runner_.identity() + "\n" + stored_request(item).dump());
           } else {
@@ -184,30 +184,6 @@ class Evaluation {
         }
       }
     }
-  }
-
-  // Fits sample `index` of a long-context task to the runner's budget.
-  static nlohmann::json size_generated(const Task& task, size_t index, const Request& request,
-                                       const TokenCounting& counting) {
-    TokenBudget budget;
-    budget.context_length = task.generated_prompt(index).value("context_length", int64_t{0});
-    budget.max_tokens = request.sampling.max_tokens;
-    budget.margin = counting.margin;
-    budget.counter = counting.name;
-    const double scale =
-        counting.family ? estimator_calibration(*counting.family,
-                                                task.generated_prompt(index).value("task", ""))
-                        : 1.0;
-    Request probe = request;
-    return size_prompt(
-        task.generated_prompt(index),
-        [&](const std::string& user) {
-          probe.messages.back().content = user;
-          const int64_t n = counting.count(probe);
-          probe.messages.back().content.clear();
-          return static_cast<int64_t>(std::llround(static_cast<double>(n) * scale));
-        },
-        budget);
   }
 
   // The request to send for `item`: with its generated content, when it has one.

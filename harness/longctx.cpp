@@ -1,6 +1,7 @@
 #include "harness/longctx.h"
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
 
 #include "harness/evaluation.h"
@@ -10,6 +11,7 @@
 #include "runners/mock.h"
 #include "tasks/longctx.h"
 #include "tasks/spec.h"
+#include "tasks/task.h"
 #include "tasks/token_estimate.h"
 #include "util/hash.h"
 #include "util/strings.h"
@@ -77,7 +79,13 @@ TokenCounting token_counting_for(const Runner& runner, const LongContextOptions&
     c.name = "chars4";
     return c;
   }
-  const TokenFamily family = parse_token_family(o.estimator);
+  TokenCounting e = estimator_counting(parse_token_family(o.estimator));
+  e.max_context = o.max_context;
+  return e;
+}
+
+TokenCounting estimator_counting(TokenFamily family) {
+  TokenCounting c;
   // Chat APIs add a few tokens of markup per message: 4 is an upper estimate.
   c.count = [family](const Request& r) {
     int64_t n = 0;
@@ -88,6 +96,29 @@ TokenCounting token_counting_for(const Runner& runner, const LongContextOptions&
   c.margin = estimator_bound(family);
   c.family = family;
   return c;
+}
+
+nlohmann::json size_for_model(const Task& task, size_t index, const Request& request,
+                              const TokenCounting& counting) {
+  const nlohmann::json& description = task.generated_prompt(index);
+  TokenBudget budget;
+  budget.context_length = description.value("context_length", int64_t{0});
+  budget.max_tokens = request.sampling.max_tokens;
+  budget.margin = counting.margin;
+  budget.counter = counting.name;
+  const double scale = counting.family
+                           ? estimator_calibration(*counting.family, description.value("task", ""))
+                           : 1.0;
+  Request probe = request;
+  return size_prompt(
+      description,
+      [&](const std::string& user) {
+        probe.messages.back().content = user;
+        const int64_t n = counting.count(probe);
+        probe.messages.back().content.clear();
+        return static_cast<int64_t>(std::llround(static_cast<double>(n) * scale));
+      },
+      budget);
 }
 
 void check_context_lengths(const std::vector<EvalTask>& tasks, const TokenCounting& counting,

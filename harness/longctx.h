@@ -22,6 +22,7 @@ namespace ys {
 
 struct EvalTask;
 struct TaskSpec;
+class Task;
 
 // The run options of long-context tasks (`yardstick run`).
 struct LongContextOptions {
@@ -52,6 +53,15 @@ struct TokenCounting {
   std::optional<TokenFamily> family;
 };
 TokenCounting token_counting_for(const Runner& runner, const LongContextOptions& options);
+
+// The estimator counting of `family` (what token_counting_for gives API models).
+TokenCounting estimator_counting(TokenFamily family);
+
+// Sample `index` of long-context `task` fitted to the budget of `counting`: the context
+// length less request.sampling.max_tokens, counted over the whole request (system prompt
+// included) with the user message generated. Throws ContextLengthError when it cannot fit.
+nlohmann::json size_for_model(const Task& task, size_t index, const Request& request,
+                              const TokenCounting& counting);
 
 // Throws ContextLengthError (tasks/longctx.h) naming the task, sample length and model when
 // a long-context task asks for more tokens than counting.max_context (when known).

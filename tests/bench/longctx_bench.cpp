@@ -65,12 +65,12 @@ int gen(const std::string& task, int64_t length, const std::string& estimator) {
   return 0;
 }
 
-// Prompts of every task at 4K and 32K (three seeds' worth of indexes), unsized by
-// tokenizer: their size comes from the chars4 rule, so the text is tokenizer-independent.
+// Prompts of every task at 4K, 8K, 16K and 32K (indexes 0-2), sized by the chars4 rule
+// so that the text is the same whatever tokenizer is measured.
 std::vector<std::pair<std::string, std::string>> corpus() {
   std::vector<std::pair<std::string, std::string>> out;
   for (const std::string& task : ys::long_context_tasks()) {
-    for (int64_t length : {4096, 32768}) {
+    for (int64_t length : {4096, 8192, 16384, 32768}) {
       for (int64_t index = 0; index < 3; ++index) {
         nlohmann::json d = ys::size_prompt(
             describe(task, length, index, task == "niah" ? 50 : -1),
@@ -85,7 +85,8 @@ std::vector<std::pair<std::string, std::string>> corpus() {
 
 int estimator(const std::vector<std::string>& vocabs) {
   auto texts = corpus();
-  std::printf("| tokenizer | family | max error | mean error | worst task |\n|---|---|---|---|---|\n");
+  std::printf(
+      "| tokenizer | family | max error | mean error | worst task |\n|---|---|---|---|---|\n");
   for (const auto& path : vocabs) {
     ys::engine::GgufFile file(path);
     ys::engine::Tokenizer tok(file);
@@ -148,13 +149,13 @@ int engine(const std::string& path, int64_t length) {
   ys::Request r;
   r.messages.push_back({"user", ""});
   r.sampling.max_tokens = 1;
-  nlohmann::json sized = ys::size_prompt(
-      describe("niah_single_2", length, 0),
-      [&](const std::string& text) {
-        r.messages.back().content = text;
-        return static_cast<int64_t>(runner.prompt_tokens(r).size());
-      },
-      {length, 1, 0, runner.identity()});
+  nlohmann::json sized =
+      ys::size_prompt(describe("niah_single_2", length, 0),
+                      [&](const std::string& text) {
+                        r.messages.back().content = text;
+                        return static_cast<int64_t>(runner.prompt_tokens(r).size());
+                      },
+                      {length, 1, 0, runner.identity()});
   r.messages.back().content = ys::materialize_prompt(sized).text;
   auto t0 = Clock::now();
   ys::Completion c = runner.answer(r);
@@ -163,10 +164,11 @@ int engine(const std::string& path, int64_t length) {
     std::fprintf(stderr, "error: %s\n", c.error_message.c_str());
     return 1;
   }
-  std::printf("%s n_ctx=%lld: %lld prompt tokens in %.2f s = %.0f tokens/s (1 thread, 1 generated)\n",
-              std::filesystem::path(path).filename().c_str(), static_cast<long long>(length),
-              static_cast<long long>(c.usage.prompt_tokens), s,
-              static_cast<double>(c.usage.prompt_tokens) / s);
+  std::printf(
+      "%s n_ctx=%lld: %lld prompt tokens in %.2f s = %.0f tokens/s (1 thread, 1 generated)\n",
+      std::filesystem::path(path).filename().c_str(), static_cast<long long>(length),
+      static_cast<long long>(c.usage.prompt_tokens), s,
+      static_cast<double>(c.usage.prompt_tokens) / s);
   return 0;
 }
 
