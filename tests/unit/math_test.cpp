@@ -22,6 +22,7 @@
 #include "tests/support/test_paths.h"
 #include "util/error.h"
 #include "util/latex.h"
+#include "util/strings.h"
 
 namespace ys {
 namespace {
@@ -560,6 +561,31 @@ TEST(MathScorers, BadOptionsAreErrors) {
       make_scorer({"math_equiv", "", nlohmann::json::parse(R"({"extract": ["boxed"]})")}, nullptr),
       OptionError);
   EXPECT_THROW(parse_extract_chain(nlohmann::json::parse(R"(["boxes"])")), OptionError);
+}
+
+TEST(MathStrings, ReplaceAllAndSplitOnAsPython) {
+  EXPECT_EQ(replace_all("aaa", "aa", "b"), "ba");  // non-overlapping, left to right
+  EXPECT_EQ(replace_all("\\\\\\", "\\\\", "\\"), "\\\\");
+  EXPECT_EQ(split_on("a==b", "="), (std::vector<std::string>{"a", "", "b"}));
+  EXPECT_EQ(split_on("", "="), (std::vector<std::string>{""}));
+}
+
+TEST(MathSpecs, FewshotFormatNeedsFromAndAKnownFormat) {
+  test::ScratchDir dir;
+  const std::string head =
+      "name: t\ndataset:\n  path: d.jsonl\nprompt:\n  template: \"{{q}}\"\n"
+      "  target: \"{{a}}\"\n";
+  test::write_file(dir / "a.yaml", head + "fewshot:\n  count: 1\n  format: jsonl\n");
+  test::write_file(dir / "b.yaml", head + "fewshot:\n  count: 1\n  from: x.json\n  format: xml\n");
+  // The error points at the `format` line: line 9 of a.yaml, line 10 of b.yaml.
+  for (auto [name, line] : {std::pair{"a.yaml", ":9:"}, std::pair{"b.yaml", ":10:"}}) {
+    try {
+      load_task_spec(dir / name);
+      FAIL() << name;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(line), std::string::npos) << e.what();
+    }
+  }
 }
 
 const std::filesystem::path kFixtures = std::filesystem::path(YS_SOURCE_DIR) / "tests/fixtures";
