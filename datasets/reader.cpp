@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "util/error.h"
+#include "util/latex.h"
 #include "util/strings.h"
 
 namespace ys {
@@ -149,13 +150,42 @@ std::vector<nlohmann::json> parse_csv(const std::string& text, const std::string
   return out;
 }
 
+std::vector<nlohmann::json> parse_math_problem(const std::string& text,
+                                               const std::filesystem::path& path) {
+  const std::string file = path.string();
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(located(file, 0, std::string("invalid JSON: ") + e.what()));
+  }
+  if (!doc.is_object()) throw InputError(located(file, 0, "a MATH problem file holds one object"));
+  for (const char* key : {"problem", "level", "type", "solution"}) {
+    if (!doc.contains(key) || !doc[key].is_string()) {
+      throw InputError(
+          located(file, 0, std::string("a MATH problem needs a string field '") + key + "'"));
+    }
+  }
+  const std::filesystem::path subject_dir = path.parent_path();
+  doc["unique_id"] =
+      (subject_dir.parent_path().filename() / subject_dir.filename() / path.filename())
+          .generic_string();
+  if (!doc.contains("subject")) doc["subject"] = doc["type"];
+  if (auto answer = boxed_answer(doc["solution"].get<std::string>()); answer) {
+    doc["answer"] = *answer;
+  }
+  return {std::move(doc)};
+}
+
 }  // namespace
 
 DataFormat parse_data_format(const std::string& name) {
   if (name == "jsonl") return DataFormat::kJsonl;
   if (name == "json") return DataFormat::kJson;
   if (name == "csv") return DataFormat::kCsv;
-  throw InputError("unknown dataset format '" + name + "' (expected jsonl, json or csv)");
+  if (name == "math_problem") return DataFormat::kMathProblem;
+  throw InputError("unknown dataset format '" + name +
+                   "' (expected jsonl, json, csv or math_problem)");
 }
 
 std::string read_file_text(const std::filesystem::path& path) {
@@ -182,6 +212,8 @@ std::vector<nlohmann::json> read_records(const std::filesystem::path& path,
       return parse_json(text, file, options.split);
     case DataFormat::kCsv:
       return parse_csv(text, file, options.csv_header);
+    case DataFormat::kMathProblem:
+      return parse_math_problem(text, path);
   }
   return {};
 }

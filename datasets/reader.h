@@ -8,9 +8,19 @@
 
 namespace ys {
 
-enum class DataFormat { kJsonl, kJson, kCsv };
+enum class DataFormat {
+  kJsonl,
+  kJson,
+  kCsv,
+  // The MATH dataset's own layout (hendrycks/math): each file one problem, a JSON object with
+  // string fields problem, level, type and solution, at {split}/{subject}/{n}.json. The
+  // record gets MATH-500's derived fields: unique_id "{split}/{subject}/{n}.json", subject
+  // (= type) and answer (the last \boxed{} of the solution, util/latex.h; absent when there
+  // is none).
+  kMathProblem,
+};
 
-// Parses "jsonl", "json" or "csv"; throws InputError otherwise.
+// Parses "jsonl", "json", "csv" or "math_problem"; throws InputError otherwise.
 DataFormat parse_data_format(const std::string& name);
 
 struct ReadOptions {

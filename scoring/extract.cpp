@@ -2,8 +2,10 @@
 
 #include <cctype>
 
+#include "scoring/minerva.h"
 #include "scoring/normalize.h"
 #include "util/error.h"
+#include "util/latex.h"
 #include "util/strings.h"
 
 namespace ys {
@@ -208,6 +210,12 @@ std::optional<std::string> extract_answer(const ExtractChain& chain, std::string
         break;
       case ExtractStep::Kind::kChoice:
         hit = find_choice(step.choices, s);
+        break;
+      case ExtractStep::Kind::kBoxed:
+        hit = boxed_answer(s);
+        break;
+      case ExtractStep::Kind::kMinerva:
+        hit = minerva_final_answer(s);
         break;
     }
     if (hit && !hit->empty()) return hit;

@@ -19,6 +19,12 @@ struct ExtractStep {
     kChoice,       // a multiple-choice letter among `choices`: the last answer marker
                    // ("**Answer:** C", "answer is (B)", "\boxed{D}"), else a reply that
                    // opens with the letter, else the last "**B**", "(B)", lone capital
+    // The content of the last \boxed{...} (or "\boxed X"), untrimmed: boxed_answer
+    // (util/latex.h).
+    kBoxed,
+    // X of "Final Answer: The final answer is X. I hope it is correct."
+    // (minerva_final_answer, scoring/minerva.h).
+    kMinerva,
   };
   Kind kind = Kind::kRegex;
   std::string pattern;

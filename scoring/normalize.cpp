@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "scoring/minerva.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -11,7 +12,8 @@ Normalization parse_normalization(const std::string& name) {
   if (name == "none") return Normalization::kNone;
   if (name == "number") return Normalization::kNumber;
   if (name == "text") return Normalization::kText;
-  throw InputError("unknown normalization '" + name + "' (expected none, number or text)");
+  if (name == "minerva") return Normalization::kMinerva;
+  throw InputError("unknown normalization '" + name + "' (expected none, number, text or minerva)");
 }
 
 namespace {
@@ -111,6 +113,8 @@ std::string normalize(std::string_view s, Normalization how) {
       return normalize_number(s);
     case Normalization::kText:
       return normalize_text(s);
+    case Normalization::kMinerva:
+      return minerva_normalize(s);
   }
   return std::string(s);
 }

@@ -19,9 +19,11 @@ enum class Normalization {
   kNone,    // trimmed only
   kNumber,  // numeric canonical form, see normalize_number
   kText,    // lower case, inner whitespace collapsed, trailing period dropped
+  // Minerva's normalize_final_answer (scoring/minerva.h), nothing trimmed.
+  kMinerva,
 };
 
-// Parses "none", "number" or "text"; throws InputError otherwise.
+// Parses "none", "number", "text" or "minerva"; throws InputError otherwise.
 Normalization parse_normalization(const std::string& name);
 
 // Canonical form of a numeric answer: drops '$', thousands commas, surrounding spaces and a

@@ -100,10 +100,14 @@ ExtractChain parse_extract_chain(const nlohmann::json& steps, const std::string&
         step.kind = ExtractStep::Kind::kFirstNumber;
       } else if (name == "choice") {
         step.kind = ExtractStep::Kind::kChoice;
+      } else if (name == "boxed") {
+        step.kind = ExtractStep::Kind::kBoxed;
+      } else if (name == "minerva_answer") {
+        step.kind = ExtractStep::Kind::kMinerva;
       } else {
         throw OptionError(key, "unknown extractor '" + name +
-                                   "' (expected last_number, first_number, choice, or "
-                                   "{regex: ...})");
+                                   "' (expected last_number, first_number, choice, boxed, "
+                                   "minerva_answer, or {regex: ...})");
       }
       chain.push_back(std::move(step));
       continue;

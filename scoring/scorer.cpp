@@ -17,6 +17,8 @@ std::unique_ptr<Scorer> make_choice_scorer(const MetricConfig&, ScoringResources
 std::unique_ptr<Scorer> make_code_scorer(const MetricConfig&, ScoringResources*);
 std::unique_ptr<Scorer> make_contains_scorer(const MetricConfig&, ScoringResources*);
 std::unique_ptr<Scorer> make_contains_fraction_scorer(const MetricConfig&, ScoringResources*);
+std::unique_ptr<Scorer> make_math_is_equiv_scorer(const MetricConfig&, ScoringResources*);
+std::unique_ptr<Scorer> make_math_equiv_scorer(const MetricConfig&, ScoringResources*);
 
 namespace {
 
@@ -27,6 +29,8 @@ const std::map<std::string, ScorerFactory>& registry() {
       {"code", make_code_scorer},
       {"contains", make_contains_scorer},
       {"contains_fraction", make_contains_fraction_scorer},
+      {"math_is_equiv", make_math_is_equiv_scorer},
+      {"math_equiv", make_math_equiv_scorer},
   };
   return kinds;
 }

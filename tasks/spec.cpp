@@ -213,8 +213,9 @@ GeneratorSpec read_generator(const SpecReader& r, const YAML::Node& n) {
 
 FewShotSpec read_fewshot(const SpecReader& r, const YAML::Node& n) {
   r.require_map(n, "'fewshot'");
-  r.only_keys(n, {"count", "sampler", "seed", "separator", "as_turns", "ids", "from", "match"},
-              "'fewshot'");
+  r.only_keys(
+      n, {"count", "sampler", "seed", "separator", "as_turns", "ids", "from", "match", "format"},
+      "'fewshot'");
   FewShotSpec f;
   f.count = r.get<int>(n, "count", 0);
   if (f.count < 0) r.fail(n["count"], "'fewshot.count' must be >= 0");
@@ -232,6 +233,14 @@ FewShotSpec read_fewshot(const SpecReader& r, const YAML::Node& n) {
   f.ids = r.string_list(n, "ids");
   f.from = r.get<std::string>(n, "from", "");
   f.match = r.get<std::string>(n, "match", "");
+  if (n["format"].IsDefined()) {
+    if (f.from.empty()) r.fail(n["format"], "'fewshot.format' goes with 'fewshot.from'");
+    try {
+      f.from_format = parse_data_format(r.get<std::string>(n, "format", ""));
+    } catch (const InputError& e) {
+      r.fail(n["format"], e.what());
+    }
+  }
   return f;
 }
 

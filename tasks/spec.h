@@ -49,6 +49,9 @@ struct FewShotSpec {
   std::vector<std::string> ids;  // fixed examples by sample id (overrides count and sampler)
   std::string from;   // a dataset path read like the task's own: examples come from there
   std::string match;  // a field whose value examples share with the sample (e.g. subject)
+  // The format of `from`'s files when it differs from the dataset's (e.g. fixed examples
+  // in JSONL for a task read from MATH's one-file-per-problem layout).
+  std::optional<DataFormat> from_format;
 
   // Whether prompts show examples at all (a count, or fixed ids).
   bool uses_examples() const { return count > 0 || !ids.empty(); }

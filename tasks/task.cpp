@@ -93,7 +93,7 @@ Task Task::load(const TaskSpec& spec, const DataLocation& where) {
       task.prepare(s, source, i);
     }
   } else {
-    task.samples_ = task.read_samples(spec.dataset->path, where);
+    task.samples_ = task.read_samples(spec.dataset->path, spec.dataset->read, where);
   }
   if (spec.fewshot.from.empty()) {
     task.pool_ = task.samples_;
@@ -103,7 +103,9 @@ Task Task::load(const TaskSpec& spec, const DataLocation& where) {
     if (where.override_path && std::filesystem::is_regular_file(*where.override_path, ec)) {
       pool_where.override_path.reset();
     }
-    task.pool_ = task.read_samples(spec.fewshot.from, pool_where);
+    ReadOptions read = spec.dataset->read;
+    if (spec.fewshot.from_format) read.format = *spec.fewshot.from_format;
+    task.pool_ = task.read_samples(spec.fewshot.from, read, pool_where);
     task.pool_is_separate_ = true;
   }
   if (spec.dataset && spec.dataset->id_range) {
@@ -125,13 +127,14 @@ Task Task::load(const TaskSpec& spec, const DataLocation& where) {
   return task;
 }
 
-std::vector<Sample> Task::read_samples(const std::string& path, const DataLocation& where) const {
+std::vector<Sample> Task::read_samples(const std::string& path, const ReadOptions& read,
+                                       const DataLocation& where) const {
   const DatasetSpec& d = *spec_.dataset;
   std::vector<Sample> out;
   const bool several = path.find('*') != std::string::npos;
   for (const DataFile& file : resolve_data_files(path, spec_.name, where)) {
     const std::string source = file.path.string();
-    auto records = read_records(file.path, d.read);
+    auto records = read_records(file.path, read);
     for (size_t i = 0; i < records.size(); ++i) {
       Sample& s = out.emplace_back();
       s.id = !d.id_field.empty() || !several ? record_id(d, records[i], i, source)

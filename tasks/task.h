@@ -39,9 +39,10 @@ class Task {
 
  private:
   Task() = default;
-  // The samples of the files of `path` (a dataset path, perhaps with a '*'), each
-  // prepared. Throws InputError naming the file and record.
-  std::vector<Sample> read_samples(const std::string& path, const DataLocation& where) const;
+  // The samples of the files of `path` (a dataset path, perhaps with a '*') read as
+  // `read` says, each prepared. Throws InputError naming the file and record.
+  std::vector<Sample> read_samples(const std::string& path, const ReadOptions& read,
+                                   const DataLocation& where) const;
   // Fills the reference (and choices) of a sample read as record `index` of `source`.
   void prepare(Sample& sample, const std::string& source, size_t index) const;
   // Fills the choices of a multiple-choice sample; throws InputError.

@@ -14,6 +14,25 @@ std::string_view trim(std::string_view s) {
   return s.substr(b, e - b + 1);
 }
 
+std::string replace_all(std::string_view s, std::string_view from, std::string_view to) {
+  std::string out;
+  size_t start = 0;
+  for (size_t at; (at = s.find(from, start)) != std::string_view::npos; start = at + from.size()) {
+    out.append(s.substr(start, at - start)).append(to);
+  }
+  return out.append(s.substr(start));
+}
+
+std::vector<std::string> split_on(std::string_view s, std::string_view sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t at; (at = s.find(sep, start)) != std::string_view::npos; start = at + sep.size()) {
+    out.emplace_back(s.substr(start, at - start));
+  }
+  out.emplace_back(s.substr(start));
+  return out;
+}
+
 std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> out;
   size_t start = 0;

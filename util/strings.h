@@ -13,6 +13,14 @@ std::string_view trim(std::string_view s);
 // Splits on `sep`, keeping empty fields.
 std::vector<std::string> split(std::string_view s, char sep);
 
+// Every non-overlapping occurrence of `from` (non-empty), left to right, replaced by `to`:
+// Python's str.replace.
+std::string replace_all(std::string_view s, std::string_view from, std::string_view to);
+
+// Splits on every occurrence of `sep` (non-empty), keeping empty fields: Python's
+// str.split(sep).
+std::vector<std::string> split_on(std::string_view s, std::string_view sep);
+
 // Length of UTF-8 `s` in Unicode code points (Python's len of the decoded text): the unit
 // of OpenAI-style text offsets and of lm-evaluation-harness's character counts.
 size_t code_points(std::string_view s);
