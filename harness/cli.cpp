@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <thread>
 
@@ -17,6 +18,7 @@
 #include "harness/commands/export.h"
 #include "harness/commands/gate.h"
 #include "harness/commands/longctx.h"
+#include "harness/commands/models.h"
 #include "harness/evaluation.h"
 #include "harness/longctx.h"
 #include "harness/store/reader.h"
@@ -26,6 +28,7 @@
 #include "runners/engine/bundled.h"
 #include "runners/engine/commands.h"
 #include "runners/factory.h"
+#include "runners/registry.h"
 #include "scoring/sandbox/sandbox.h"
 #include "tasks/registry.h"
 #include "tasks/task.h"
@@ -76,7 +79,8 @@ struct RunArgs {
   std::vector<std::string> models, tasks, suites;
   int limit = -1, repeats = 1, concurrency = 8, max_retries = 8;
   std::optional<uint64_t> seed;
-  std::string data, base_url, api_key_env = "OPENAI_API_KEY";
+  std::string data, base_url, api_key_env, reasoning_effort;
+  int thinking_budget = 0;
   double timeout_s = 300, retry_base_s = 1.0;
   bool no_cache = false;
   std::string sandbox_mode = "default", python = "/usr/bin/python3";
@@ -104,8 +108,16 @@ void add_run_command(CLI::App& app, RunArgs& a) {
       ->check(CLI::PositiveNumber);
   run->add_option("--data", a.data,
                   "A task's dataset file, or a folder searched first for datasets");
-  run->add_option("--base-url", a.base_url, "Base URL of an OpenAI-compatible server (…/v1)");
-  run->add_option("--api-key-env", a.api_key_env, "Environment variable holding the API key");
+  run->add_option("--base-url", a.base_url,
+                  "Base URL of the model's server (…/v1), overriding the model registry's");
+  run->add_option("--api-key-env", a.api_key_env,
+                  "Environment variable holding the API key (default: the provider's, see "
+                  "`yardstick models`)");
+  run->add_option("--thinking-budget", a.thinking_budget,
+                  "anthropic: models: extended thinking with this many tokens (>= 1024)")
+      ->check(CLI::NonNegativeNumber);
+  run->add_option("--reasoning-effort", a.reasoning_effort,
+                  "OpenAI reasoning models: reasoning_effort (e.g. low, medium, high)");
   run->add_option("--timeout", a.timeout_s, "Seconds per request attempt")
       ->check(CLI::PositiveNumber);
   run->add_option("--max-retries", a.max_retries, "Retries of a failed request")
@@ -180,6 +192,27 @@ int do_engine(CLI::App* eng, const EngineArgs& a) {
   return kExitOk;
 }
 
+// One line of what the invocation's answers used: tokens, cost, latency percentiles.
+void print_usage(const EvalOutcome& out) {
+  const RunUsage& u = out.usage;
+  const Usage& t = u.tokens;
+  if (u.answers == 0 || (t.prompt_tokens == 0 && u.latency_p99_s == 0)) return;  // mocks
+  std::string cost = u.cost_usd < 0 ? "no price known" : "";
+  if (u.cost_usd >= 0) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "$%.4f", u.cost_usd);
+    cost = buf;
+  }
+  std::fprintf(stderr,
+               "run %lld usage: %lld input tokens (%lld cached), %lld output tokens (%lld "
+               "reasoning), cost %s; latency p50 %.3f s, p90 %.3f s, p99 %.3f s over %zu "
+               "answers\n",
+               static_cast<long long>(out.run_id), static_cast<long long>(t.prompt_tokens),
+               static_cast<long long>(t.cached_tokens), static_cast<long long>(t.completion_tokens),
+               static_cast<long long>(t.reasoning_tokens), cost.c_str(), u.latency_p50_s,
+               u.latency_p90_s, u.latency_p99_s, u.answers);
+}
+
 int do_run(const RunArgs& a, const CommonOptions& common, const std::string& command) {
   // Everything that can be wrong with the input is checked before the store is touched.
   std::vector<std::string> names = split_list(a.tasks);
@@ -214,6 +247,8 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
   RunnerOptions ro;
   ro.base_url = a.base_url;
   ro.api_key_env = a.api_key_env;
+  ro.thinking_budget = a.thinking_budget;
+  ro.reasoning_effort = a.reasoning_effort;
   ro.http.max_in_flight = a.concurrency;
   ro.http.timeout_s = a.timeout_s;
   ro.http.retry.max_retries = a.max_retries;
@@ -221,8 +256,18 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
   ro.seed = a.seed.value_or(0);
   ro.threads = a.threads;
   ro.ctx = a.ctx;
+  // Remote models come from the model registry, read once (docs/MODELS.md).
+  std::optional<ModelRegistry> models;
+  std::map<std::string, std::optional<ModelPrice>> prices;
   std::vector<std::pair<std::string, std::unique_ptr<Runner>>> runners;
-  for (const auto& m : split_list(a.models)) runners.emplace_back(m, make_runner(m, ro));
+  for (const auto& m : split_list(a.models)) {
+    if (m.rfind("mock:", 0) != 0 && m.rfind("local:", 0) != 0) {
+      if (!models) models = ModelRegistry::load(ModelRegistry::default_files());
+      ro.registry = &*models;
+      if (auto entry = models->resolve(m)) prices[m] = entry->price;
+    }
+    runners.emplace_back(m, make_runner(m, ro));
+  }
   for (const auto& [m, runner] : runners)
     check_context_lengths(tasks, token_counting_for(*runner, a.long_context), m);
 
@@ -244,9 +289,12 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
 
   std::vector<TaskResult> all;
   std::vector<std::string> effective;  // long-context summaries
+  int exit_code = kExitOk;
   for (auto& [spec, runner] : runners) {
     eo.model_spec = spec;
+    eo.price = prices[spec];
     EvalOutcome out = run_evaluation(*runner, tasks, store, eo);
+    print_usage(out);
     std::fprintf(stderr,
                  "run %lld (%s): %s%s, %zu samples: %zu answered before, %zu from cache, "
                  "%zu requests sent, %zu errors, %s\n",
@@ -259,6 +307,21 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
                    "before scoring; %zu never closed it and have no answer\n",
                    static_cast<long long>(out.run_id), out.inline_reasoning,
                    out.unclosed_reasoning);
+    }
+    if (out.errors > 0) {
+      std::string kinds;
+      for (const auto& [kind, n] : out.error_kinds) {
+        kinds += (kinds.empty() ? "" : ", ") + std::to_string(n) + " " + kind;
+      }
+      std::fprintf(stderr, "run %lld: errors by kind: %s; first: %s\n",
+                   static_cast<long long>(out.run_id), kinds.c_str(), out.first_error.c_str());
+    }
+    if (out.status == "incomplete") {
+      std::fprintf(stderr,
+                   "run %lld is incomplete: %zu samples are stored with errors and no score; "
+                   "rerun the same command to send them again\n",
+                   static_cast<long long>(out.run_id), out.unscored);
+      exit_code = kExitIncomplete;
     }
     for (auto& r : out.results) all.push_back(std::move(r));
     if (auto line = record_effective_context(common.db, out.run_id, a.long_context.threshold);
@@ -285,7 +348,7 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
       "To evaluate a real model: yardstick run --model openai:MODEL --base-url "
       "http://HOST:PORT/v1 --tasks %s (key from $OPENAI_API_KEY, if the server needs one)\n",
       common.db.c_str(), common.db.c_str(), names.front().c_str());
-  return kExitOk;
+  return exit_code;
 }
 
 // ---- yardstick sandbox doctor -------------------------------------------------------------
@@ -398,6 +461,8 @@ int run_cli(int argc, char** argv) {
   auto* engine_cmd = add_engine_command(app, engine_args);
   LongctxArgs longctx_args;
   auto* longctx_cmd = add_longctx_command(app, longctx_args);
+  ModelsArgs models_args;
+  auto* models_cmd = add_models_command(app, models_args);
   auto* sandbox_cmd = app.add_subcommand("sandbox", "The code sandbox");
   sandbox_cmd->require_subcommand(1);
   bool doctor_strict = false;
@@ -439,6 +504,7 @@ int run_cli(int argc, char** argv) {
     if (app.got_subcommand(sandbox_cmd)) return do_sandbox_doctor(doctor_strict);
     if (app.got_subcommand(engine_cmd)) return do_engine(engine_cmd, engine_args);
     if (app.got_subcommand(longctx_cmd)) return run_longctx_command(longctx_cmd, longctx_args);
+    if (app.got_subcommand(models_cmd)) return run_models_command(models_args);
   } catch (const InputError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return kExitBadInput;

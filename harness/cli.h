@@ -6,8 +6,9 @@ namespace ys {
 // Exit statuses of the yardstick command.
 enum ExitCode : int {
   kExitOk = 0,
-  kExitRunFailed = 1,  // the run started but could not finish (fatal API error, store)
-  kExitBadInput = 2,   // nothing ran: bad arguments, task, spec, dataset or model
+  kExitRunFailed = 1,   // the run started but could not finish (fatal API error, store)
+  kExitBadInput = 2,    // nothing ran: bad arguments, task, spec, dataset or model
+  kExitIncomplete = 3,  // every run ended, but some samples are stored with errors, unscored
   kExitInterrupted = 130,
 };
 

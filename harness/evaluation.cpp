@@ -101,9 +101,13 @@ class Evaluation {
       outcome_.failure = e.what();
     }
     progress.finish();
+    summarize_usage();
 
+    // A run with samples stored unscored (errors after their retries) is 'incomplete':
+    // like an interrupted run, rerunning the command resumes it and resends those samples.
     outcome_.status = !outcome_.failure.empty() ? "failed"
                       : stop_requested()        ? "interrupted"
+                      : outcome_.unscored > 0   ? "incomplete"
                                                 : "completed";
     try {
       store_.set_run_status(outcome_.run_id, outcome_.status);
@@ -238,6 +242,7 @@ class Evaluation {
           continue;
         }
         --in_flight;
+        count_usage(a.completion);
         if (a.completion.error == ErrorKind::kFatal) {
           if (outcome_.failure.empty()) outcome_.failure = a.completion.error_message;
           continue;
@@ -248,6 +253,33 @@ class Evaluation {
         progress_->update(done_, outcome_.errors, accuracy_.count() ? accuracy_.mean() : -1);
       }
     }
+  }
+
+  void count_usage(const Completion& c) {
+    Usage& u = outcome_.usage.tokens;
+    u.prompt_tokens += c.usage.prompt_tokens;
+    u.completion_tokens += c.usage.completion_tokens;
+    u.cached_tokens += c.usage.cached_tokens;
+    u.cache_write_tokens += c.usage.cache_write_tokens;
+    u.reasoning_tokens += c.usage.reasoning_tokens;
+    if (c.scorable()) latencies_.push_back(c.latency_s);  // answers only
+  }
+
+  // Nearest-rank percentiles of this invocation's latencies, and the cost.
+  void summarize_usage() {
+    RunUsage& u = outcome_.usage;
+    if (options_.price) u.cost_usd = cost_usd(u.tokens, *options_.price);
+    u.answers = latencies_.size();
+    if (latencies_.empty()) return;
+    std::sort(latencies_.begin(), latencies_.end());
+    auto rank = [&](double p) {
+      const auto n = static_cast<double>(latencies_.size());
+      const size_t r = static_cast<size_t>(std::ceil(p * n));
+      return latencies_[std::clamp<size_t>(r, 1, latencies_.size()) - 1];
+    };
+    u.latency_p50_s = rank(0.50);
+    u.latency_p90_s = rank(0.90);
+    u.latency_p99_s = rank(0.99);
   }
 
   void mark_started(size_t task) {
@@ -304,7 +336,12 @@ class Evaluation {
     row.reference = sample.reference;
     row.scores = std::move(scores);
     if (!row.scores.empty()) accuracy_.add(row.scores[0].value);
-    if (!completion.ok()) ++outcome_.errors;
+    if (!completion.ok()) {
+      ++outcome_.errors;
+      ++outcome_.error_kinds[error_kind_name(completion.error)];
+      if (outcome_.first_error.empty()) outcome_.first_error = completion.error_message;
+    }
+    if (!completion.scorable()) ++outcome_.unscored;
     row.completion = std::move(completion);
     store_.write(std::move(row));
     ++done_;
@@ -327,6 +364,7 @@ class Evaluation {
   std::map<std::string, std::pair<Clock::time_point, Clock::time_point>> task_wall_;
   std::shared_ptr<Inbox> inbox_ = std::make_shared<Inbox>();
   size_t scoring_ = 0;                 // completions out with scoring workers
+  std::vector<double> latencies_;      // of the answers received, seconds
   std::unique_ptr<ScoringPool> pool_;  // last: its workers stop before the rest goes
 };
 

@@ -3,12 +3,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "harness/longctx.h"
 #include "harness/store/store.h"
+#include "runners/registry.h"
 #include "runners/runner.h"
 #include "scoring/scorer.h"
 #include "tasks/task.h"
@@ -39,6 +41,15 @@ struct EvalOptions {
   const std::atomic<bool>* stop = nullptr;  // set by a signal handler to stop early
   int scoring_threads = 2;                  // code-running workers (one sandbox slot each)
   LongContextOptions long_context;          // token counting of generated long prompts
+  std::optional<ModelPrice> price;          // the model's prices (registry), for the cost
+};
+
+// What the answers of one invocation used (docs/RUNNERS.md, "Usage and cost").
+struct RunUsage {
+  Usage tokens;          // summed over the answers received (cache hits not counted)
+  double cost_usd = -1;  // at EvalOptions::price; -1 when no price is known
+  size_t answers = 0;    // answers the latencies are of
+  double latency_p50_s = 0, latency_p90_s = 0, latency_p99_s = 0;  // nearest rank
 };
 
 struct EvalOutcome {
@@ -47,11 +58,15 @@ struct EvalOutcome {
   size_t planned = 0;       // (sample, repeat) pairs in the run
   size_t already_done = 0;  // answered by an earlier, interrupted invocation
   size_t cache_hits = 0;
-  size_t sent = 0;  // requests handed to the runner
-  size_t errors = 0;
+  size_t sent = 0;      // requests handed to the runner
+  size_t errors = 0;    // samples stored with an error (refusals included)
+  size_t unscored = 0;  // ... of which not scored (all but refusals): resent on resume
+  std::map<std::string, size_t> error_kinds;  // errors by kind (error_kind_name)
+  std::string first_error;                    // the first error's message
+  RunUsage usage;
   size_t inline_reasoning = 0;    // answers whose <think> block was split off before scoring
   size_t unclosed_reasoning = 0;  // ... of which the block never closed (no answer left)
-  std::string status;             // completed, interrupted, failed
+  std::string status;             // completed, incomplete, interrupted, failed
   std::string failure;            // why a failed run stopped
   double wall_s = 0;
   std::vector<TaskResult> results;  // from the store, with this invocation's wall times
@@ -64,7 +79,9 @@ std::string run_fingerprint(const Runner& runner, const std::vector<EvalTask>& t
 
 // Runs (or resumes) the evaluation and returns when every sample is answered, a fatal
 // runner error occurs, the store fails, or *options.stop is set. Samples are written as
-// they finish; the run's status is always set before returning (a failed run resumes).
+// they finish; the run's status is always set before returning: completed, incomplete
+// (some samples stored unscored with errors), interrupted or failed; all but completed
+// resume.
 EvalOutcome run_evaluation(Runner& runner, const std::vector<EvalTask>& tasks, Store& store,
                            const EvalOptions& options);
 

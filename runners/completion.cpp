@@ -18,13 +18,18 @@ const char* error_kind_name(ErrorKind kind) {
       return "invalid";
     case ErrorKind::kFatal:
       return "fatal";
+    case ErrorKind::kTruncated:
+      return "truncated";
+    case ErrorKind::kEmpty:
+      return "empty";
   }
   return "none";
 }
 
 ErrorKind parse_error_kind(const std::string& name) {
-  for (ErrorKind k : {ErrorKind::kTransient, ErrorKind::kRateLimited, ErrorKind::kRefused,
-                      ErrorKind::kInvalid, ErrorKind::kFatal}) {
+  for (ErrorKind k :
+       {ErrorKind::kTransient, ErrorKind::kRateLimited, ErrorKind::kRefused, ErrorKind::kInvalid,
+        ErrorKind::kFatal, ErrorKind::kTruncated, ErrorKind::kEmpty}) {
     if (name == error_kind_name(k)) return k;
   }
   return ErrorKind::kNone;
@@ -38,6 +43,10 @@ nlohmann::json to_json(const Completion& c) {
                       {"latency_s", c.latency_s},
                       {"attempts", c.attempts}};
   if (!c.reasoning.empty()) j["reasoning"] = c.reasoning;
+  // Written only when known, so that answers without them keep their stored form.
+  if (c.usage.cached_tokens) j["cached_tokens"] = c.usage.cached_tokens;
+  if (c.usage.cache_write_tokens) j["cache_write_tokens"] = c.usage.cache_write_tokens;
+  if (c.usage.reasoning_tokens) j["reasoning_tokens"] = c.usage.reasoning_tokens;
   if (!c.continuations.empty()) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& s : c.continuations) {
@@ -59,6 +68,9 @@ Completion completion_from_json(const nlohmann::json& j) {
   c.finish_reason = j.value("finish_reason", "");
   c.usage.prompt_tokens = j.value("prompt_tokens", int64_t{0});
   c.usage.completion_tokens = j.value("completion_tokens", int64_t{0});
+  c.usage.cached_tokens = j.value("cached_tokens", int64_t{0});
+  c.usage.cache_write_tokens = j.value("cache_write_tokens", int64_t{0});
+  c.usage.reasoning_tokens = j.value("reasoning_tokens", int64_t{0});
   c.latency_s = j.value("latency_s", 0.0);
   c.attempts = j.value("attempts", 1);
   c.error = parse_error_kind(j.value("error", "none"));
@@ -87,6 +99,19 @@ std::string_view trim_leading_space(std::string_view s) {
 }
 
 }  // namespace
+
+void type_missing_answer(Completion& c, bool content_null, const std::string& context) {
+  if (!c.ok() || !trim_leading_space(c.text).empty()) return;
+  if (c.finish_reason == "length") {
+    c.error = ErrorKind::kTruncated;
+    c.error_message = context + ": no answer within the token budget (finish_reason \"length\"" +
+                      (c.reasoning.empty() ? "" : ", after reasoning") + "); raise max_tokens";
+  } else if (content_null) {
+    c.error = ErrorKind::kEmpty;
+    c.error_message =
+        context + ": the server sent no content (finish_reason \"" + c.finish_reason + "\")";
+  }
+}
 
 void make_valid_utf8(Completion& c) {
   for (std::string* s : {&c.text, &c.reasoning, &c.finish_reason, &c.error_message}) {

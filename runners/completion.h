@@ -15,14 +15,19 @@ enum class ErrorKind {
   kRefused,      // the provider declined to answer (content filter)
   kInvalid,      // the server's answer or our request was malformed (400, garbage body)
   kFatal,        // nothing further can succeed: bad key, unknown model (401/403/404)
+  kTruncated,    // no answer: the token budget ran out first (empty text, finish "length")
+  kEmpty,        // no answer: the server sent `content: null` (or no content at all)
 };
 
 const char* error_kind_name(ErrorKind kind);
 ErrorKind parse_error_kind(const std::string& name);
 
 struct Usage {
-  int64_t prompt_tokens = 0;
-  int64_t completion_tokens = 0;
+  int64_t prompt_tokens = 0;       // every input token, cached ones included
+  int64_t completion_tokens = 0;   // every output token, reasoning ones included
+  int64_t cached_tokens = 0;       // of prompt_tokens: read from the provider's prompt cache
+  int64_t cache_write_tokens = 0;  // of prompt_tokens: written to it (Anthropic)
+  int64_t reasoning_tokens = 0;    // of completion_tokens: hidden or returned reasoning
 };
 
 // The answer to one continuation of a loglikelihood request.
@@ -46,7 +51,8 @@ struct Completion {
 
   bool ok() const { return error == ErrorKind::kNone; }
   // Whether the completion is scored: an answer, or a refusal (which scores 0). Other
-  // errors are stored unscored and sent again on resume.
+  // errors (truncated and empty answers included) are stored unscored and sent again on
+  // resume.
   bool scorable() const { return ok() || error == ErrorKind::kRefused; }
 };
 
@@ -71,6 +77,12 @@ enum class InlineReasoning {
 // The answer keeps its text after "</think>" with leading white space dropped. A
 // "<think>" later in the text is left alone: only reasoning that opens the answer counts.
 InlineReasoning split_inline_reasoning(Completion& c);
+
+// Types an answer that holds no text (white space only) into an error, so that it is
+// never scored as a wrong answer: finish_reason "length" -> kTruncated (the budget, which
+// covers hidden reasoning tokens, ran out); `content_null` (the server sent no content)
+// -> kEmpty. Leaves any other completion as it is. `context` names the request.
+void type_missing_answer(Completion& c, bool content_null, const std::string& context);
 
 // Lossless JSON form, for the store and the response cache.
 nlohmann::json to_json(const Completion& c);

@@ -1,22 +1,16 @@
 #include "runners/factory.h"
 
 #include <cstdlib>
+#include <optional>
 
 #include "runners/engine/bundled.h"
 #include "runners/engine/local_runner.h"
 #include "runners/mock.h"
-#include "runners/openai.h"
+#include "runners/registry.h"
 #include "util/error.h"
 
 namespace ys {
 namespace {
-
-constexpr const char* kOpenAIDefaultBase = "https://api.openai.com/v1";
-
-std::string env_or_empty(const std::string& name) {
-  const char* v = name.empty() ? nullptr : std::getenv(name.c_str());
-  return v ? v : "";
-}
 
 std::unique_ptr<Runner> make_mock(const std::string& spec, const std::string& rest, uint64_t seed) {
   if (rest == "oracle") return std::make_unique<MockRunner>(MockRunner::Behavior::kOracle, 1, seed);
@@ -43,31 +37,14 @@ std::unique_ptr<Runner> make_mock(const std::string& spec, const std::string& re
                    "' (expected mock:oracle, mock:wrong, mock:noisy:P or mock:truncate:F)");
 }
 
-std::unique_ptr<Runner> make_openai(const std::string& spec, const std::string& model,
-                                    const RunnerOptions& options) {
-  if (model.empty()) throw InputError("model '" + spec + "': missing model name after 'openai:'");
-  OpenAIOptions o;
-  o.model = model;
-  o.base_url = options.base_url;
-  if (o.base_url.empty()) o.base_url = env_or_empty("OPENAI_BASE_URL");
-  if (o.base_url.empty()) o.base_url = kOpenAIDefaultBase;
-  o.api_key = env_or_empty(options.api_key_env);
-  if (o.api_key.empty() && o.base_url == kOpenAIDefaultBase) {
-    throw InputError("model '" + spec + "': environment variable " + options.api_key_env +
-                     " is not set (or pass --base-url for a local server)");
-  }
-  o.http = options.http;
-  return std::make_unique<OpenAIRunner>(std::move(o));
-}
-
 }  // namespace
 
 const char* model_spec_help() {
-  return "openai:NAME (any OpenAI-compatible server; --base-url, key from $OPENAI_API_KEY "
-         "or --api-key-env), local:PATH.gguf or local:NAME (the in-process engine; --threads, "
-         "--ctx; NAME a bundled model such as stories260K), "
-         "mock:oracle, mock:wrong, mock:noisy:P, mock:truncate:F (sees the first F of each "
-         "prompt)";
+  return "an alias of `yardstick models`, PROVIDER:ID (openai:, anthropic:, deepseek:, vllm:, "
+         "sglang:, llamacpp:, openrouter:, together:; --base-url, key from the provider's "
+         "variable or --api-key-env), local:PATH.gguf or local:NAME (the in-process engine; "
+         "--threads, --ctx; NAME a bundled model such as stories260K), mock:oracle, mock:wrong, "
+         "mock:noisy:P, mock:truncate:F (sees the first F of each prompt)";
 }
 
 std::unique_ptr<Runner> make_runner(const std::string& spec, const RunnerOptions& options) {
@@ -75,7 +52,6 @@ std::unique_ptr<Runner> make_runner(const std::string& spec, const RunnerOptions
   std::string prefix = colon == std::string::npos ? spec : spec.substr(0, colon);
   std::string rest = colon == std::string::npos ? "" : spec.substr(colon + 1);
   if (prefix == "mock") return make_mock(spec, rest, options.seed);
-  if (prefix == "openai") return make_openai(spec, rest, options);
   if (prefix == "local") {
     if (rest.empty()) {
       throw InputError("model '" + spec +
@@ -89,6 +65,11 @@ std::unique_ptr<Runner> make_runner(const std::string& spec, const RunnerOptions
     o.seed = options.seed;
     return std::make_unique<engine::LocalRunner>(o);
   }
+  std::optional<ModelRegistry> loaded;
+  if (!options.registry) loaded = ModelRegistry::load(ModelRegistry::default_files());
+  if (auto r =
+          make_registered_runner(spec, options, options.registry ? *options.registry : *loaded))
+    return r;
   throw InputError("unknown model '" + spec + "': expected " + model_spec_help());
 }
 

@@ -9,10 +9,16 @@
 
 namespace ys {
 
+class ModelRegistry;
+
 struct RunnerOptions {
-  std::string base_url;                        // for openai: overrides OPENAI_BASE_URL
-  std::string api_key_env = "OPENAI_API_KEY";  // environment variable holding the key
+  std::string base_url;     // overrides the registry's (and for openai: OPENAI_BASE_URL)
+  std::string api_key_env;  // variable holding the key; empty: the provider's (models.yaml)
   HttpPoolOptions http;
+  int thinking_budget = 0;       // anthropic: extended thinking tokens (0: off)
+  std::string reasoning_effort;  // openai reasoning models: sent as reasoning_effort
+  // Remote models: aliases and providers (runners/registry.h); null: the default files.
+  const ModelRegistry* registry = nullptr;
   uint64_t seed = 0;
   // local:PATH.gguf
   int threads = 1;  // CPU threads of the engine
@@ -20,7 +26,8 @@ struct RunnerOptions {
   int batch = 4;    // sequences decoded together
 };
 
-// Creates the runner for `spec`. Throws InputError for an unknown prefix, a malformed
+// Creates the runner for `spec`: mock:..., local:PATH.gguf, or a remote model (an alias or
+// PROVIDER:ID of the model registry). Throws InputError for an unknown prefix, a malformed
 // spec, or a missing API key where the endpoint needs one.
 std::unique_ptr<Runner> make_runner(const std::string& spec, const RunnerOptions& options);
 

@@ -57,6 +57,25 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+// Whether a transfer failed before a connection to the server was made.
+bool failed_to_connect(CURLcode code, CURL* easy) {
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+      return true;
+    case CURLE_OPERATION_TIMEDOUT: {
+      curl_off_t connected_us = 0;
+      curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &connected_us);
+      return connected_us == 0;
+    }
+    default:
+      return false;
+  }
+}
+
 void ensure_curl_global_init() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -134,6 +153,62 @@ struct HttpPool::Impl {
     job.header_list = nullptr;
   }
 
+  // Breaker state (event thread only).
+  bool answered_once = false;
+  int connect_failures = 0;
+  int failures_in_row = 0;
+  Clock::time_point last_answer{};  // or the first attempt, before any answer
+  std::string open_reason;          // non-empty once the breaker is open
+
+  // Counts one finished attempt; opens the breaker when a rule of CircuitBreaker holds.
+  void count_attempt(const Job& job, bool connect_failure, bool failed, const std::string& why) {
+    const auto now = Clock::now();
+    if (last_answer == Clock::time_point{}) last_answer = job.first_sent;
+    if (!failed) {
+      answered_once = true;
+      failures_in_row = 0;
+      last_answer = now;
+      return;
+    }
+    ++failures_in_row;
+    if (connect_failure) ++connect_failures;
+    if (!open_reason.empty()) return;
+    const CircuitBreaker& b = options.breaker;
+    if (b.unreachable_after > 0 && !answered_once && connect_failures >= b.unreachable_after) {
+      open_reason = "cannot reach " + job.url + ": " + why + " (" +
+                    std::to_string(connect_failures) +
+                    " attempts failed to connect and none was answered; check the base URL "
+                    "and that the server is up)";
+      return;
+    }
+    const double outage = std::chrono::duration<double>(now - last_answer).count();
+    if (b.failures_after > 0 && failures_in_row >= b.failures_after && outage >= b.outage_s) {
+      open_reason = job.url + " keeps failing: " + std::to_string(failures_in_row) +
+                    " attempts in a row failed over " + std::to_string(static_cast<int>(outage)) +
+                    " s with no answer (last: " + why + ")";
+    }
+  }
+
+  // Ends `job` unanswered because the breaker is open.
+  void give_up(std::unique_ptr<Job> job) {
+    HttpResult result;
+    result.transport_error = open_reason;
+    result.circuit_open = true;
+    result.attempts = job->attempts;
+    if (job->attempts > 0) {
+      result.elapsed_s = std::chrono::duration<double>(Clock::now() - job->first_sent).count();
+    }
+    job->done(std::move(result));
+  }
+
+  // Ends every request not on the wire once the breaker is open.
+  void give_up_queued() {
+    for (auto& job : ready) give_up(std::move(job));
+    ready.clear();
+    for (auto& [due, job] : waiting) give_up(std::move(job));
+    waiting.clear();
+  }
+
   void finish(std::unique_ptr<Job> job, CURLcode code) {
     long status = 0;
     if (code == CURLE_OK) curl_easy_getinfo(job->easy, CURLINFO_RESPONSE_CODE, &status);
@@ -141,12 +216,20 @@ struct HttpPool::Impl {
     if (code != CURLE_OK) {
       transport_error = job->error_buffer[0] ? job->error_buffer : curl_easy_strerror(code);
     }
+    const bool connect_failure = code != CURLE_OK && failed_to_connect(code, job->easy);
     release_attempt(*job);
 
     const long counted = code != CURLE_OK || !options.retry_status
                              ? status
                              : options.retry_status(status, job->response);
     const bool retryable = code != CURLE_OK || is_retryable_status(counted);
+    count_attempt(*job, connect_failure, code != CURLE_OK || counted >= 500,
+                  code != CURLE_OK ? transport_error : "HTTP " + std::to_string(counted));
+    if (!open_reason.empty() && retryable) {
+      give_up(std::move(job));
+      give_up_queued();
+      return;
+    }
     if (retryable && job->attempts <= options.retry.max_retries && !stopping) {
       auto retry_after = parse_retry_after(job->retry_after, std::time(nullptr));
       double unit = std::uniform_real_distribution<double>(0.0, 1.0)(jitter_rng);
@@ -183,6 +266,7 @@ struct HttpPool::Impl {
           incoming.pop_front();
         }
       }
+      if (!open_reason.empty()) give_up_queued();
       auto now = Clock::now();
       while (!waiting.empty() && waiting.begin()->first <= now) {
         ready.push_back(std::move(waiting.begin()->second));

@@ -10,6 +10,23 @@
 
 namespace ys {
 
+// When a pool stops trying an endpoint that keeps failing (docs/RUNNERS.md, "Circuit
+// breaker"). An attempt fails when no HTTP answer came (connection refused, DNS, TLS,
+// timeout, reset) or the answer is a 5xx; a 429 or any other status is the server
+// answering. The breaker opens on the first of:
+// - `unreachable_after` attempts failed to connect (refused, unresolved host, TLS
+//   handshake, connect timeout) and no attempt was ever answered (a mistyped URL);
+// - `failures_after` attempts in a row failed and at least `outage_s` seconds passed since
+//   the last answer (or since the first attempt, when none was answered).
+// Once open, every queued, waiting and later request ends at once with
+// HttpResult::circuit_open; requests on the wire finish normally but are not retried.
+// A count of 0 turns its rule off.
+struct CircuitBreaker {
+  int unreachable_after = 3;
+  int failures_after = 32;
+  double outage_s = 60;
+};
+
 struct HttpPoolOptions {
   int max_in_flight = 16;
   double timeout_s = 300;  // whole request, per attempt
@@ -20,6 +37,7 @@ struct HttpPoolOptions {
   // HTTP status and body (e.g. a 200 whose body carries an error object); called on the
   // pool's thread. Unset: the HTTP status itself. The final HttpResult keeps the real one.
   std::function<long(long status, const std::string& body)> retry_status;
+  CircuitBreaker breaker;
 };
 
 struct HttpResult {
@@ -28,6 +46,9 @@ struct HttpResult {
   std::string transport_error;  // libcurl's description, empty on an HTTP answer
   int attempts = 0;
   double elapsed_s = 0;  // first send to final answer, waits included
+  // The pool's circuit breaker is open: this request was given up (transport_error says
+  // why, naming the endpoint) and every later one will be.
+  bool circuit_open = false;
 };
 
 class HttpPool {

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <optional>
 
+#include "runners/http_reply.h"
 #include "util/hash.h"
 #include "util/strings.h"
 #include "util/utf8.h"
@@ -12,131 +13,24 @@
 namespace ys {
 namespace {
 
-// At most 200 bytes of `body` on one line, cut at a character boundary.
-std::string excerpt(const std::string& body) {
-  constexpr size_t kMax = 200;
-  size_t cut = std::min(body.size(), kMax);
-  while (cut > 0 && cut < body.size() && (static_cast<unsigned char>(body[cut]) & 0xc0) == 0x80) {
-    --cut;
-  }
-  std::string out = body.substr(0, cut);
-  for (char& c : out) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  return cut < body.size() ? out + "..." : out;
-}
-
-// The message of an OpenAI-style error value (an object with `message`, or a string).
-std::string error_text(const nlohmann::json& e) {
-  if (e.is_object() && e.contains("message") && e["message"].is_string()) {
-    return e["message"].get<std::string>();
-  }
-  if (e.is_string()) return e.get<std::string>();
-  return e.dump();
-}
-
-// The server's own error message from an OpenAI-style error body, else an excerpt.
-std::string server_message(const std::string& body) {
-  auto j = nlohmann::json::parse(body, nullptr, false);
-  if (j.is_object() && j.contains("error") && !j["error"].is_null()) return error_text(j["error"]);
-  return excerpt(body);
-}
-
-std::string string_or_empty(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-// The error object of a 2xx body that carries one instead of choices, else null.
-const nlohmann::json* embedded_error(const nlohmann::json& j) {
-  if (!j.is_object()) return nullptr;
-  auto error = j.find("error");
-  if (error == j.end() || error->is_null()) return nullptr;
-  auto choices = j.find("choices");
-  if (choices != j.end() && choices->is_array() && !choices->empty()) return nullptr;
-  return &*error;
-}
-
-// The status a 2xx body's embedded error stands for; 400 (invalid) when it names none.
-long embedded_status(const nlohmann::json& error) {
-  return error_object_status(error).value_or(400);
-}
-
-// What an HTTP exchange came to before its payload is read.
-struct Reply {
-  long status = 0;      // the HTTP status, or the one an error in a 2xx body stands for
-  std::string message;  // the server's message, for a failure
-  nlohmann::json json;  // the parsed 2xx body
-};
-
-ErrorKind kind_of_status(long status) {
-  if (status == 401 || status == 403 || status == 404) return ErrorKind::kFatal;
-  if (status == 429) return ErrorKind::kRateLimited;
-  if (status >= 500) return ErrorKind::kTransient;
-  if (status < 200 || status >= 300) return ErrorKind::kInvalid;
-  return ErrorKind::kNone;
-}
-
-Completion failed(Completion c, ErrorKind kind, const std::string& context,
-                  const std::string& why) {
-  c.error = kind;
-  c.error_message = context + ": " + why;
-  return c;
-}
-
-// Types a failed exchange into `c` and returns false; else parses the 2xx body, which
-// must be a JSON object without an embedded error, into `r.json`.
-bool read_reply(const HttpResult& http, const std::string& context, Completion& c, Reply& r) {
-  c.attempts = http.attempts;
-  c.latency_s = http.elapsed_s;
-  r.status = http.status;
-  if (http.status == 0) {
-    c = failed(std::move(c), ErrorKind::kTransient, context, http.transport_error);
-    return false;
-  }
-  // nlohmann's parser rejects invalid UTF-8 in strings: repair first, so that a Latin-1
-  // byte in an answer costs one character, not the answer.
-  const std::string body = valid_utf8(http.body);
-  const std::string status = "HTTP " + std::to_string(http.status);
-  if (kind_of_status(http.status) != ErrorKind::kNone) {
-    r.message = server_message(body);
-    c = failed(std::move(c), kind_of_status(http.status), context, status + ": " + r.message);
-    return false;
-  }
-  r.json = nlohmann::json::parse(body, nullptr, false);
-  if (r.json.is_discarded() || !r.json.is_object()) {
-    c = failed(std::move(c), ErrorKind::kInvalid, context,
-               "response is not JSON: " + excerpt(body));
-    return false;
-  }
-  if (const nlohmann::json* error = embedded_error(r.json)) {
-    r.status = embedded_status(*error);
-    r.message = error_text(*error);
-    c = failed(
-        std::move(c), kind_of_status(r.status), context,
-        status + " carrying an error (taken as " + std::to_string(r.status) + "): " + r.message);
-    return false;
-  }
-  return true;
-}
+using namespace reply;  // NOLINT(google-build-using-namespace): this file's own helpers
 
 void read_usage(const nlohmann::json& j, Completion& c) {
   if (auto usage = j.find("usage"); usage != j.end() && usage->is_object()) {
     c.usage.prompt_tokens = usage->value("prompt_tokens", int64_t{0});
     c.usage.completion_tokens = usage->value("completion_tokens", int64_t{0});
+    // OpenAI's and DeepSeek's details; DeepSeek also says prompt_cache_hit_tokens.
+    const nlohmann::json none = nlohmann::json::object();
+    const auto& prompt = usage->value("prompt_tokens_details", none);
+    const auto& completion = usage->value("completion_tokens_details", none);
+    if (prompt.is_object()) c.usage.cached_tokens = prompt.value("cached_tokens", int64_t{0});
+    if (c.usage.cached_tokens == 0) {
+      c.usage.cached_tokens = usage->value("prompt_cache_hit_tokens", int64_t{0});
+    }
+    if (completion.is_object()) {
+      c.usage.reasoning_tokens = completion.value("reasoning_tokens", int64_t{0});
+    }
   }
-}
-
-// `c` with every string valid UTF-8.
-Completion repaired(Completion c) {
-  make_valid_utf8(c);
-  return c;
-}
-
-void append(std::string& to, const std::string& part, const char* separator) {
-  if (part.empty()) return;
-  if (!to.empty()) to += separator;
-  to += part;
 }
 
 // The first string among `keys` of `part`, else nullopt.
@@ -218,8 +112,10 @@ Completion chat_completion(const HttpResult& http, const std::string& context, R
   if (!refusal.empty()) {
     return failed(std::move(c), ErrorKind::kRefused, context, "the model refused: " + refusal);
   }
-  // content null with tool calls (none were offered): an answer without text, scored as
-  // such; finish_reason "tool_calls" records why.
+  // An empty answer cut by the budget, or content null (tool calls, none offered): typed,
+  // so that it is counted apart and never scored as a wrong answer.
+  const auto content = message.find("content");
+  type_missing_answer(c, content == message.end() || content->is_null(), context);
   return c;
 }
 
@@ -323,15 +219,6 @@ Completion loglikelihoods(const HttpResult& http, const Request& request,
   return c;
 }
 
-// The earliest occurrence of any of `stops` in `text`, or npos.
-size_t first_stop(const std::string& text, const std::vector<std::string>& stops) {
-  size_t cut = std::string::npos;
-  for (const auto& stop : stops) {
-    if (!stop.empty()) cut = std::min(cut, text.find(stop));
-  }
-  return cut;
-}
-
 }  // namespace
 
 Completion parse_chat_completion(const HttpResult& http, const std::string& context) {
@@ -370,15 +257,6 @@ bool RejectionTracker::systematic(const std::string& message, uint64_t request) 
 
 namespace {
 
-// HttpPoolOptions::retry_status for this API: a 2xx body carrying an error object counts as
-// the status that error names, so the pool retries it like a real 5xx or 429.
-long retry_status_of(long status, const std::string& body) {
-  if (status < 200 || status >= 300 || body.find("\"error\"") == std::string::npos) return status;
-  const nlohmann::json j = nlohmann::json::parse(valid_utf8(body), nullptr, false);
-  const nlohmann::json* error = embedded_error(j);
-  return error ? embedded_status(*error) : status;
-}
-
 HttpPoolOptions with_retry_status(HttpPoolOptions http) {
   http.retry_status = retry_status_of;
   return http;
@@ -414,18 +292,31 @@ nlohmann::json OpenAIRunner::request_body(const Request& request) const {
   }
   const Sampling& s = request.sampling;
   nlohmann::json body = {{"model", options_.model}, {"messages", messages}};
-  if (style_ == ParamStyle::kReasoning) {
-    // The budget covers the hidden reasoning tokens too.
+  // The budget covers a reasoning model's hidden reasoning tokens too.
+  if (sends("max_completion_tokens")) {
     body["max_completion_tokens"] = s.max_tokens;
   } else {
-    body["temperature"] = s.temperature;
     body["max_tokens"] = s.max_tokens;
-    if (s.top_p) body["top_p"] = *s.top_p;
-    if (s.top_k) body["top_k"] = *s.top_k;  // accepted by vLLM, SGLang and llama.cpp
-    if (!s.stop.empty()) body["stop"] = s.stop;
   }
-  if (s.seed) body["seed"] = *s.seed;
+  if (sends("temperature")) body["temperature"] = s.temperature;
+  if (s.top_p && sends("top_p")) body["top_p"] = *s.top_p;
+  if (s.top_k && sends("top_k")) body["top_k"] = *s.top_k;  // vLLM, SGLang, llama.cpp
+  if (!s.stop.empty() && sends("stop")) body["stop"] = s.stop;
+  if (s.seed && sends("seed")) body["seed"] = *s.seed;
+  for (const auto& [key, value] : options_.extra_body.items()) {
+    if (!body.contains(key)) body[key] = value;
+  }
   return body;
+}
+
+bool OpenAIRunner::sends(const char* name) const {
+  const std::string_view n = name;
+  if (options_.accepts) {
+    return std::find(options_.accepts->begin(), options_.accepts->end(), n) !=
+           options_.accepts->end();
+  }
+  if (style_ == ParamStyle::kReasoning) return n == "max_completion_tokens" || n == "seed";
+  return n != "max_completion_tokens";
 }
 
 Completion OpenAIRunner::settle(const HttpResult& http, const Request& request, uint64_t body_hash,
@@ -444,8 +335,8 @@ Completion OpenAIRunner::settle(const HttpResult& http, const Request& request, 
                       " different requests and none answered: the server rejects the "
                       "request itself, so the run stops)";
   }
-  if (generate && style_ == ParamStyle::kReasoning) {
-    // Stop strings were not sent (these models reject them): apply them here.
+  if (generate && !sends("stop")) {
+    // Stop strings were not sent (the model rejects them): apply them here.
     if (size_t cut = first_stop(c.text, request.sampling.stop); cut != std::string::npos) {
       c.text.resize(cut);
       c.finish_reason = "stop";
@@ -473,19 +364,31 @@ void OpenAIRunner::submit(Request request, Callback done) {
 std::string OpenAIRunner::identity() const {
   // The parameter mapping changes answers, so it is part of the name; the classic mapping
   // keeps the name it always had, so existing cache keys hold.
-  return "openai:" + options_.model + "@" + url_ +
-         (style_ == ParamStyle::kReasoning ? ";params=reasoning" : "");
+  std::string id = "openai:" + options_.model + "@" + url_ +
+                   (style_ == ParamStyle::kReasoning ? ";params=reasoning" : "");
+  if (options_.accepts) {
+    std::vector<std::string> sorted = *options_.accepts;
+    std::sort(sorted.begin(), sorted.end());
+    id += ";accepts=";
+    for (size_t i = 0; i < sorted.size(); ++i) id += (i ? "," : "") + sorted[i];
+  }
+  if (!options_.extra_body.empty()) id += ";extra=" + options_.extra_body.dump();
+  return id;
 }
 
 nlohmann::json OpenAIRunner::config() const {
-  return {{"provider", "openai"},
-          {"model", options_.model},
-          {"url", url_},
-          {"params", style_ == ParamStyle::kReasoning ? "reasoning" : "classic"},
-          {"api_key", options_.api_key.empty() ? "none" : "set (not stored)"},
-          {"max_in_flight", options_.http.max_in_flight},
-          {"timeout_s", options_.http.timeout_s},
-          {"max_retries", options_.http.retry.max_retries}};
+  nlohmann::json j = {{"provider", "openai"},
+                      {"model", options_.model},
+                      {"url", url_},
+                      {"params", style_ == ParamStyle::kReasoning ? "reasoning" : "classic"},
+
+                      {"api_key", options_.api_key.empty() ? "none" : "set (not stored)"},
+                      {"max_in_flight", options_.http.max_in_flight},
+                      {"timeout_s", options_.http.timeout_s},
+                      {"max_retries", options_.http.retry.max_retries}};
+  if (options_.accepts) j["accepts"] = *options_.accepts;
+  if (!options_.extra_body.empty()) j["extra_body"] = options_.extra_body;
+  return j;
 }
 
 }  // namespace ys

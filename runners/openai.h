@@ -7,9 +7,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runners/http_pool.h"
 #include "runners/runner.h"
@@ -20,6 +22,12 @@ struct OpenAIOptions {
   std::string model;     // the server's model name, e.g. "gpt-4o-mini"
   std::string base_url;  // e.g. "http://127.0.0.1:8000/v1"; no trailing slash needed
   std::string api_key;   // sent as a Bearer token when non-empty; never stored or logged
+  // The sampling parameters the model accepts (model registry: temperature, top_p, top_k,
+  // stop, seed, and max_tokens or max_completion_tokens); unset: by param_style_for.
+  std::optional<std::vector<std::string>> accepts;
+  // Body fields sent with every request that the request itself does not set (model
+  // registry `defaults`, --reasoning-effort).
+  nlohmann::json extra_body = nlohmann::json::object();
   HttpPoolOptions http;
 };
 
@@ -77,6 +85,9 @@ class OpenAIRunner : public Runner {
   // rejection (see RejectionTracker) into a fatal error.
   Completion settle(const HttpResult& http, const Request& request, uint64_t body_hash,
                     const std::string& context);
+
+  // Whether the request parameter `name` is sent (accepts, else the style's rule).
+  bool sends(const char* name) const;
 
   OpenAIOptions options_;
   ParamStyle style_;

@@ -27,7 +27,7 @@ struct RunRecord {
   int sample_limit = -1;  // -1: all
   std::string yardstick_version, git_describe;
   std::string started_at, finished_at;
-  std::string status;  // running, completed, interrupted, failed
+  std::string status;  // running, completed, incomplete, interrupted, failed
   std::string command;
 };
 

@@ -238,11 +238,14 @@ TEST_F(Cli, LocalEngineModelRunsAndReportsOversizedPrompts) {
       yardstick({"engine", "generate", model.string(), "-p", "Once upon a time", "-n", "12"});
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   EXPECT_EQ(gen.out.rfind(", there was a little girl", 0), 0u) << gen.out;  // greedy, as llama2.c
-  // arith's 3-shot prompts exceed the model's 512 positions: stored as typed errors.
+  // arith's 3-shot prompts exceed the model's 512 positions: stored as typed errors. Issue
+  // 10: such a run is 'incomplete' and exits 3 (it used to exit 0), printing the first error.
   ChildResult run = yardstick({"run", "--model", "local:" + model.string(), "--tasks", "arith",
                                "--limit", "2", "--db", db()});
-  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_EQ(run.exit_code, 3) << run.err;
   EXPECT_NE(run.err.find("2 errors"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("errors by kind: 2 invalid; first: "), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("run 1 is incomplete"), std::string::npos) << run.err;
   // Zero-shot prompts fit: the toy model answers (wrongly), and every sample is scored.
   ChildResult zero = yardstick({"run", "--model", "local:" + model.string(), "--tasks", "arith",
                                 "--limit", "3", "--fewshot", "0", "--db", db()});

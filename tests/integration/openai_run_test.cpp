@@ -167,13 +167,24 @@ TEST_F(Gsm8kRun, GarbageResponsesAreStoredAsInvalidAndResumable) {
     FakeOpenAIServer server(o);
     auto r = runner(server);
     EvalOutcome out = evaluate(*r, 20);
-    EXPECT_EQ(out.status, "completed");
+    // Issue 10: a run that ends with unscored samples is 'incomplete' (it used to be
+    // 'completed'), so that the CLI exits non-zero and a rerun resumes it.
+    EXPECT_EQ(out.status, "incomplete");
     EXPECT_EQ(out.errors, 20u);
+    EXPECT_EQ(out.unscored, 20u);
+    EXPECT_EQ(out.error_kinds.at("invalid"), 20u);
+    EXPECT_NE(out.first_error.find("response is not JSON"), std::string::npos) << out.first_error;
     EXPECT_EQ(out.results.at(0).errors, 20u);
     EXPECT_TRUE(out.results.at(0).metrics.empty());
+    // The same command again resumes that run and sends the 20 samples again.
+    EvalOutcome again = evaluate(*r, 20);
+    EXPECT_TRUE(again.resumed);
+    EXPECT_EQ(again.run_id, out.run_id);
+    EXPECT_EQ(again.sent, 20u);
+    EXPECT_EQ(again.status, "incomplete");
   }
-  // A completed run with errors is not resumed, but identical requests are not cached
-  // either: a new run sends them again and now succeeds.
+  // Identical requests are not cached either: a new run (another server) sends them again
+  // and now succeeds.
   FakeOpenAIServer good(oracle());
   auto r = runner(good);
   EvalOutcome out = evaluate(*r, 20);
@@ -192,12 +203,63 @@ TEST_F(Gsm8kRun, TimeoutsAreRetriedThenStoredAsTransientErrors) {
   ro.http.retry = {1, 0.001, 0.01};
   OpenAIRunner r(ro);
   EvalOutcome out = evaluate(r, 3);
-  EXPECT_EQ(out.status, "completed");
+  EXPECT_EQ(out.status, "incomplete");  // issue 10: unscored samples leave it resumable
   EXPECT_EQ(out.errors, 3u);
+  EXPECT_EQ(out.error_kinds.at("transient"), 3u);
   EXPECT_EQ(server.requests(), 6);  // each sample: first attempt + one retry
   ASSERT_EQ(out.results.size(), 1u);
   EXPECT_EQ(out.results[0].errors, 3u);
   EXPECT_TRUE(store_->answered_samples(out.run_id).empty());  // a rerun would send them
+}
+
+// An empty answer cut by the budget, content null, and a 200 carrying a request error are
+// each typed, counted by kind and stored unscored: none is scored as a wrong answer.
+TEST_F(Gsm8kRun, EmptyNullAndErrorAnswersAreTypedCountedAndNotScored) {
+  FakeOpenAIServer::Options o = oracle();
+  auto arrivals = std::make_shared<std::atomic<int>>(0);
+  o.raw = [arrivals](const nlohmann::json&, int) -> std::optional<FakeOpenAIServer::RawReply> {
+    const int n = (*arrivals)++;
+    switch (n % 4) {
+      case 1:
+        return FakeOpenAIServer::RawReply{
+            200, R"({"choices":[{"message":{"role":"assistant","content":"",)"
+                 R"("reasoning_content":"Let me think"},"finish_reason":"length"}]})"};
+      case 2:
+        return FakeOpenAIServer::RawReply{
+            200, R"({"choices":[{"message":{"role":"assistant","content":null},)"
+                 R"("finish_reason":"stop"}]})"};
+      case 3:
+        // A message of its own: the same 400 twice before an answer would stop the run.
+        return FakeOpenAIServer::RawReply{
+            200, nlohmann::json{{"error",
+                                 {{"message", "bad input " + std::to_string(n)}, {"code", 400}}}}
+                     .dump()};
+      default:
+        return std::nullopt;  // the oracle's answer
+    }
+  };
+  FakeOpenAIServer server(o);
+  auto r = runner(server);
+  EvalOutcome out = evaluate(*r, 20);
+  EXPECT_EQ(server.requests(), 20);  // none of these is retried
+  EXPECT_EQ(out.status, "incomplete");
+  EXPECT_EQ(out.errors, 15u);
+  EXPECT_EQ(out.unscored, 15u);
+  const std::map<std::string, size_t> kinds = {{"empty", 5}, {"invalid", 5}, {"truncated", 5}};
+  EXPECT_EQ(out.error_kinds, kinds);
+  const MetricResult& strict = metric(out, "exact_match/strict");
+  EXPECT_EQ(strict.n, 5u);  // only the answers are scored
+  EXPECT_DOUBLE_EQ(strict.mean, 1.0);
+  StoreReader reader(store_->path());
+  size_t truncated = 0;
+  for (const auto& s : reader.samples(out.run_id, "gsm8k")) {
+    if (s.completion.error != ErrorKind::kTruncated) continue;
+    ++truncated;
+    EXPECT_TRUE(s.scores.empty());
+    EXPECT_EQ(s.completion.reasoning, "Let me think");
+    EXPECT_NE(s.completion.error_message.find("token budget"), std::string::npos);
+  }
+  EXPECT_EQ(truncated, 5u);
 }
 
 TEST_F(Gsm8kRun, RepeatsAreSeparateRequestsAndSamples) {
@@ -374,8 +436,11 @@ TEST_F(Gsm8kRun, OneRejectedSampleDoesNotStopTheRun) {
   eo.concurrency = 1;  // in plan order: the first sample is rejected before any answer
   eo.limit = 12;
   EvalOutcome out = run_evaluation(*r, tasks_, *store_, eo);
-  EXPECT_EQ(out.status, "completed") << out.failure;
+  // Not stopped; 'incomplete' (issue 10: it used to be 'completed') for its 3 unscored rows.
+  EXPECT_EQ(out.status, "incomplete") << out.failure;
+  EXPECT_TRUE(out.failure.empty()) << out.failure;
   EXPECT_EQ(out.errors, 3u);
+  EXPECT_EQ(out.error_kinds.at("invalid"), 3u);
   EXPECT_EQ(server.requests(), 12);
   EXPECT_DOUBLE_EQ(metric(out, "exact_match/strict").mean, 1.0);  // of the answered nine
 }

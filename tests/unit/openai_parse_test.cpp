@@ -32,9 +32,10 @@ TEST(OpenAIParse, ReadsContentReasoningUsageAndFinishReason) {
   EXPECT_EQ(c.attempts, 2);
 }
 
-TEST(OpenAIParse, NullContentIsEmptyText) {
+// Issue 10: content null is typed 'empty' (it used to be an empty answer, scored as wrong).
+TEST(OpenAIParse, NullContentIsTypedEmpty) {
   auto c = parse_chat_completion(http(200, R"({"choices":[{"message":{"content":null}}]})"), "r");
-  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c.error, ErrorKind::kEmpty);
   EXPECT_EQ(c.text, "");
 }
 
@@ -281,9 +282,10 @@ TEST(OpenAIParse, ReasoningFieldsOfTheMessage) {
   auto openrouter = chat_message(R"({"content":"#### 1","reasoning":"thought"})");
   EXPECT_EQ(openrouter.reasoning, "thought");
   EXPECT_EQ(openrouter.text, "#### 1");
-  // A reasoning model that spent its budget thinking: no text, the reasoning kept.
+  // No content but reasoning: typed 'empty' (issue 10; it used to be an empty answer),
+  // the reasoning kept.
   auto cut = chat_message(R"({"content":null,"reasoning_content":"long thought"})");
-  ASSERT_TRUE(cut.ok());
+  EXPECT_EQ(cut.error, ErrorKind::kEmpty);
   EXPECT_EQ(cut.text, "");
   EXPECT_EQ(cut.reasoning, "long thought");
 }
@@ -301,15 +303,44 @@ TEST(OpenAIParse, RefusalsAreRefusedWithTheModelsWords) {
   EXPECT_TRUE(empty.ok());
 }
 
-TEST(OpenAIParse, ToolCallWithoutContentIsAnAnswerWithoutText) {
+// Issue 10: content null (here with tool calls, none offered) is typed 'empty' instead of
+// being scored as an answer without text.
+TEST(OpenAIParse, ToolCallWithoutContentIsTypedEmpty) {
   auto c = parse_chat_completion(
       http(200, R"({"choices":[{"message":{"content":null,"tool_calls":[{"id":"c1",
         "type":"function","function":{"name":"calc","arguments":"{}"}}]},
         "finish_reason":"tool_calls"}]})"),
       "r");
-  ASSERT_TRUE(c.ok()) << c.error_message;
+  EXPECT_EQ(c.error, ErrorKind::kEmpty);
+  EXPECT_FALSE(c.scorable());
   EXPECT_EQ(c.text, "");
   EXPECT_EQ(c.finish_reason, "tool_calls");
+  EXPECT_EQ(c.error_message, "r: the server sent no content (finish_reason \"tool_calls\")");
+}
+
+TEST(OpenAIParse, AnEmptyAnswerCutByTheBudgetIsTruncatedAndOtherEmptinessIsNot) {
+  auto cut = parse_chat_completion(
+      http(200, R"({"choices":[{"message":{"content":" \n","reasoning_content":"hmm"},
+        "finish_reason":"length"}]})"),
+      "r");
+  EXPECT_EQ(cut.error, ErrorKind::kTruncated);
+  EXPECT_EQ(cut.reasoning, "hmm");
+  EXPECT_NE(cut.error_message.find("after reasoning"), std::string::npos) << cut.error_message;
+  auto null_cut = parse_chat_completion(
+      http(200, R"({"choices":[{"message":{"content":null},"finish_reason":"length"}]})"), "r");
+  EXPECT_EQ(null_cut.error, ErrorKind::kTruncated);
+  auto no_content = parse_chat_completion(
+      http(200, R"({"choices":[{"message":{"role":"assistant"},"finish_reason":"stop"}]})"), "r");
+  EXPECT_EQ(no_content.error, ErrorKind::kEmpty);
+  // A cut answer that has text is an answer; an empty string that stopped is one too.
+  auto partial = parse_chat_completion(
+      http(200, R"({"choices":[{"message":{"content":"#### 4"},"finish_reason":"length"}]})"), "r");
+  EXPECT_TRUE(partial.ok());
+  auto said_nothing = parse_chat_completion(
+      http(200, R"({"choices":[{"message":{"content":""},"finish_reason":"stop"}]})"), "r");
+  EXPECT_TRUE(said_nothing.ok());
+  EXPECT_EQ(to_json(cut).at("error"), "truncated");
+  EXPECT_EQ(completion_from_json(to_json(no_content)).error, ErrorKind::kEmpty);
 }
 
 TEST(OpenAIParse, UnknownContentShapesAreInvalidAndNamed) {

@@ -1,0 +1,64 @@
+// Runner for Anthropic's Messages API (POST {base}/messages): Claude models, with extended
+// thinking on request. Generate requests only: the API gives no prompt logprobs.
+#pragma once
+
+#include <string>
+
+#include "runners/http_pool.h"
+#include "runners/openai.h"
+#include "runners/runner.h"
+
+namespace ys {
+
+struct AnthropicOptions {
+  std::string model;                                      // e.g. "claude-opus-4-5"
+  std::string base_url = "https://api.anthropic.com/v1";  // "/messages" is appended
+  std::string api_key;                 // sent as x-api-key when non-empty; never stored or logged
+  std::string version = "2023-06-01";  // the anthropic-version header
+  // Extended thinking: tokens the model may think for (Anthropic's minimum is 1024); 0: off.
+  // The request's max_tokens is the task's budget plus this one, so that thinking cannot
+  // eat the answer's tokens.
+  int thinking_budget = 0;
+  HttpPoolOptions http;
+};
+
+class AnthropicRunner : public Runner {
+ public:
+  explicit AnthropicRunner(AnthropicOptions options);
+
+  void submit(Request request, Callback done) override;
+  std::string identity() const override;
+  nlohmann::json config() const override;
+
+  // The JSON body sent for `request` (exposed for tests): system messages joined into
+  // `system`; the other messages in order; max_tokens (plus the thinking budget); thinking
+  // when on; temperature, top_p, top_k when thinking is off (the API refuses them with
+  // it); stop_sequences: the stop strings that hold a non-white-space character (the API
+  // refuses others; those are applied to the answer here). No seed: the API has none.
+  nlohmann::json request_body(const Request& request) const;
+
+  // The HTTP headers sent (exposed for tests): content type, anthropic-version, and
+  // x-api-key when a key is set.
+  std::vector<std::string> headers() const;
+
+ private:
+  AnthropicOptions options_;
+  std::string url_;
+  RejectionTracker rejections_;
+  HttpPool pool_;  // last: its thread stops before the members its callbacks use go
+};
+
+// Turns a final HTTP result of POST /messages into a Completion. `content` blocks: text
+// blocks make the text (joined with nothing between), thinking blocks the reasoning
+// (joined with "\n"), redacted_thinking and tool_use blocks are skipped, any other block
+// with a string `text` is text. stop_reason: end_turn and stop_sequence -> finish "stop",
+// max_tokens -> "length", tool_use -> "tool_calls", refusal -> kRefused; others are kept.
+// usage: prompt_tokens = input_tokens + cache_read_input_tokens +
+// cache_creation_input_tokens, cached_tokens = cache_read_input_tokens, cache_write_tokens
+// = cache_creation_input_tokens, completion_tokens = output_tokens. Failures are typed as
+// for OpenAI (parse_chat_completion; an error body {"type":"error","error":{"type":
+// "overloaded_error"}} is 529, transient, retried). An empty answer cut by max_tokens is
+// kTruncated, no text block kEmpty (type_missing_answer).
+Completion parse_anthropic_message(const HttpResult& http, const std::string& context);
+
+}  // namespace ys
