@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <future>
 #include <map>
 #include <optional>
 #include <set>
@@ -232,12 +233,9 @@ Board make_board(const std::vector<TaskResult>& results, const ReportInfo& info)
 }
 
 void write_board(const Board& b, std::ostream& out) {
-  out << "<table id=\"board\" class=\"board\"><thead><tr><th data-col=\"0\" "
-         "data-type=\"text\">model</th>";
-  for (size_t c = 0; c < b.columns.size(); ++c) {
-    out << "<th data-col=\"" << c + 1 << "\" title=\"click to sort\">" << html_escape(b.columns[c])
-        << "</th>";
-  }
+  // Plain header cells: the page's script makes them sortable.
+  out << "<table id=\"board\" class=\"board\"><thead><tr><th>model</th>";
+  for (const auto& column : b.columns) out << "<th>" << html_escape(column) << "</th>";
   out << "</tr></thead><tbody>\n";
   // Best per column, and which cells' intervals overlap the best's.
   std::map<std::string, const Cell*> best;
@@ -425,6 +423,11 @@ void write_html_report(StoreReader& store, const ReportInfo& info, std::ostream&
   std::string buffer;
   TaskKey current{-1, ""};
   TaskStats* st = nullptr;
+  // A (run, task) is compressed on a second thread while the next one is read.
+  std::future<std::string> compressing;
+  auto write_compressed = [&] {
+    if (compressing.valid()) out << compressing.get();
+  };
   auto flush = [&] {
     if (current.first < 0 || !info.include_samples) return;
     buffer += ']';
@@ -435,9 +438,12 @@ void write_html_report(StoreReader& store, const ReportInfo& info, std::ostream&
                       {"metric", fm == first_metric.end() ? "" : fm->second},
                       {"samples", st->samples},
                       {"id", id}});
-    out << "<script type=\"application/octet-stream\" id=\"" << id << "\">"
-        << deflate_base64(buffer) << "</script>\n";
-    buffer.clear();
+    write_compressed();
+    compressing = std::async(std::launch::async, [id, text = std::move(buffer)] {
+      return "<script type=\"application/octet-stream\" id=\"" + id + "\">" + deflate_base64(text) +
+             "</script>\n";
+    });
+    buffer = std::string();
   };
   store.each_row([&](const StoredRow& row) {
     if (row.run_id != current.first || row.task != current.second) {
@@ -489,6 +495,7 @@ void write_html_report(StoreReader& store, const ReportInfo& info, std::ostream&
     buffer += ']';
   });
   flush();
+  write_compressed();
   write_page(results, runs, stats, chunks, info, out);
 }
 

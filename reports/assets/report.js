@@ -32,8 +32,9 @@
   }
   if (board) {
     for (const th of board.tHead.rows[0].cells) {
+      th.title = 'click to sort';
       th.addEventListener('click', () => {
-        const col = Number(th.dataset.col);
+        const col = th.cellIndex;
         // Scores sort best first on the first click, names A-Z.
         const dir = th.dataset.sort ? (th.dataset.sort === 'asc' ? -1 : 1) : col === 0 ? 1 : -1;
         sortBoard(col, dir);

@@ -64,11 +64,11 @@ const char* const kDriver = R"JS(
   const runs = RUNS;
   const rows = () => Array.from(document.querySelectorAll('#board tbody tr')).map((r) => r.cells[0].textContent);
   out.rows = rows();
-  const heads = Array.from(document.querySelectorAll('#board thead th')).map((th) => th.textContent);
-  const arith = document.querySelector('#board thead th[data-col="' + heads.indexOf('arith') + '"]');
+  const heads = Array.from(document.querySelectorAll('#board thead th'));
+  const arith = heads.find((th) => th.textContent === 'arith');
   arith.click(); out.arithFirstClick = rows();
   arith.click(); out.arithSecondClick = rows();
-  document.querySelector('#board thead th[data-col="0"]').click(); out.byName = rows();
+  heads[0].click(); out.byName = rows();
   out.canvases = Array.from(document.querySelectorAll('canvas')).map((c) => {
     const blank = document.createElement('canvas');
     blank.width = c.width; blank.height = c.height;
