@@ -49,6 +49,9 @@ TEST(Golden, EveryBundledTaskScoresAsRecordedForMockModels) {
   std::vector<EvalTask> tasks;
   ScoringResources resources;
   for (const auto& [name, spec] : registry.tasks()) {
+    // The generated long-context tasks are not part of this record (their grid reaches 1M
+    // tokens); longctx_test.cpp runs them with the oracle and the truncating mock.
+    if (spec.generator && spec.generator->name == "longctx") continue;
     tasks.push_back(load_eval_task(spec, where, resources));
   }
   ASSERT_GE(tasks.size(), 9u);
