@@ -17,6 +17,7 @@ std::unique_ptr<Scorer> make_choice_scorer(const MetricConfig&, ScoringResources
 std::unique_ptr<Scorer> make_code_scorer(const MetricConfig&, ScoringResources*);
 std::unique_ptr<Scorer> make_contains_scorer(const MetricConfig&, ScoringResources*);
 std::unique_ptr<Scorer> make_contains_fraction_scorer(const MetricConfig&, ScoringResources*);
+std::unique_ptr<Scorer> make_numeric_match_scorer(const MetricConfig&, ScoringResources*);
 
 namespace {
 
@@ -27,6 +28,7 @@ const std::map<std::string, ScorerFactory>& registry() {
       {"code", make_code_scorer},
       {"contains", make_contains_scorer},
       {"contains_fraction", make_contains_fraction_scorer},
+      {"numeric_match", make_numeric_match_scorer},
   };
   return kinds;
 }

@@ -216,8 +216,10 @@ FewShotSpec read_fewshot(const SpecReader& r, const YAML::Node& n) {
     f.sampler = FewShotSpec::Sampler::kFirst;
   } else if (sampler == "random") {
     f.sampler = FewShotSpec::Sampler::kRandom;
+  } else if (sampler == "lm_eval") {
+    f.sampler = FewShotSpec::Sampler::kLmEval;
   } else {
-    r.fail(n["sampler"], "'fewshot.sampler' must be 'first' or 'random'");
+    r.fail(n["sampler"], "'fewshot.sampler' must be 'first', 'random' or 'lm_eval'");
   }
   f.seed = r.get<uint64_t>(n, "seed", 1234);
   f.separator = r.get<std::string>(n, "separator", "\n\n");
@@ -225,6 +227,9 @@ FewShotSpec read_fewshot(const SpecReader& r, const YAML::Node& n) {
   f.ids = r.string_list(n, "ids");
   f.from = r.get<std::string>(n, "from", "");
   f.match = r.get<std::string>(n, "match", "");
+  if (f.sampler == FewShotSpec::Sampler::kLmEval && !f.match.empty()) {
+    r.fail(n["match"], "'fewshot.match' cannot be used with the 'lm_eval' sampler");
+  }
   return f;
 }
 
@@ -365,13 +370,14 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
   YAML::Node prompt = root["prompt"];
   if (!prompt.IsDefined()) r.fail(root, "a task spec needs 'prompt'");
   r.require_map(prompt, "'prompt'");
-  r.only_keys(prompt, {"system", "description", "template", "target", "target_delimiter"},
+  r.only_keys(prompt, {"system", "description", "template", "target", "target_delimiter", "oracle"},
               "'prompt'");
   spec.system_prompt = r.get<std::string>(prompt, "system", "");
   spec.description_template = r.get<std::string>(prompt, "description", "");
   spec.prompt_template = r.required<std::string>(prompt, "template", "'prompt'");
   spec.target_template = r.required<std::string>(prompt, "target", "'prompt'");
   spec.target_delimiter = r.get<std::string>(prompt, "target_delimiter", " ");
+  spec.oracle_template = r.get<std::string>(prompt, "oracle", "");
   check_template_fields(r, prompt["template"], spec.prompt_template, known_fields);
   check_template_fields(r, prompt["description"], spec.description_template, known_fields);
   if (root["multiple_choice"].IsDefined()) {
@@ -385,6 +391,11 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
                           spec.multiple_choice->answer_template, known_fields);
   }
   check_template_fields(r, prompt["target"], spec.target_template, known_fields);
+  if (!spec.oracle_template.empty()) {
+    std::set<std::string> oracle_fields = known_fields;
+    if (!oracle_fields.empty()) oracle_fields.insert("reference");
+    check_template_fields(r, prompt["oracle"], spec.oracle_template, oracle_fields);
+  }
 
   if (root["fewshot"].IsDefined()) spec.fewshot = read_fewshot(r, root["fewshot"]);
   if (!spec.fewshot.from.empty() && !spec.dataset) {
@@ -427,6 +438,23 @@ void override_fewshot(TaskSpec& spec, int count) {
   spec.fewshot.count = count;
   spec.fewshot.ids.clear();
   spec.content_hash = hash_hex(spec.content_hash + "|fewshot=" + std::to_string(count));
+}
+
+void apply_sampling_preset(TaskSpec& spec, const std::string& name) {
+  if (name != "r1" && name != "greedy") {
+    throw InputError("unknown sampling preset '" + name + "' (known: r1, greedy)");
+  }
+  if (spec.multiple_choice) return;
+  Sampling& g = spec.generation;
+  if (name == "r1") {
+    g.temperature = 0.6;
+    g.top_p = 0.95;
+    g.max_tokens = 32768;
+  } else {
+    g.temperature = 0;
+    g.top_p.reset();
+  }
+  spec.content_hash = hash_hex(spec.content_hash + "|preset=" + name);
 }
 
 std::vector<SuiteSpec> load_suites(const std::filesystem::path& file) {
