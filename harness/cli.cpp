@@ -86,6 +86,7 @@ struct RunArgs {
   std::string sandbox_mode = "default", python = "/usr/bin/python3";
   int threads = 1, ctx = 0;
   std::optional<int> fewshot;  // overrides the specs' few-shot count
+  std::string preset;          // a sampling preset (apply_sampling_preset)
   int scoring_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   LongContextOptions long_context;
 };
@@ -103,6 +104,8 @@ void add_run_command(CLI::App& app, RunArgs& a) {
   run->add_option("--repeats,-k", a.repeats, "Answers per sample")->check(CLI::PositiveNumber);
   run->add_option("--fewshot", a.fewshot, "Few-shot examples per prompt, overriding the task specs")
       ->check(CLI::NonNegativeNumber);
+  run->add_option("--preset", a.preset, "Sampling preset of every generating task: r1, greedy")
+      ->check(CLI::IsMember({"r1", "greedy"}));
   run->add_option("--seed", a.seed, "Sampling seed sent with each request (plus the repeat index)");
   run->add_option("--concurrency,-c", a.concurrency, "Requests in flight")
       ->check(CLI::PositiveNumber);
@@ -241,6 +244,7 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
     TaskSpec s = *spec;
     if (a.fewshot) override_fewshot(s, *a.fewshot);
     apply_long_context_options(s, a.long_context);
+    if (!a.preset.empty()) apply_sampling_preset(s, a.preset);
     tasks.push_back(load_eval_task(s, where, resources));
   }
 

@@ -4,6 +4,7 @@
 
 #include "scoring/minerva.h"
 #include "scoring/normalize.h"
+#include "scoring/pyregex.h"
 #include "util/error.h"
 #include "util/latex.h"
 #include "util/strings.h"
@@ -179,6 +180,28 @@ std::optional<std::string> find_choice(const std::string& choices, const std::st
   return std::nullopt;
 }
 
+// simple-evals' parse_answer (mgsm_eval.py, commit ee3b0318) and score_mgsm's clean-up of
+// the prediction.
+std::optional<std::string> answer_after(const std::string& prefix, const std::string& text,
+                                        bool signed_number) {
+  const size_t at = text.rfind(prefix);
+  if (at == std::string::npos) return std::nullopt;
+  std::string rest;
+  for (char c : text.substr(at + prefix.size())) {
+    if (c != ',') rest += c;
+  }
+  static const boost::regex number(R"([0-9]+\.?[0-9]*)"), signed_(R"(-?[0-9]+\.?[0-9]*)");
+  auto last = find_regex(signed_number ? signed_ : number, -1, rest, true);
+  if (!last) return std::nullopt;
+  std::string n = *last;
+  while (!n.empty() && n.back() == '.') n.pop_back();  // rstrip(".")
+  if (n.find('.') != std::string::npos) {
+    while (!n.empty() && n.back() == '0') n.pop_back();
+    while (!n.empty() && n.back() == '.') n.pop_back();
+  }
+  return n;
+}
+
 }  // namespace
 
 ExtractStep regex_step(const std::string& pattern, int select) {
@@ -186,11 +209,7 @@ ExtractStep regex_step(const std::string& pattern, int select) {
   step.kind = ExtractStep::Kind::kRegex;
   step.pattern = pattern;
   step.select = select;
-  try {
-    step.regex = boost::regex(pattern, boost::regex::perl);
-  } catch (const boost::regex_error& e) {
-    throw InputError("invalid regex '" + pattern + "': " + e.what());
-  }
+  step.regex = python_regex(pattern);
   return step;
 }
 
@@ -216,6 +235,8 @@ std::optional<std::string> extract_answer(const ExtractChain& chain, std::string
         break;
       case ExtractStep::Kind::kMinerva:
         hit = minerva_final_answer(s);
+      case ExtractStep::Kind::kAnswerAfter:
+        hit = answer_after(step.pattern, s, step.signed_number);
         break;
     }
     if (hit && !hit->empty()) return hit;

@@ -12,7 +12,8 @@ namespace ys {
 // One way of finding an answer in a text.
 struct ExtractStep {
   enum class Kind {
-    kRegex,        // `pattern`, Perl syntax; every match is found, `select` picks one
+    kRegex,        // `pattern`, a Python `re` pattern with Python's meaning (scoring/
+                   // pyregex.h); every match is found, `select` picks one
     kLastNumber,   // the last number: sign ('-' or U+2212), digits, thousands grouped by
                    // commas or spaces ("1 000 000"), decimals; always holds a digit
     kFirstNumber,  // the first such number
@@ -25,6 +26,13 @@ struct ExtractStep {
     // X of "Final Answer: The final answer is X. I hope it is correct."
     // (minerva_final_answer, scoring/minerva.h).
     kMinerva,
+    kAnswerAfter,  // simple-evals' MGSM answer line (mgsm_eval.py parse_answer and the
+                   // prediction side of score_mgsm): the text after the last `pattern`
+                   // (a plain prefix such as "Answer"), commas removed, its last match of
+                   // \d+\.?\d* without a trailing '.', and, when it holds a '.', without
+                   // trailing zeros and then a trailing '.' ("18.50" -> "18.5");
+                   // with `signed_number`, a '-' just before the digits is kept
+                   // (yardstick's: simple-evals' rule drops it)
   };
   Kind kind = Kind::kRegex;
   std::string pattern;
@@ -32,12 +40,14 @@ struct ExtractStep {
   // Which match to take: 0 the first, -1 the last, like Python's list indexing.
   int select = 0;
   std::string choices = "ABCD";
+  bool signed_number = false;  // kAnswerAfter
 };
 
 // An ordered chain: the first step that finds something gives the answer.
 using ExtractChain = std::vector<ExtractStep>;
 
-// Builds a regex step; throws InputError (naming the pattern) if it does not compile.
+// Builds a regex step (python_regex); throws InputError naming the pattern if it does not
+// compile.
 ExtractStep regex_step(const std::string& pattern, int select = 0);
 
 // Runs the chain over `text`. Within a regex match, the first non-empty capture group is

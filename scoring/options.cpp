@@ -113,7 +113,7 @@ ExtractChain parse_extract_chain(const nlohmann::json& steps, const std::string&
       continue;
     }
     OptionReader step(item, "an extract step");
-    step.only({"regex", "select", "choice"});
+    step.only({"regex", "select", "choice", "answer_after", "signed"});
     if (step.has("regex")) {
       try {
         chain.push_back(
@@ -128,8 +128,15 @@ ExtractChain parse_extract_chain(const nlohmann::json& steps, const std::string&
       choice.kind = ExtractStep::Kind::kChoice;
       choice.choices = step.required_string("choice");
       chain.push_back(std::move(choice));
+    } else if (step.has("answer_after")) {
+      ExtractStep after;
+      after.kind = ExtractStep::Kind::kAnswerAfter;
+      after.pattern = step.required_string("answer_after");
+      if (after.pattern.empty()) throw OptionError(key, "'answer_after' must not be empty");
+      after.signed_number = step.boolean("signed", false);
+      chain.push_back(std::move(after));
     } else {
-      throw OptionError(key, "an extract step needs 'regex' or 'choice'");
+      throw OptionError(key, "an extract step needs 'regex', 'choice' or 'answer_after'");
     }
   }
   return chain;

@@ -63,8 +63,8 @@ class OptionReader {
 };
 
 // An extractor chain from its spec form: a list whose items are "last_number",
-// "first_number", "choice", "boxed", "minerva_answer", {regex: PATTERN, select: N} or
-// {choice: LETTERS}.
+// "first_number", "choice", "boxed", "minerva_answer", {regex: PATTERN, select: N},
+// {choice: LETTERS} or {answer_after: PREFIX}.
 // Throws OptionError (key `key`) naming the bad step.
 ExtractChain parse_extract_chain(const nlohmann::json& steps, const std::string& key = "extract");
 

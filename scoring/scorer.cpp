@@ -19,6 +19,7 @@ std::unique_ptr<Scorer> make_contains_scorer(const MetricConfig&, ScoringResourc
 std::unique_ptr<Scorer> make_contains_fraction_scorer(const MetricConfig&, ScoringResources*);
 std::unique_ptr<Scorer> make_math_is_equiv_scorer(const MetricConfig&, ScoringResources*);
 std::unique_ptr<Scorer> make_math_equiv_scorer(const MetricConfig&, ScoringResources*);
+std::unique_ptr<Scorer> make_numeric_match_scorer(const MetricConfig&, ScoringResources*);
 
 namespace {
 
@@ -31,6 +32,7 @@ const std::map<std::string, ScorerFactory>& registry() {
       {"contains_fraction", make_contains_fraction_scorer},
       {"math_is_equiv", make_math_is_equiv_scorer},
       {"math_equiv", make_math_equiv_scorer},
+      {"numeric_match", make_numeric_match_scorer},
   };
   return kinds;
 }

@@ -224,8 +224,10 @@ FewShotSpec read_fewshot(const SpecReader& r, const YAML::Node& n) {
     f.sampler = FewShotSpec::Sampler::kFirst;
   } else if (sampler == "random") {
     f.sampler = FewShotSpec::Sampler::kRandom;
+  } else if (sampler == "lm_eval") {
+    f.sampler = FewShotSpec::Sampler::kLmEval;
   } else {
-    r.fail(n["sampler"], "'fewshot.sampler' must be 'first' or 'random'");
+    r.fail(n["sampler"], "'fewshot.sampler' must be 'first', 'random' or 'lm_eval'");
   }
   f.seed = r.get<uint64_t>(n, "seed", 1234);
   f.separator = r.get<std::string>(n, "separator", "\n\n");
@@ -240,6 +242,9 @@ FewShotSpec read_fewshot(const SpecReader& r, const YAML::Node& n) {
     } catch (const InputError& e) {
       r.fail(n["format"], e.what());
     }
+  }
+  if (f.sampler == FewShotSpec::Sampler::kLmEval && !f.match.empty()) {
+    r.fail(n["match"], "'fewshot.match' cannot be used with the 'lm_eval' sampler");
   }
   return f;
 }
@@ -381,13 +386,14 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
   YAML::Node prompt = root["prompt"];
   if (!prompt.IsDefined()) r.fail(root, "a task spec needs 'prompt'");
   r.require_map(prompt, "'prompt'");
-  r.only_keys(prompt, {"system", "description", "template", "target", "target_delimiter"},
+  r.only_keys(prompt, {"system", "description", "template", "target", "target_delimiter", "oracle"},
               "'prompt'");
   spec.system_prompt = r.get<std::string>(prompt, "system", "");
   spec.description_template = r.get<std::string>(prompt, "description", "");
   spec.prompt_template = r.required<std::string>(prompt, "template", "'prompt'");
   spec.target_template = r.required<std::string>(prompt, "target", "'prompt'");
   spec.target_delimiter = r.get<std::string>(prompt, "target_delimiter", " ");
+  spec.oracle_template = r.get<std::string>(prompt, "oracle", "");
   check_template_fields(r, prompt["template"], spec.prompt_template, known_fields);
   check_template_fields(r, prompt["description"], spec.description_template, known_fields);
   if (root["multiple_choice"].IsDefined()) {
@@ -401,6 +407,11 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
                           spec.multiple_choice->answer_template, known_fields);
   }
   check_template_fields(r, prompt["target"], spec.target_template, known_fields);
+  if (!spec.oracle_template.empty()) {
+    std::set<std::string> oracle_fields = known_fields;
+    if (!oracle_fields.empty()) oracle_fields.insert("reference");
+    check_template_fields(r, prompt["oracle"], spec.oracle_template, oracle_fields);
+  }
 
   if (root["fewshot"].IsDefined()) spec.fewshot = read_fewshot(r, root["fewshot"]);
   if (!spec.fewshot.from.empty() && !spec.dataset) {
@@ -443,6 +454,23 @@ void override_fewshot(TaskSpec& spec, int count) {
   spec.fewshot.count = count;
   spec.fewshot.ids.clear();
   spec.content_hash = hash_hex(spec.content_hash + "|fewshot=" + std::to_string(count));
+}
+
+void apply_sampling_preset(TaskSpec& spec, const std::string& name) {
+  if (name != "r1" && name != "greedy") {
+    throw InputError("unknown sampling preset '" + name + "' (known: r1, greedy)");
+  }
+  if (spec.multiple_choice) return;
+  Sampling& g = spec.generation;
+  if (name == "r1") {
+    g.temperature = 0.6;
+    g.top_p = 0.95;
+    g.max_tokens = 32768;
+  } else {
+    g.temperature = 0;
+    g.top_p.reset();
+  }
+  spec.content_hash = hash_hex(spec.content_hash + "|preset=" + name);
 }
 
 std::vector<SuiteSpec> load_suites(const std::filesystem::path& file) {

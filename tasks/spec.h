@@ -42,7 +42,12 @@ struct GeneratorSpec {
 
 struct FewShotSpec {
   int count = 0;
-  enum class Sampler { kFirst, kRandom } sampler = Sampler::kFirst;
+  // kFirst: the first `count` candidates. kRandom: a seeded draw of its own per sample.
+  // kLmEval: lm-evaluation-harness's default ContextSampler (lm_eval/api/samplers.py):
+  // one CPython random.Random(seed) per task, sample(pool, count) for each evaluated
+  // sample in order; drawing from the evaluated data itself, count + 1 are drawn and the
+  // sample itself (equal fields) removed, keeping the first `count`.
+  enum class Sampler { kFirst, kRandom, kLmEval } sampler = Sampler::kFirst;
   uint64_t seed = 1234;
   std::string separator = "\n\n";
   bool as_turns = true;          // examples as user/assistant turns; else inlined in one message
@@ -81,6 +86,10 @@ struct TaskSpec {
   std::string prompt_template;
   std::string target_template;         // a perfect answer; also the few-shot answers
   std::string target_delimiter = " ";  // between prompt and target when inlined
+  // The mock oracle's answer when a sample's target is not one (gsm8k_cot's examples are
+  // chains of thought, its samples' targets bare numbers): rendered with the sample's
+  // fields and `reference`, the sample's reference. Empty: the target.
+  std::string oracle_template;
   FewShotSpec fewshot;
   Sampling generation;
 
@@ -102,6 +111,15 @@ TaskSpec load_task_spec(const std::filesystem::path& file);
 // sampler and seed unchanged), and folds the change into its content hash so that a run
 // with the override never resumes one without it.
 void override_fewshot(TaskSpec& spec, int count);
+
+// Applies the sampling preset `name` to a generating task (loglikelihood tasks are left
+// as they are), folding it into the content hash so that a run with the preset never
+// resumes one without it. Presets (docs/TASKS.md, "Sampling presets"):
+//   r1:     temperature 0.6, top-p 0.95, at most 32768 new tokens (DeepSeek-R1's
+//           evaluation setup, its paper section 3 and README section 4);
+//   greedy: temperature 0, no top-p.
+// Throws InputError naming the presets for an unknown name.
+void apply_sampling_preset(TaskSpec& spec, const std::string& name);
 
 // A named list of tasks.
 struct SuiteSpec {

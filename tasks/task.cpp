@@ -12,6 +12,7 @@
 #include "scoring/normalize.h"
 #include "tasks/generators.h"
 #include "tasks/longctx.h"
+#include "tasks/python_random.h"
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/strings.h"
@@ -105,8 +106,8 @@ Task Task::load(const TaskSpec& spec, const DataLocation& where) {
     }
     ReadOptions read = spec.dataset->read;
     if (spec.fewshot.from_format) read.format = *spec.fewshot.from_format;
+    task.pool_is_separate_ = true;  // before reading: its records need no reference
     task.pool_ = task.read_samples(spec.fewshot.from, read, pool_where);
-    task.pool_is_separate_ = true;
   }
   if (spec.dataset && spec.dataset->id_range) {
     auto [lo, hi] = *spec.dataset->id_range;
@@ -115,6 +116,10 @@ Task Task::load(const TaskSpec& spec, const DataLocation& where) {
       long id = std::strtol(s.id.c_str(), &end, 10);
       return end == s.id.c_str() || *end != '\0' || id < lo || id > hi;
     });
+  }
+  if (spec.fewshot.sampler == FewShotSpec::Sampler::kLmEval && spec.fewshot.count > 0 &&
+      spec.fewshot.ids.empty()) {
+    task.plan_lm_eval_fewshot();
   }
   std::string all;
   for (const auto& s : task.samples_)
@@ -165,6 +170,7 @@ void Task::prepare(Sample& s, const std::string& source, size_t index) const {
   }
   if (!spec_.reference_extractor.empty() && !spec_.reference_template.empty()) {
     auto found = extract_answer(spec_.reference_extractor, raw);
+    if (!found && pool_is_separate_) return;  // an example shows its target, not a reference
     if (!found) {
       throw InputError(located(source, 0,
                                "record " + std::to_string(index) +
@@ -203,8 +209,29 @@ void Task::load_choices(Sample& sample) const {
   sample.gold = static_cast<size_t>(gold - sample.choice_labels.begin());
 }
 
+void Task::plan_lm_eval_fewshot() {
+  const size_t count = static_cast<size_t>(spec_.fewshot.count);
+  const size_t draw = pool_is_separate_ ? count : count + 1;
+  if (pool_.size() < draw) {
+    throw InputError(located(spec_.file.string(), 0,
+                             "the lm_eval few-shot sampler draws " + std::to_string(draw) +
+                                 " examples from a pool of " + std::to_string(pool_.size())));
+  }
+  PythonRandom rng(spec_.fewshot.seed);
+  fewshot_plan_.reserve(samples_.size());
+  for (const Sample& sample : samples_) {
+    std::vector<size_t> picked = rng.sample(pool_.size(), draw);
+    if (!pool_is_separate_) {  // upstream drops documents equal to the evaluated one
+      std::erase_if(picked, [&](size_t i) { return pool_[i].fields == sample.fields; });
+      picked.resize(std::min(picked.size(), count));
+    }
+    fewshot_plan_.push_back(std::move(picked));
+  }
+}
+
 std::vector<size_t> Task::fewshot_indices(size_t index) const {
   const FewShotSpec& f = spec_.fewshot;
+  if (!fewshot_plan_.empty()) return fewshot_plan_.at(index);
   const std::string& own_id = samples_.at(index).id;
   std::vector<size_t> pool;
   if (!f.ids.empty()) {  // fixed examples, in the order given
@@ -287,7 +314,13 @@ Request Task::build_request(size_t index, int repeat) const {
     return r;
   }
   r.sampling = spec_.generation;
-  r.oracle_text = render_template(spec_.target_template, sample.fields);
+  if (spec_.oracle_template.empty()) {
+    r.oracle_text = render_template(spec_.target_template, sample.fields);
+  } else {
+    nlohmann::json fields = sample.fields;
+    fields["reference"] = sample.reference;
+    r.oracle_text = render_template(spec_.oracle_template, fields);
+  }
   return r;
 }
 

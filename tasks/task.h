@@ -48,12 +48,16 @@ class Task {
   // Fills the choices of a multiple-choice sample; throws InputError.
   void load_choices(Sample& sample) const;
   std::vector<size_t> fewshot_indices(size_t index) const;
+  // The lm_eval sampler's examples of every sample, drawn in order; throws InputError
+  // when the pool is too small.
+  void plan_lm_eval_fewshot();
 
   TaskSpec spec_;
   std::vector<Sample> samples_;  // evaluated
   std::vector<Sample> pool_;     // few-shot examples: every record, or fewshot.from's
   bool pool_is_separate_ = false;
   bool long_context_ = false;
+  std::vector<std::vector<size_t>> fewshot_plan_;  // the lm_eval sampler's, per sample
   std::string data_hash_;
 };
 

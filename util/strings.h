@@ -10,6 +10,9 @@ namespace ys {
 // `s` without leading and trailing ASCII whitespace.
 std::string_view trim(std::string_view s);
 
+// `s` with ASCII letters lower-cased (other bytes kept).
+std::string ascii_lower(std::string s);
+
 // Splits on `sep`, keeping empty fields.
 std::vector<std::string> split(std::string_view s, char sep);
 

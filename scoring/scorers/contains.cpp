@@ -5,21 +5,14 @@
 //   contains:          1 when every string occurs in the answer, else 0;
 //   contains_fraction: the fraction of the strings that occur.
 // Option ignore_case (default false) compares ASCII-lower-cased text, as RULER does.
-#include <algorithm>
-#include <cctype>
 
 #include "scoring/options.h"
 #include "scoring/scorer.h"
+#include "util/strings.h"
 #include "util/template.h"
 
 namespace ys {
 namespace {
-
-std::string ascii_lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 class ContainsScorer : public Scorer {
  public:

@@ -29,6 +29,7 @@ class Gsm8kRun : public ::testing::Test {
     TaskRegistry reg = TaskRegistry::load(std::filesystem::path(YS_SOURCE_DIR) / "tasks/specs");
     DataLocation where;
     where.override_path = data_;
+    where.roots = {test::shared_dir() / "datasets"};  // gsm8k's examples: train.jsonl
     tasks_.push_back(load_eval_task(reg.tasks().at("gsm8k"), where, resources_));
   }
 

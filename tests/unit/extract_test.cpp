@@ -130,6 +130,7 @@ TEST(ShippedSpecs, ArithUsesTheDigitRuleWhileGsm8kKeepsTheUpstreamRegex) {
     c.text = text;
     Sample s;
     s.reference = "18";
+    s.fields = {{"answer", "#### 18"}};  // gsm8k's exact_match reads the answer field
     return make_scorer(m, nullptr)->score(s, c, {})[0];
   };
   const std::string output = "So the answer is $\\boxed{18}$.";

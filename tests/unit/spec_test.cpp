@@ -94,8 +94,10 @@ TEST(Registry, ShippedSpecsLoadAndSuitesResolve) {
   ASSERT_TRUE(reg.tasks().count("gsm8k"));
   ASSERT_TRUE(reg.tasks().count("arith"));
   auto specs = reg.resolve({"math", "arith"});
-  ASSERT_EQ(specs.size(), 2u);  // no duplicate arith
+  ASSERT_EQ(specs.size(), 3u);  // no duplicate arith
   EXPECT_EQ(specs[0]->name, "gsm8k");
+  EXPECT_EQ(specs[1]->name, "gsm8k_cot");
+  EXPECT_EQ(specs[2]->name, "arith");
   try {
     reg.resolve({"nope"});
     FAIL();
