@@ -1,6 +1,7 @@
 #include "scoring/aggregate.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <utility>
 
@@ -43,22 +44,56 @@ std::vector<MetricResult> pass_at_ks(const std::string& metric,
   return out;
 }
 
+// The group of a sample id: what precedes its last '/', or "" without one.
+std::string group_of(const std::string& sample_id) {
+  const size_t slash = sample_id.rfind('/');
+  return slash == std::string::npos ? std::string() : sample_id.substr(0, slash);
+}
+
+std::vector<MetricResult> group_means(const std::string& metric,
+                                      const std::vector<ScoredValue>& values) {
+  std::map<std::string, std::vector<ScoredValue>> groups;  // in write order within each
+  for (const auto& v : values) groups[group_of(v.sample_id)].push_back(v);
+  std::vector<MetricResult> out = {mean_of(metric, values)};
+  std::vector<MetricResult> per_group;
+  double sum = 0, variance = 0;
+  for (const auto& [group, members] : groups) {
+    per_group.push_back(mean_of(metric + "[" + group + "]", members));
+    sum += per_group.back().mean;
+    variance += per_group.back().stderr_of_mean * per_group.back().stderr_of_mean;
+  }
+  const double count = static_cast<double>(groups.size());
+  out.push_back({metric + "/macro", values.size(), sum / count, std::sqrt(variance) / count});
+  out.insert(out.end(), per_group.begin(), per_group.end());
+  return out;
+}
+
 }  // namespace
 
 const char* aggregation_name(Aggregation a) {
-  return a == Aggregation::kPassAtK ? "pass_at_k" : "mean";
+  switch (a) {
+    case Aggregation::kPassAtK:
+      return "pass_at_k";
+    case Aggregation::kGroupMean:
+      return "group_mean";
+    case Aggregation::kMean:
+      break;
+  }
+  return "mean";
 }
 
 Aggregation parse_aggregation(const std::string& name) {
   if (name == "mean") return Aggregation::kMean;
   if (name == "pass_at_k") return Aggregation::kPassAtK;
-  throw InputError("unknown aggregation '" + name + "' (expected mean or pass_at_k)");
+  if (name == "group_mean") return Aggregation::kGroupMean;
+  throw InputError("unknown aggregation '" + name + "' (expected mean, pass_at_k or group_mean)");
 }
 
 std::vector<MetricResult> aggregate(const std::string& metric, Aggregation how,
                                     const std::vector<ScoredValue>& values) {
   if (values.empty()) return {};
   if (how == Aggregation::kPassAtK) return pass_at_ks(metric, values);
+  if (how == Aggregation::kGroupMean) return group_means(metric, values);
   return {mean_of(metric, values)};
 }
 

@@ -12,13 +12,19 @@ namespace ys {
 // One way of finding an answer in a text.
 struct ExtractStep {
   enum class Kind {
-    kRegex,        // `pattern`, Perl syntax; every match is found, `select` picks one
-    kLastNumber,   // the last number: sign ('-' or U+2212), digits, thousands grouped by
-                   // commas or spaces ("1 000 000"), decimals; always holds a digit
-    kFirstNumber,  // the first such number
-    kChoice,       // a multiple-choice letter among `choices`: the last answer marker
-                   // ("**Answer:** C", "answer is (B)", "\boxed{D}"), else a reply that
-                   // opens with the letter, else the last "**B**", "(B)", lone capital
+    kRegex,            // `pattern`, Perl syntax; every match is found, `select` picks one
+    kLastNumber,       // the last number: sign ('-' or U+2212), digits, thousands grouped by
+                       // commas or spaces ("1 000 000"), decimals; always holds a digit
+    kFirstNumber,      // the first such number
+    kChoice,           // a multiple-choice letter among `choices`: the last answer marker
+                       // ("**Answer:** C", "answer is (B)", "\boxed{D}"), else a reply that
+                       // opens with the letter, else the last "**B**", "(B)", lone capital
+    kSimpleEvalsMmlu,  // openai/simple-evals' MMLU rule (mmlu_eval.py at ee3b0318), ported:
+                       // normalize_response's deletions, then for each "Answer:" marker of
+                       // MULTILINGUAL_ANSWER_REGEXES in order the first "(?i)MARKER[ \t]*L"
+                       // (L: A-D, a-d, Arabic, Bengali or full-width letters), the letter
+                       // mapped by normalize_extracted_answer. Python's case folding of
+                       // non-ASCII letters is not reproduced.
   };
   Kind kind = Kind::kRegex;
   std::string pattern;

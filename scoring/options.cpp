@@ -100,10 +100,12 @@ ExtractChain parse_extract_chain(const nlohmann::json& steps, const std::string&
         step.kind = ExtractStep::Kind::kFirstNumber;
       } else if (name == "choice") {
         step.kind = ExtractStep::Kind::kChoice;
+      } else if (name == "simple_evals_mmlu") {
+        step.kind = ExtractStep::Kind::kSimpleEvalsMmlu;
       } else {
         throw OptionError(key, "unknown extractor '" + name +
-                                   "' (expected last_number, first_number, choice, or "
-                                   "{regex: ...})");
+                                   "' (expected last_number, first_number, choice, "
+                                   "simple_evals_mmlu, or {regex: ...})");
       }
       chain.push_back(std::move(step));
       continue;
