@@ -69,6 +69,19 @@ struct Inbox {
   }
 };
 
+// The metrics of `t` as the store aggregates them: its scorers', with mean metrics
+// aggregated per file too when its dataset groups samples by file.
+std::vector<MetricInfo> declared_metrics(const EvalTask& t) {
+  std::vector<MetricInfo> metrics = t.scorers.metrics();
+  const auto& dataset = t.task.spec().dataset;
+  if (dataset && dataset->group_by_file) {
+    for (auto& m : metrics) {
+      if (m.aggregation == Aggregation::kMean) m.aggregation = Aggregation::kGroupMean;
+    }
+  }
+  return metrics;
+}
+
 class Evaluation {
  public:
   Evaluation(Runner& runner, const std::vector<EvalTask>& tasks, Store& store, const EvalOptions& o)
@@ -139,7 +152,7 @@ class Evaluation {
       outcome_.run_id = store_.create_run(new_run(fingerprint));
     }
     for (const auto& t : tasks_) {
-      store_.declare_metrics(outcome_.run_id, t.task.name(), t.scorers.metrics());
+      store_.declare_metrics(outcome_.run_id, t.task.name(), declared_metrics(t));
     }
   }
 

@@ -1,6 +1,7 @@
 #include "scoring/aggregate.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <utility>
 
@@ -67,16 +68,57 @@ std::vector<MetricResult> pass_at_ks(const std::string& metric,
   return out;
 }
 
+// The group of a sample id: what precedes its last '/', or "" without one.
+std::string group_of(const std::string& sample_id) {
+  const size_t slash = sample_id.rfind('/');
+  return slash == std::string::npos ? std::string() : sample_id.substr(0, slash);
+}
+
+std::vector<MetricResult> group_means(const std::string& metric,
+                                      const std::vector<ScoredValue>& values,
+                                      const BootstrapOptions& bootstrap) {
+  std::map<std::string, std::vector<ScoredValue>> groups;  // in write order within each
+  for (const auto& v : values) groups[group_of(v.sample_id)].push_back(v);
+  std::vector<MetricResult> out = {mean_of(metric, values, bootstrap)};
+  std::vector<MetricResult> per_group;
+  double sum = 0, variance = 0, clustered_variance = 0;
+  size_t questions = 0;
+  for (const auto& [group, members] : groups) {
+    const MetricResult& g =
+        per_group.emplace_back(mean_of(metric + "[" + group + "]", members, bootstrap));
+    sum += g.mean;
+    variance += g.stderr_of_mean * g.stderr_of_mean;
+    clustered_variance += g.clustered_stderr * g.clustered_stderr;
+    questions += g.questions;
+  }
+  const double count = static_cast<double>(groups.size());
+  MetricResult macro{metric + "/macro", values.size(), sum / count, std::sqrt(variance) / count};
+  macro.questions = questions;
+  macro.clustered_stderr = std::sqrt(clustered_variance) / count;
+  out.push_back(std::move(macro));
+  out.insert(out.end(), per_group.begin(), per_group.end());
+  return out;
+}
+
 }  // namespace
 
 const char* aggregation_name(Aggregation a) {
-  return a == Aggregation::kPassAtK ? "pass_at_k" : "mean";
+  switch (a) {
+    case Aggregation::kPassAtK:
+      return "pass_at_k";
+    case Aggregation::kGroupMean:
+      return "group_mean";
+    case Aggregation::kMean:
+      break;
+  }
+  return "mean";
 }
 
 Aggregation parse_aggregation(const std::string& name) {
   if (name == "mean") return Aggregation::kMean;
   if (name == "pass_at_k") return Aggregation::kPassAtK;
-  throw InputError("unknown aggregation '" + name + "' (expected mean or pass_at_k)");
+  if (name == "group_mean") return Aggregation::kGroupMean;
+  throw InputError("unknown aggregation '" + name + "' (expected mean, pass_at_k or group_mean)");
 }
 
 std::vector<MetricResult> aggregate(const std::string& metric, Aggregation how,
@@ -84,6 +126,7 @@ std::vector<MetricResult> aggregate(const std::string& metric, Aggregation how,
                                     const BootstrapOptions& bootstrap) {
   if (values.empty()) return {};
   if (how == Aggregation::kPassAtK) return pass_at_ks(metric, values, bootstrap);
+  if (how == Aggregation::kGroupMean) return group_means(metric, values, bootstrap);
   return {mean_of(metric, values, bootstrap)};
 }
 

@@ -11,11 +11,15 @@
 namespace ys {
 
 enum class Aggregation {
-  kMean,     // mean over every (sample, repeat) value, with its standard error
-  kPassAtK,  // pass@1, pass@10, pass@100 over each sample's repeats (values 0 or 1)
+  kMean,       // mean over every (sample, repeat) value, with its standard error
+  kPassAtK,    // pass@1, pass@10, pass@100 over each sample's repeats (values 0 or 1)
+  kGroupMean,  // kMean over all values, then the macro average over groups and each group's
+               // mean; a value's group is its sample id up to the last '/' (the file a
+               // multi-file dataset's sample came from: "date_understanding/17")
 };
 
-// "mean" or "pass_at_k" (the form the store keeps); parse_aggregation throws InputError.
+// "mean", "pass_at_k" or "group_mean" (the form the store keeps); parse_aggregation throws
+// InputError.
 const char* aggregation_name(Aggregation a);
 Aggregation parse_aggregation(const std::string& name);
 
@@ -64,7 +68,14 @@ struct ScoredValue {
 // - kMean: one result, the mean and its standard error over all values;
 // - kPassAtK: for k in 1, 10, 100 while k <= the fewest repeats of any sample, the mean
 //   over samples of the unbiased pass@k estimator (Chen et al. 2021, "Evaluating Large
-//   Language Models Trained on Code", eq. 1), samples taken in byte order of their ids.
+//   Language Models Trained on Code", eq. 1), samples taken in byte order of their ids;
+// - kGroupMean: first kMean's result under `metric` (every value weighs the same: the
+//   figure lm-evaluation-harness's groups report with weight_by_size), then
+//   "METRIC/macro", the unweighted mean of the group means, with standard error
+//   sqrt(sum of the groups' squared standard errors) / groups and n all values (its
+//   clustered error likewise from the groups' clustered errors; its ci is {mean, mean}:
+//   no bootstrap of the macro mean), then "METRIC[GROUP]" for each group in byte order of
+//   the group names.
 // Each result also carries the clustered standard error and a bootstrap interval drawn
 // with `bootstrap` (replicates 0: no bootstrap, ci = {mean, mean}). No values: no results.
 std::vector<MetricResult> aggregate(const std::string& metric, Aggregation how,

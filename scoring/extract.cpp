@@ -202,6 +202,91 @@ std::optional<std::string> answer_after(const std::string& prefix, const std::st
   return n;
 }
 
+// simple-evals' normalize_response (common.py): these deletions, in this order.
+std::string simple_evals_normalize(std::string text) {
+  static constexpr std::string_view kDeleted[] = {
+      "**",  "$\\boxed{", "}$",  "\\$",       "$\\text{", "$",      "\\mathrm{",
+      "\\{", "\\text",    "\\(", "\\mathbf{", "{",        "\\boxed"};
+  for (std::string_view d : kDeleted) text = replace_all(text, d, "");  // str.replace
+  return text;
+}
+
+// simple-evals' MULTILINGUAL_ANSWER_REGEXES (common.py at ee3b0318), each followed by
+// MULTILINGUAL_ANSWER_PATTERN_TEMPLATE's "[ \t]*(letter)", compiled once.
+const std::vector<ExtractStep>& simple_evals_markers() {
+  static const std::vector<ExtractStep> steps = [] {
+    static constexpr std::string_view kMarkers[] = {
+        "Answer\\s*:",
+        "Answer\\s*:\u200b\u200b\u200b\u200b\u200b\u200b",
+        "উত্তর\\s*:",
+        "उत्तर\\s*:",
+        "উত্তরঃ",
+        "উত্তর\\s*:",
+        "Antwort\\s*:",
+        "답변\\s*:",
+        "정답\\s*:",
+        "답\\s*:",
+        "答案\\s*：",
+        "答案\\s*:",
+        "答\\s*：",
+        "答\\s*:",
+        "答复\\s*：",
+        "答曰\\s*：",
+        "الإجابة:",
+        "الجواب:",
+        "إجابة:",
+        "الإجابة النهائية:",
+        "الإجابة الصحيحة:",
+        "الإجابة الصحيحة هي:",
+        "الإجابة هي:",
+        "الجواب النهائي:",
+        "Respuesta\\s*:",
+        "Risposta\\s*:",
+        "答え\\s*:",
+        "答え\\s*：",
+        "回答\\s*:",
+        "回答\\s*：",
+        "解答\\s*:",
+        "Jawaban\\s*:",
+        "Réponse\\s*:",
+        "Resposta\\s*:",
+        "Jibu\\s*:",
+        "Idahun\\s*:",
+        "Ìdáhùn\\s*:",
+        "Idáhùn\\s*:",
+        "Àmọ̀nà\\s*:",
+        "Àdáhùn\\s*:",
+        "Ànúgọ\\s*:",
+        "Àṣàyàn\\s*:"};
+    // [A-D] (a-d too under (?i)), Arabic U+0623-U+062F, four Bengali and the full-width
+    // letters (lower case too, as Python's (?i) folds them), as UTF-8 byte sequences.
+    const std::string letter = "([A-D]|\\xD8[\\xA3-\\xAF]|অ|ব|ড|ঢ|Ａ|Ｂ|Ｃ|Ｄ|ａ|ｂ|ｃ|ｄ)";
+    std::vector<ExtractStep> out;
+    for (std::string_view m : kMarkers) {
+      out.push_back(regex_step("(?i)" + std::string(m) + "[ \\t]*" + letter));
+    }
+    return out;
+  }();
+  return steps;
+}
+
+std::optional<std::string> find_simple_evals_mmlu(const std::string& text) {
+  static constexpr std::pair<std::string_view, std::string_view> kLetters[] = {
+      {"أ", " A"}, {"ب", " B"}, {"ج", " C"},  {"د", " D"},  {"অ", " A"},  {"ব", " B"},
+      {"ড", " C"}, {"ঢ", " D"}, {"Ａ", " A"}, {"Ｂ", " B"}, {"Ｃ", " C"}, {"Ｄ", " D"}};
+  const std::string normalized = simple_evals_normalize(text);
+  for (const ExtractStep& step : simple_evals_markers()) {
+    boost::smatch m;
+    if (!boost::regex_search(normalized, m, step.regex)) continue;  // re.search: the first
+    std::string letter = m[1].str();
+    for (const auto& [from, to] : kLetters) {
+      if (letter == from) letter = to;
+    }
+    return std::string(trim(letter));
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 ExtractStep regex_step(const std::string& pattern, int select) {
@@ -235,8 +320,12 @@ std::optional<std::string> extract_answer(const ExtractChain& chain, std::string
         break;
       case ExtractStep::Kind::kMinerva:
         hit = minerva_final_answer(s);
+        break;
       case ExtractStep::Kind::kAnswerAfter:
         hit = answer_after(step.pattern, s, step.signed_number);
+        break;
+      case ExtractStep::Kind::kSimpleEvalsMmlu:
+        hit = find_simple_evals_mmlu(s);
         break;
     }
     if (hit && !hit->empty()) return hit;

@@ -26,13 +26,19 @@ struct ExtractStep {
     // X of "Final Answer: The final answer is X. I hope it is correct."
     // (minerva_final_answer, scoring/minerva.h).
     kMinerva,
-    kAnswerAfter,  // simple-evals' MGSM answer line (mgsm_eval.py parse_answer and the
-                   // prediction side of score_mgsm): the text after the last `pattern`
-                   // (a plain prefix such as "Answer"), commas removed, its last match of
-                   // \d+\.?\d* without a trailing '.', and, when it holds a '.', without
-                   // trailing zeros and then a trailing '.' ("18.50" -> "18.5");
-                   // with `signed_number`, a '-' just before the digits is kept
-                   // (yardstick's: simple-evals' rule drops it)
+    kAnswerAfter,      // simple-evals' MGSM answer line (mgsm_eval.py parse_answer and the
+                       // prediction side of score_mgsm): the text after the last `pattern`
+                       // (a plain prefix such as "Answer"), commas removed, its last match of
+                       // \d+\.?\d* without a trailing '.', and, when it holds a '.', without
+                       // trailing zeros and then a trailing '.' ("18.50" -> "18.5");
+                       // with `signed_number`, a '-' just before the digits is kept
+                       // (yardstick's: simple-evals' rule drops it)
+    kSimpleEvalsMmlu,  // openai/simple-evals' MMLU rule (mmlu_eval.py at ee3b0318), ported:
+                       // normalize_response's deletions, then for each "Answer:" marker of
+                       // MULTILINGUAL_ANSWER_REGEXES in order the first "(?i)MARKER[ \t]*L"
+                       // (L: A-D, a-d, Arabic, Bengali or full-width letters), the letter
+                       // mapped by normalize_extracted_answer. Python's case folding of
+                       // non-ASCII letters is not reproduced.
   };
   Kind kind = Kind::kRegex;
   std::string pattern;

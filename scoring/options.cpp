@@ -104,10 +104,13 @@ ExtractChain parse_extract_chain(const nlohmann::json& steps, const std::string&
         step.kind = ExtractStep::Kind::kBoxed;
       } else if (name == "minerva_answer") {
         step.kind = ExtractStep::Kind::kMinerva;
+      } else if (name == "simple_evals_mmlu") {
+        step.kind = ExtractStep::Kind::kSimpleEvalsMmlu;
       } else {
         throw OptionError(key, "unknown extractor '" + name +
                                    "' (expected last_number, first_number, choice, boxed, "
-                                   "minerva_answer, or {regex: ...})");
+                                   "minerva_answer, simple_evals_mmlu, {regex: ...}, "
+                                   "{choice: ...} or {answer_after: ...})");
       }
       chain.push_back(std::move(step));
       continue;

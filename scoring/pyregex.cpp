@@ -91,7 +91,9 @@ boost::regex python_regex(const std::string& pattern) {
       out += "\\k<" + p.substr(i + 4, close - i - 4) + ">";
       i = close;
     } else if (c == '.') {
-      out += flags.dotall ? "[\\s\\S]" : "[^\\n]";
+      // One UTF-8 code point (a lead byte and its continuation bytes), as Python's '.' is
+      // one character of a str.
+      out += flags.dotall ? R"((?:[^\x80-\xBF][\x80-\xBF]*))" : R"((?:[^\n\x80-\xBF][\x80-\xBF]*))";
     } else if (c == '$') {
       out += flags.multiline ? "(?=\\n|\\z)" : "(?=\\n?\\z)";
     } else if (c == '^') {

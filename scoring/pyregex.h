@@ -8,7 +8,8 @@
 namespace ys {
 
 // Compiles a Python `re` pattern. Boost's Perl mode differs from Python's defaults, so the
-// pattern is rewritten first: '.' matches anything but '\n' (everything under the flag s),
+// pattern is rewritten first: '.' matches one UTF-8 code point other than '\n' (any code
+// point under the flag s),
 // '$' matches at the end or before a final '\n' (before any '\n' under m), '^' only at the
 // start (after any '\n' under m), '\Z' is the end of the text, (?P<name>...) and (?P=name)
 // are named groups, and a '{' that starts no quantifier is a literal as in Python.

@@ -18,6 +18,7 @@ packages=(
   libgtest-dev libgmock-dev # unit and integration tests
   libbenchmark-dev          # tests/bench
   zlib1g-dev                # gzip datasets
+  libzip-dev                # datasets read from (password-protected) zip archives, e.g. GPQA
   libxxhash-dev             # cache keys
   libjs-chart.js            # charts in the HTML report (embedded at build time)
   chromium                  # browser tests of the HTML report (headless)

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -150,7 +151,9 @@ class SpecReader {
 DatasetSpec read_dataset(const SpecReader& r, const YAML::Node& n) {
   r.require_map(n, "'dataset'");
   r.only_keys(
-      n, {"path", "format", "split", "id_field", "fields", "csv_header", "id_range", "file_field"},
+      n,
+      {"path", "format", "split", "id_field", "fields", "csv_header", "id_range", "file_field",
+       "group_by_file", "attach", "member", "password", "shuffle_choices", "missing_hint"},
       "'dataset'");
   DatasetSpec d;
   d.path = r.required<std::string>(n, "path", "'dataset'");
@@ -175,6 +178,50 @@ DatasetSpec read_dataset(const SpecReader& r, const YAML::Node& n) {
     if (range.size() != 2 || range[0] > range[1])
       r.fail(n["id_range"], "'id_range' must be [first, last]");
     d.id_range = std::make_pair(range[0], range[1]);
+  }
+  d.member.name = r.get<std::string>(n, "member", "");
+  d.member.password = r.get<std::string>(n, "password", "");
+  if (!d.member.password.empty() && d.member.name.empty()) {
+    r.fail(n["password"], "'dataset.password' goes with 'dataset.member' (a zip archive's)");
+  }
+  d.missing_hint = r.get<std::string>(n, "missing_hint", "");
+  if (n["shuffle_choices"].IsDefined()) {
+    const YAML::Node sc = n["shuffle_choices"];
+    r.require_map(sc, "'dataset.shuffle_choices'");
+    r.only_keys(sc, {"from", "into", "answer", "seed"}, "'dataset.shuffle_choices'");
+    ShuffleSpec sh;
+    sh.from = r.string_list(sc, "from");
+    sh.into = r.string_list(sc, "into");
+    sh.answer = r.required<std::string>(sc, "answer", "'dataset.shuffle_choices'");
+    sh.seed = r.get<uint64_t>(sc, "seed", 0);
+    if (sh.from.size() < 2 || sh.from.size() != sh.into.size()) {
+      r.fail(sc, "'dataset.shuffle_choices' needs 'from' and 'into' of the same length (>= 2)");
+    }
+    d.shuffle_choices = std::move(sh);
+  }
+  d.group_by_file = r.get<bool>(n, "group_by_file", false);
+  if (d.group_by_file && d.file_field.empty()) {
+    r.fail(n["group_by_file"], "'dataset.group_by_file' needs 'dataset.file_field'");
+  }
+  if (d.group_by_file && !d.id_field.empty()) {  // groups are read from "<file>/<index>" ids
+    r.fail(n["group_by_file"], "'dataset.group_by_file' cannot go with 'dataset.id_field'");
+  }
+  if (n["attach"].IsDefined()) {
+    r.require_map(n["attach"], "'dataset.attach'");
+    if (d.file_field.empty()) r.fail(n["attach"], "'dataset.attach' needs 'dataset.file_field'");
+    for (const auto& kv : n["attach"]) {
+      const std::string what = "'dataset.attach." + kv.first.as<std::string>() + "'";
+      r.require_map(kv.second, what);
+      r.only_keys(kv.second, {"path", "after"}, what);
+      AttachSpec a;
+      a.field = kv.first.as<std::string>();
+      a.path = r.required<std::string>(kv.second, "path", what);
+      a.after = r.get<std::string>(kv.second, "after", "");
+      if (std::count(a.path.begin(), a.path.end(), '*') != 1) {
+        r.fail(kv.second["path"], what + ".path needs exactly one '*' (the sample's file match)");
+      }
+      d.attach.push_back(std::move(a));
+    }
   }
   if (n["fields"].IsDefined()) {
     r.require_map(n["fields"], "'dataset.fields'");
@@ -379,6 +426,13 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
     if (!known_fields.empty() && !spec.dataset->file_field.empty()) {
       known_fields.insert(spec.dataset->file_field);
     }
+    if (!known_fields.empty()) {
+      for (const auto& a : spec.dataset->attach) known_fields.insert(a.field);
+      if (const auto& sh = spec.dataset->shuffle_choices) {
+        known_fields.insert(sh->into.begin(), sh->into.end());
+        known_fields.insert(sh->answer);
+      }
+    }
   } else {
     spec.generator = read_generator(r, root["generator"]);
   }
@@ -448,6 +502,22 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
   }
   for (const auto& m : metrics) spec.metrics.push_back(read_metric(r, m, metric_names));
   return spec;
+}
+
+std::vector<size_t> option_order(uint64_t seed, const std::string& id, size_t n) {
+  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a, 64 bits
+  for (unsigned char c : id) h = (h ^ c) * 0x100000001b3ULL;
+  uint64_t state = seed ^ h;
+  auto next = [&state] {  // splitmix64 (Steele, Lea, Flood 2014)
+    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = i;
+  for (size_t i = n; i > 1; --i) std::swap(order[i - 1], order[next() % i]);
+  return order;
 }
 
 void override_fewshot(TaskSpec& spec, int count) {

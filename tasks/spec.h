@@ -17,10 +17,29 @@
 
 namespace ys {
 
+// A text file whose content every sample of a multi-file dataset gets as a field, e.g. the
+// few-shot prompt that belongs to the sample's file (BBH's cot-prompts/<task>.txt).
+struct AttachSpec {
+  std::string field;  // the task field that holds the text
+  std::string path;   // a dataset path with one '*', replaced by the sample's file match
+  std::string after;  // non-empty: only the text after the last occurrence of this marker
+};
+
+// Puts a multiple-choice question's options in an order drawn per question, for a generated
+// answer: the first of `from` is the right one; `into` receives the options in the drawn
+// order and `answer` the label (`into`'s field name) where the right one landed.
+struct ShuffleSpec {
+  std::vector<std::string> from;  // task fields, the correct option first
+  std::vector<std::string> into;  // as many task fields, e.g. A, B, C, D
+  std::string answer;             // the task field that receives the gold label
+  uint64_t seed = 0;
+};
+
 struct DatasetSpec {
   std::string path;  // relative to a data root, or absolute
   ReadOptions read;
-  std::string id_field;                       // empty: the record's 0-based index
+  ArchiveMember member;  // a zip archive's member to read instead of the file itself
+  std::string id_field;  // empty: the record's 0-based index
   std::map<std::string, std::string> fields;  // task field -> record field; empty: all as-is
   // Only records whose numeric id is in [first, second] are evaluated (all are few-shot
   // candidates), e.g. MBPP's evaluation split 11-510.
@@ -29,7 +48,20 @@ struct DatasetSpec {
   // matched, e.g. the subject of "mmlu/test/*_test.csv". Without id_field, sample ids are
   // "<match>/<index in its file>".
   std::string file_field;
+  // With file_field: each file is a group. Mean metrics are then aggregated per group too
+  // (Aggregation::kGroupMean): overall, macro average over files, and per file.
+  bool group_by_file = false;
+  std::vector<AttachSpec> attach;  // with file_field: texts attached per file
+  std::optional<ShuffleSpec> shuffle_choices;
+  // Added to the "not found" error: where to get the data and where to put it.
+  std::string missing_hint;
 };
+
+// The order in which question `id` shows n options under `seed`: a permutation of
+// 0..n-1, output position -> option index. Fisher-Yates driven by splitmix64 seeded with
+// `seed` and the FNV-1a hash of `id` (fully specified here, so the same on every platform
+// and independent of the other questions).
+std::vector<size_t> option_order(uint64_t seed, const std::string& id, size_t n);
 
 struct GeneratorSpec {
   std::string name;  // a registered generator, e.g. "arith"

@@ -51,6 +51,60 @@ std::string record_id(const DatasetSpec& d, const nlohmann::json& record, size_t
   return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
+// Where files other than the evaluated data are found: a --data file replaces the evaluated
+// data only.
+DataLocation without_data_file(const DataLocation& where) {
+  DataLocation out = where;
+  std::error_code ec;
+  if (where.override_path && std::filesystem::is_regular_file(*where.override_path, ec)) {
+    out.override_path.reset();
+  }
+  return out;
+}
+
+// The texts `d.attach` gives the samples of the file whose '*' matched `match`, by field.
+nlohmann::json attached_texts(const DatasetSpec& d, const std::string& match,
+                              const std::string& task, const DataLocation& where) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const AttachSpec& a : d.attach) {
+    std::string path = a.path;
+    path.replace(path.find('*'), 1, match);
+    const std::filesystem::path file = resolve_data_files(path, task, where).front().path;
+    std::string text = read_file_text(file);
+    if (!a.after.empty()) {
+      const size_t at = text.rfind(a.after);
+      if (at == std::string::npos) {
+        throw InputError(
+            located(file.string(), 0,
+                    "the 'after' marker of 'dataset.attach." + a.field + "' is not in the file"));
+      }
+      text.erase(0, at + a.after.size());
+    }
+    out[a.field] = std::move(text);
+  }
+  return out;
+}
+
+// Fills `sh.into` with the options of `sh.from` in the sample's drawn order, and
+// `sh.answer` with the label where the first (correct) one landed.
+void shuffle_options(const ShuffleSpec& sh, Sample& s, const std::string& source, size_t index) {
+  std::vector<nlohmann::json> options;
+  for (const auto& f : sh.from) {
+    auto it = s.fields.find(f);
+    if (it == s.fields.end()) {
+      throw InputError(located(source, 0,
+                               "record " + std::to_string(index) + " has no field '" + f +
+                                   "' (dataset.shuffle_choices)"));
+    }
+    options.push_back(*it);
+  }
+  const auto order = option_order(sh.seed, s.id, options.size());
+  for (size_t pos = 0; pos < order.size(); ++pos) {
+    s.fields[sh.into[pos]] = options[order[pos]];
+    if (order[pos] == 0) s.fields[sh.answer] = sh.into[pos];
+  }
+}
+
 }  // namespace
 
 Task Task::load(const TaskSpec& spec, const DataLocation& where) {
@@ -99,15 +153,11 @@ Task Task::load(const TaskSpec& spec, const DataLocation& where) {
   if (spec.fewshot.from.empty()) {
     task.pool_ = task.samples_;
   } else if (spec.fewshot.uses_examples()) {  // a zero-shot run never needs the examples' file
-    DataLocation pool_where = where;          // a --data file replaces the evaluated data only
-    std::error_code ec;
-    if (where.override_path && std::filesystem::is_regular_file(*where.override_path, ec)) {
-      pool_where.override_path.reset();
-    }
     ReadOptions read = spec.dataset->read;
     if (spec.fewshot.from_format) read.format = *spec.fewshot.from_format;
     task.pool_is_separate_ = true;  // before reading: its records need no reference
-    task.pool_ = task.read_samples(spec.fewshot.from, read, pool_where);
+    // A --data file replaces the evaluated data only.
+    task.pool_ = task.read_samples(spec.fewshot.from, read, without_data_file(where));
   }
   if (spec.dataset && spec.dataset->id_range) {
     auto [lo, hi] = *spec.dataset->id_range;
@@ -137,15 +187,27 @@ std::vector<Sample> Task::read_samples(const std::string& path, const ReadOption
   const DatasetSpec& d = *spec_.dataset;
   std::vector<Sample> out;
   const bool several = path.find('*') != std::string::npos;
-  for (const DataFile& file : resolve_data_files(path, spec_.name, where)) {
+  std::vector<DataFile> files;
+  try {
+    files = resolve_data_files(path, spec_.name, where);
+  } catch (const InputError& e) {
+    if (d.missing_hint.empty()) throw;
+    throw InputError(std::string(e.what()) + ". " + d.missing_hint);
+  }
+  for (const DataFile& file : files) {
     const std::string source = file.path.string();
-    auto records = read_records(file.path, read);
+    auto records = read_records(file.path, read, d.member);
+    const nlohmann::json attached =
+        d.attach.empty() ? nlohmann::json::object()
+                         : attached_texts(d, file.match, spec_.name, without_data_file(where));
     for (size_t i = 0; i < records.size(); ++i) {
       Sample& s = out.emplace_back();
       s.id = !d.id_field.empty() || !several ? record_id(d, records[i], i, source)
                                              : file.match + "/" + std::to_string(i);
       s.fields = map_fields(d, records[i], source, i);
       if (!d.file_field.empty()) s.fields[d.file_field] = file.match;
+      if (d.shuffle_choices) shuffle_options(*d.shuffle_choices, s, source, i);
+      for (const auto& [field, text] : attached.items()) s.fields[field] = text;
       prepare(s, source, i);
     }
   }

@@ -31,6 +31,8 @@ std::vector<std::string> split_on(std::string_view s, std::string_view sep) {
   }
   out.emplace_back(s.substr(start));
   return out;
+}
+
 std::string ascii_lower(std::string s) {
   for (char& c : s) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');

@@ -42,7 +42,8 @@ TEST(Golden, EveryBundledTaskScoresAsRecordedForMockModels) {
   if (!test::require_shared(test::shared_dir() / "datasets/mmlu")) return;
   TaskRegistry registry = TaskRegistry::load(std::filesystem::path(YS_SOURCE_DIR) / "tasks/specs");
   DataLocation where;
-  // tests/fixtures stands in for datasets not in ../shared (the full MATH test set).
+  // tests/fixtures stands in for datasets not in ../shared (the full MATH test set) and
+  // data that cannot be shipped (GPQA).
   where.roots = {std::filesystem::path(YS_SOURCE_DIR) / "datasets/data",
                  test::shared_dir() / "datasets",
                  std::filesystem::path(YS_SOURCE_DIR) / "tests/fixtures"};
