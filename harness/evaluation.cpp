@@ -268,7 +268,9 @@ class Evaluation {
     }
   }
 
-  void count_usage(const Completion& c) {
+  // Adds `c` to the invocation's usage, and prices it when the model's prices are known.
+  void count_usage(Completion& c) {
+    if (options_.price) c.cost_usd = cost_usd(c.usage, *options_.price);
     Usage& u = outcome_.usage.tokens;
     u.prompt_tokens += c.usage.prompt_tokens;
     u.completion_tokens += c.usage.completion_tokens;

@@ -15,6 +15,7 @@
 
 #include "reports/assets.h"
 #include "reports/interval.h"
+#include "reports/longctx.h"
 #include "util/strings.h"
 
 namespace ys {
@@ -147,24 +148,6 @@ struct TaskStats {
 };
 
 using TaskKey = std::pair<int64_t, std::string>;
-
-// The long-context description of a request: a message whose content is an object
-// holding `generated` with integer `depth` and `context_length` (docs/REPORTS.md).
-std::optional<std::pair<int, int64_t>> depth_and_length(std::string_view request_json) {
-  if (request_json.find("\"generated\"") == std::string_view::npos) return std::nullopt;
-  json request = json::parse(request_json, nullptr, false);
-  if (!request.is_object() || !request.contains("messages") || !request["messages"].is_array())
-    return std::nullopt;
-  for (const auto& m : request["messages"]) {
-    if (!m.is_object() || !m.contains("content") || !m["content"].is_object()) continue;
-    const json& g = m["content"].value("generated", json());
-    if (g.is_object() && g.contains("depth") && g["depth"].is_number() &&
-        g.contains("context_length") && g["context_length"].is_number()) {
-      return std::make_pair(g["depth"].get<int>(), g["context_length"].get<int64_t>());
-    }
-  }
-  return std::nullopt;
-}
 
 // One cell of the leaderboard.
 struct Cell {

@@ -12,8 +12,10 @@ struct ScoreInterval {
 // How score_interval computes, for the page's legend.
 extern const char* const kScoreIntervalMethod;
 
-// A 95% interval around `m.mean`: mean ± 1.96 · standard error (normal approximation;
-// a zero-width interval when n < 2). Clipped to [0, 1] when the mean lies in [0, 1].
+// A 95% interval around `m.mean`: the seeded percentile bootstrap over questions that
+// StoreReader::task_results computed (`m.ci`, scoring/stats.h) when it has width; else
+// mean ± 1.96 · clustered standard error (normal approximation; zero width when n < 2),
+// e.g. for suite averages. Clipped to [0, 1] when the mean lies in [0, 1].
 ScoreInterval score_interval(const MetricResult& m);
 
 }  // namespace ys

@@ -44,6 +44,16 @@ std::optional<int> depth_of(const nlohmann::json& d) {
 
 }  // namespace
 
+std::optional<std::pair<int, int64_t>> depth_and_length(std::string_view request_json) {
+  if (request_json.find("\"generated\"") == std::string_view::npos) return std::nullopt;
+  const nlohmann::json request = nlohmann::json::parse(request_json, nullptr, false);
+  const nlohmann::json* d = description_of(request);
+  if (!d) return std::nullopt;
+  auto depth = depth_of(*d);
+  if (!depth) return std::nullopt;
+  return std::make_pair(*depth, d->value("context_length", int64_t{0}));
+}
+
 std::vector<DepthLengthMatrix> depth_length_matrices(StoreReader& store,
                                                      std::optional<int64_t> run_id) {
   std::vector<DepthLengthMatrix> out;

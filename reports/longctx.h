@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "harness/store/effective_context.h"
@@ -31,6 +33,12 @@ struct DepthLengthMatrix {
   std::vector<std::vector<std::optional<double>>> score;
   std::vector<DepthLengthCell> cells;  // the non-empty cells, by depth then length
 };
+
+// The heatmap cell of one stored request (its JSON text): the (depth in percent, context
+// length in tokens) of its long-context description, or nullopt when the request has none
+// or no single depth (the rule of depth_length_matrices below). Cheap for other requests:
+// only text holding "generated" is parsed.
+std::optional<std::pair<int, int64_t>> depth_and_length(std::string_view request_json);
 
 // The matrices of every long-context task of `run_id` (all runs when empty). A sample's
 // depth is its description's `depth` (the niah grid), or for a task with a single needle

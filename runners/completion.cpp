@@ -47,6 +47,7 @@ nlohmann::json to_json(const Completion& c) {
   if (c.usage.cached_tokens) j["cached_tokens"] = c.usage.cached_tokens;
   if (c.usage.cache_write_tokens) j["cache_write_tokens"] = c.usage.cache_write_tokens;
   if (c.usage.reasoning_tokens) j["reasoning_tokens"] = c.usage.reasoning_tokens;
+  if (c.cost_usd >= 0) j["cost_usd"] = c.cost_usd;  // read by the report's efficiency chart
   if (!c.continuations.empty()) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& s : c.continuations) {
@@ -72,6 +73,7 @@ Completion completion_from_json(const nlohmann::json& j) {
   c.usage.cache_write_tokens = j.value("cache_write_tokens", int64_t{0});
   c.usage.reasoning_tokens = j.value("reasoning_tokens", int64_t{0});
   c.latency_s = j.value("latency_s", 0.0);
+  c.cost_usd = j.value("cost_usd", -1.0);
   c.attempts = j.value("attempts", 1);
   c.error = parse_error_kind(j.value("error", "none"));
   c.error_message = j.value("error_message", "");

@@ -45,6 +45,7 @@ struct Completion {
   std::string finish_reason;  // "stop", "length", ...
   Usage usage;
   double latency_s = 0;  // from first send to final answer, retries included
+  double cost_usd = -1;  // this answer's cost at the model's registry prices; -1 unknown
   int attempts = 1;
   ErrorKind error = ErrorKind::kNone;
   std::string error_message;  // never holds a secret

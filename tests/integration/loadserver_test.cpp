@@ -208,5 +208,47 @@ metrics: [{name: em, extract: [last_number]}]
   EXPECT_EQ(ids.size(), 2000u);
 }
 
+// With the model's prices known, each stored answer carries its own cost (what the report's
+// efficiency chart reads) and the run's cost is their sum.
+TEST(LoadServerRun, EachAnswerIsPricedAndTheRunCostIsTheirSum) {
+  test::ScratchDir dir;
+  test::write_file(dir / "sums.jsonl",
+                   "{\"a\": 1, \"b\": 2, \"s\": \"3\"}\n"
+                   "{\"a\": 4, \"b\": 5, \"s\": \"9\"}\n");
+  test::write_file(dir / "sums.yaml", R"(name: sums
+dataset: {path: sums.jsonl}
+prompt: {template: "What is {{a}}+{{b}}?", target: "{{s}}"}
+generation: {max_tokens: 8, temperature: 0}
+reference: {template: "{{s}}"}
+metrics: [{name: em, extract: [last_number]}]
+)");
+  TaskRegistry reg = TaskRegistry::load(dir.path());
+  DataLocation where;
+  where.override_path = dir / "sums.jsonl";
+  ScoringResources resources;
+  std::vector<EvalTask> tasks;
+  tasks.push_back(load_eval_task(reg.tasks().at("sums"), where, resources));
+  LoadServer server(LoadServerOptions{});
+  OpenAIRunner runner(openai_to(server));
+  Store store(dir / "y.db");
+  EvalOptions eo;
+  eo.model_spec = "openai:load-model";
+  eo.price = ModelPrice{2.0, 0.5, 8.0};  // dollars per million tokens
+  EvalOutcome out = run_evaluation(runner, tasks, store, eo);
+  ASSERT_EQ(out.errors, 0u);
+  double sum = 0;
+  StoreReader reader(dir / "y.db");
+  for (const auto& s : reader.samples(out.run_id, "sums")) {
+    const Usage& u = s.completion.usage;
+    ASSERT_GT(u.prompt_tokens, 0);
+    const double expected = ((u.prompt_tokens - u.cached_tokens) * 2.0 + u.cached_tokens * 0.5 +
+                             u.completion_tokens * 8.0) /
+                            1e6;
+    EXPECT_NEAR(s.completion.cost_usd, expected, 1e-15) << s.sample_id;
+    sum += s.completion.cost_usd;
+  }
+  EXPECT_NEAR(out.usage.cost_usd, sum, 1e-12);
+}
+
 }  // namespace
 }  // namespace ys

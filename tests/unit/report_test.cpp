@@ -111,6 +111,19 @@ TEST(ScoreInterval, NormalApproximationClippedToTheUnitRange) {
   EXPECT_NEAR(ci.high, 29.8, 1e-12);
 }
 
+TEST(ScoreInterval, BootstrapIntervalWinsWhenTheStoreComputedOne) {
+  MetricResult m{"em", 100, 0.5, 0.1};
+  m.ci = {0.41, 0.58};  // as task_results' bootstrap would set it
+  ScoreInterval ci = score_interval(m);
+  EXPECT_EQ(ci.low, 0.41);
+  EXPECT_EQ(ci.high, 0.58);
+  m.ci = {0.5, 0.5};  // bootstrap off: the clustered standard error's normal interval
+  m.clustered_stderr = 0.05;
+  ci = score_interval(m);
+  EXPECT_NEAR(ci.low, 0.402, 1e-12);
+  EXPECT_NEAR(ci.high, 0.598, 1e-12);
+}
+
 // ---- from a store ------------------------------------------------------------------------
 
 std::string decode_base64(const std::string& in) {
