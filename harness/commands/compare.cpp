@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "harness/commands/data_errors.h"
 #include "harness/store/reader.h"
 #include "harness/store/sqlite.h"
 #include "reports/compare.h"
@@ -35,7 +36,7 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& a) {
 }
 
 int run_compare_command(const CompareArgs& a, const std::string& db) {
-  try {
+  return with_data_errors([&] {
     StoreReader store(db);
     ScoreSet sa = load_run_scores(store, resolve_run(store, a.a));
     ScoreSet sb = load_run_scores(store, resolve_run(store, a.b));
@@ -48,12 +49,7 @@ int run_compare_command(const CompareArgs& a, const std::string& db) {
       std::cout << render_comparison_text(c, a.max_flips);
     }
     return 0;
-  } catch (const InputError& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-  } catch (const StoreError& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-  }
-  return 2;
+  });
 }
 
 }  // namespace ys

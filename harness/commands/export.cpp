@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "harness/commands/data_errors.h"
 #include "harness/store/reader.h"
 #include "harness/store/sqlite.h"
 #include "reports/compare.h"
@@ -26,7 +27,7 @@ CLI::App* add_export_command(CLI::App& app, ExportArgs& a) {
 }
 
 int run_export_command(const ExportArgs& a, const std::string& db) {
-  try {
+  return with_data_errors([&] {
     StoreReader store(db);
     const int64_t id = resolve_run(store, a.run);
     std::ofstream file;
@@ -49,12 +50,7 @@ int run_export_command(const ExportArgs& a, const std::string& db) {
     out.flush();
     if (!out) throw InputError((a.out.empty() ? "standard output" : a.out) + ": write failed");
     return 0;
-  } catch (const InputError& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-  } catch (const StoreError& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-  }
-  return 2;
+  });
 }
 
 CLI::App* add_show_command(CLI::App& app, ShowArgs& a) {
@@ -68,16 +64,11 @@ CLI::App* add_show_command(CLI::App& app, ShowArgs& a) {
 }
 
 int run_show_command(const ShowArgs& a, const std::string& db) {
-  try {
+  return with_data_errors([&] {
     StoreReader store(db);
     std::cout << render_sample(store, resolve_run(store, a.run), a.sample, a.task, a.repeat);
     return 0;
-  } catch (const InputError& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-  } catch (const StoreError& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-  }
-  return 2;
+  });
 }
 
 }  // namespace ys

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "harness/commands/compare.h"
+#include "harness/commands/data_errors.h"
 #include "harness/store/reader.h"
 #include "harness/store/sqlite.h"
 #include "harness/store/store.h"
@@ -59,7 +60,7 @@ CLI::App* add_gate_command(CLI::App& app, GateArgs& a) {
 }
 
 int run_gate_command(const GateArgs& a, const std::string& db) {
-  try {
+  return with_data_errors([&] {
     if (a.baseline.empty() && a.write_baseline.empty())
       throw InputError("gate needs --baseline (or --write-baseline to make one)");
     std::optional<RunRecord> candidate_run;
@@ -86,14 +87,10 @@ int run_gate_command(const GateArgs& a, const std::string& db) {
       case GateStatus::kFail:
         return 1;
       case GateStatus::kError:
-        return 2;
+        break;
     }
-  } catch (const InputError& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-  } catch (const StoreError& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-  }
-  return 2;
+    return 2;
+  });
 }
 
 CLI::App* add_tag_command(CLI::App& app, TagArgs& a) {
@@ -104,7 +101,7 @@ CLI::App* add_tag_command(CLI::App& app, TagArgs& a) {
 }
 
 int run_tag_command(const TagArgs& a, const std::string& db) {
-  try {
+  return with_data_errors([&] {
     if (a.name.empty() || a.name.find_first_not_of("0123456789") == std::string::npos ||
         a.name.rfind("latest:", 0) == 0) {
       throw InputError("tag '" + a.name +
@@ -118,12 +115,7 @@ int run_tag_command(const TagArgs& a, const std::string& db) {
     Store(db).tag_run(id, a.name);
     std::fprintf(stderr, "tagged run %lld as %s\n", static_cast<long long>(id), a.name.c_str());
     return 0;
-  } catch (const InputError& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-  } catch (const StoreError& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-  }
-  return 2;
+  });
 }
 
 }  // namespace ys

@@ -151,15 +151,9 @@ TEST(LoadServer, TheProgramServesUntilStoppedAndPrintsItsCounts) {
   EXPECT_NE(rest.find("\"requests\": 1, \"answered\": 1"), std::string::npos) << rest;
 }
 
-// The issue's fault test: with 30% of attempts failing in every way the server offers, a
-// 2,000-sample run ends with every sample scored, none twice, and bounded retries.
-TEST(LoadServerRun, ThirtyPercentFaultsOfEveryKindStillScoreEverySampleOnce) {
-  test::ScratchDir dir;
-  std::string data;
-  for (int i = 0; i < 2000; ++i) {
-    data += "{\"a\": " + std::to_string(i) + ", \"b\": " + std::to_string(7 * i % 101) +
-            ", \"s\": \"" + std::to_string(i + 7 * i % 101) + "\"}\n";
-  }
+// A task "sums" over `data` (JSON lines with a, b and their sum s), asked as "What is a+b?".
+std::vector<EvalTask> sums_task(const test::ScratchDir& dir, const std::string& data,
+                                ScoringResources& resources) {
   test::write_file(dir / "sums.jsonl", data);
   test::write_file(dir / "sums.yaml", R"(name: sums
 dataset: {path: sums.jsonl}
@@ -171,9 +165,22 @@ metrics: [{name: em, extract: [last_number]}]
   TaskRegistry reg = TaskRegistry::load(dir.path());
   DataLocation where;
   where.override_path = dir / "sums.jsonl";
-  ScoringResources resources;
   std::vector<EvalTask> tasks;
   tasks.push_back(load_eval_task(reg.tasks().at("sums"), where, resources));
+  return tasks;
+}
+
+// The issue's fault test: with 30% of attempts failing in every way the server offers, a
+// 2,000-sample run ends with every sample scored, none twice, and bounded retries.
+TEST(LoadServerRun, ThirtyPercentFaultsOfEveryKindStillScoreEverySampleOnce) {
+  test::ScratchDir dir;
+  std::string data;
+  for (int i = 0; i < 2000; ++i) {
+    data += "{\"a\": " + std::to_string(i) + ", \"b\": " + std::to_string(7 * i % 101) +
+            ", \"s\": \"" + std::to_string(i + 7 * i % 101) + "\"}\n";
+  }
+  ScoringResources resources;
+  std::vector<EvalTask> tasks = sums_task(dir, data, resources);
 
   LoadServerOptions so;
   so.fault_rate = 0.3;
@@ -212,22 +219,9 @@ metrics: [{name: em, extract: [last_number]}]
 // efficiency chart reads) and the run's cost is their sum.
 TEST(LoadServerRun, EachAnswerIsPricedAndTheRunCostIsTheirSum) {
   test::ScratchDir dir;
-  test::write_file(dir / "sums.jsonl",
-                   "{\"a\": 1, \"b\": 2, \"s\": \"3\"}\n"
-                   "{\"a\": 4, \"b\": 5, \"s\": \"9\"}\n");
-  test::write_file(dir / "sums.yaml", R"(name: sums
-dataset: {path: sums.jsonl}
-prompt: {template: "What is {{a}}+{{b}}?", target: "{{s}}"}
-generation: {max_tokens: 8, temperature: 0}
-reference: {template: "{{s}}"}
-metrics: [{name: em, extract: [last_number]}]
-)");
-  TaskRegistry reg = TaskRegistry::load(dir.path());
-  DataLocation where;
-  where.override_path = dir / "sums.jsonl";
   ScoringResources resources;
-  std::vector<EvalTask> tasks;
-  tasks.push_back(load_eval_task(reg.tasks().at("sums"), where, resources));
+  std::vector<EvalTask> tasks = sums_task(
+      dir, "{\"a\": 1, \"b\": 2, \"s\": \"3\"}\n{\"a\": 4, \"b\": 5, \"s\": \"9\"}\n", resources);
   LoadServer server(LoadServerOptions{});
   OpenAIRunner runner(openai_to(server));
   Store store(dir / "y.db");
