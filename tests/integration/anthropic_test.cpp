@@ -186,12 +186,7 @@ TEST(AnthropicParse, ErrorsAreTypedByTheirStatusAndType) {
 TEST(AnthropicRunnerFaults, OverloadedAndOtherFaultsAreRetriedLikeA5xx) {
   for (Fault f : {Fault::k529, Fault::k500, Fault::k429, Fault::kErrorIn200, Fault::kReset,
                   Fault::kTruncated}) {
-    LoadServerOptions so;
-    so.fault_rate = 1;
-    so.faults = {f};
-    so.max_faults_per_body = 1;
-    so.retry_after_s = 0;
-    LoadServer server(so);
+    LoadServer server(failing_first(f, 1));
     AnthropicRunner runner(to(server));
     Completion c = ask(runner, question("What is 6+6?"));
     ASSERT_TRUE(c.ok()) << fault_name(f) << ": " << c.error_message;

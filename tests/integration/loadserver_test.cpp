@@ -73,12 +73,7 @@ TEST(LoadServer, AnswersOpenAIChatWithUsageAndReasoning) {
 TEST(LoadServer, EveryFaultIsTypedRetriedAndThenAnswered) {
   for (Fault f : {Fault::k429, Fault::k500, Fault::k529, Fault::kReset, Fault::kTruncated,
                   Fault::kStall, Fault::kErrorIn200}) {
-    LoadServerOptions so;
-    so.fault_rate = 1;
-    so.faults = {f};
-    so.max_faults_per_body = 1;
-    so.retry_after_s = 0;
-    LoadServer server(so);
+    LoadServer server(failing_first(f, 1));
     OpenAIRunner runner(openai_to(server));
     Completion c = ask(runner, "What is 40+2?");
     ASSERT_TRUE(c.ok()) << fault_name(f) << ": " << c.error_message;
@@ -94,12 +89,7 @@ TEST(LoadServer, FaultsThatOutlastTheRetriesAreTypedErrors) {
       {Fault::kReset, ErrorKind::kTransient}, {Fault::kTruncated, ErrorKind::kTransient},
       {Fault::kStall, ErrorKind::kTransient}, {Fault::kErrorIn200, ErrorKind::kTransient}};
   for (const auto& [f, kind] : cases) {
-    LoadServerOptions so;
-    so.fault_rate = 1;
-    so.faults = {f};
-    so.max_faults_per_body = 100;
-    so.retry_after_s = 0;
-    LoadServer server(so);
+    LoadServer server(failing_first(f, 100));
     OpenAIOptions o = openai_to(server);
     o.http.retry.max_retries = 1;
     OpenAIRunner runner(o);

@@ -61,6 +61,17 @@ struct LoadServerOptions {
   bool record = false;  // keep every request's path, headers and body (tests)
 };
 
+// Options for a server whose every request body fails with `fault` on its first
+// `times` attempts (Retry-After 0), then is answered.
+inline LoadServerOptions failing_first(Fault fault, int times) {
+  LoadServerOptions so;
+  so.fault_rate = 1;
+  so.faults = {fault};
+  so.max_faults_per_body = times;
+  so.retry_after_s = 0;
+  return so;
+}
+
 struct RecordedRequest {
   std::string path;
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
