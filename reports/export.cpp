@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "runners/completion.h"
+#include "tasks/longctx.h"
 #include "util/error.h"
 
 namespace ys {
@@ -26,7 +27,10 @@ std::string prompt_text(const nlohmann::json& request) {
   if (request.contains("messages") && request["messages"].is_array()) {
     for (const auto& m : request["messages"]) {
       if (!out.empty()) out += "\n\n";
-      out += m.value("role", "") + ": " + m.value("content", "");
+      // Content that is not text (a generated prompt's description) is shown as its JSON.
+      const nlohmann::json content = m.value("content", nlohmann::json(""));
+      out += m.value("role", "") + ": " +
+             (content.is_string() ? content.get<std::string>() : content.dump());
     }
   }
   if (request.contains("continuations") && request["continuations"].is_array()) {
@@ -40,6 +44,17 @@ std::string prompt_text(const nlohmann::json& request) {
 std::string number_text(double v) {
   nlohmann::json j = v;  // shortest form that reads back exactly
   return j.dump();
+}
+
+// The prompt as the model saw it: a generated long-context prompt is rebuilt from the
+// description the store keeps (tasks/longctx.h); when it cannot be, the description is
+// shown with the reason.
+std::string shown_prompt(const nlohmann::json& request) {
+  try {
+    return prompt_text(expand_generated(request));
+  } catch (const std::exception& e) {  // InputError, or a malformed stored description
+    return prompt_text(request) + "\n(the generated prompt cannot be rebuilt: " + e.what() + ")";
+  }
 }
 
 }  // namespace
@@ -157,7 +172,7 @@ std::string render_sample(StoreReader& store, int64_t run_id, const std::string&
     if (shown++) out += "\n" + std::string(72, '=') + "\n\n";
     out += "run " + std::to_string(run_id) + " (" + run.model + ")  task " + s.task + "  sample " +
            s.sample_id + "  repeat " + std::to_string(s.repeat) + "\n";
-    out += "\n--- prompt ---\n" + prompt_text(s.request) + "\n";
+    out += "\n--- prompt ---\n" + shown_prompt(s.request) + "\n";
     if (!c.reasoning.empty()) out += "\n--- reasoning ---\n" + c.reasoning + "\n";
     out += "\n--- response ---\n" + c.text + "\n";
     if (!c.ok()) out += "\n--- error ---\n" + error_kind_text(c) + ": " + c.error_message + "\n";

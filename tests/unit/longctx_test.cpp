@@ -275,6 +275,28 @@ TEST_F(LongContextRun, OracleScoresEverythingAndEffectiveLengthIsTheLongest) {
   EXPECT_LT(test::query_number(db(), "SELECT max(length(request)) FROM samples"), 2000);
 }
 
+TEST_F(LongContextRun, ShowPrintsTheRebuiltPromptAndExportsKeepTheDescription) {
+  ChildResult r = yardstick({"run", "-m", "mock:oracle", "-t", "niah_single_1", "--context-lengths",
+                             "4k", "--limit", "1", "--db", db()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  StoredSample s = StoreReader(db()).samples(1).at(0);
+  const nlohmann::json& d = s.request["messages"].back()["content"]["generated"];
+  const std::string prompt = materialize_prompt(d).text;
+  ASSERT_GT(prompt.size(), 8000u);
+
+  ChildResult show = yardstick({"show", "1", s.sample_id, "--db", db()});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_NE(show.out.find(prompt), std::string::npos);           // the whole prompt, as sent
+  EXPECT_EQ(show.out.find("\"generated\""), std::string::npos);  // not the description
+
+  for (const char* format : {"csv", "jsonl"}) {  // exports stay compact: the description
+    ChildResult e = yardstick({"export", "1", "--format", format, "--db", db()});
+    ASSERT_EQ(e.exit_code, 0) << format << ": " << e.err;
+    EXPECT_NE(e.out.find("generated"), std::string::npos) << format;
+    EXPECT_LT(e.out.size(), 4000u) << format;
+  }
+}
+
 TEST_F(LongContextRun, HalfContextModelScoresAsPredictedByDepth) {
   ChildResult r = yardstick({"run", "-m", "mock:truncate:0.5", "-t", "niah", "--context-lengths",
                              "4k,16k", "--db", db(), "--effective-threshold", "40"});
