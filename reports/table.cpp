@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 
+#include "reports/interval.h"
 #include "util/strings.h"
 
 namespace ys {
@@ -36,17 +37,19 @@ std::string render_columns(const std::vector<std::vector<std::string>>& rows) {
 }
 
 std::string render_results_table(const std::vector<TaskResult>& results) {
-  std::vector<std::vector<std::string>> rows = {
-      {"model", "task", "metric", "value", "± stderr", "samples", "errors", "tokens", "wall"}};
+  std::vector<std::vector<std::string>> rows = {{"model", "task", "metric", "value", "± stderr",
+                                                 "95% CI", "samples", "errors", "tokens", "wall"}};
   for (const auto& r : results) {
     std::string tokens = std::to_string(r.prompt_tokens + r.completion_tokens);
     std::string wall = r.wall_s >= 0 ? format_duration(r.wall_s) : "-";
     if (r.metrics.empty()) {
-      rows.push_back({r.model, r.task, "-", "-", "-", std::to_string(r.samples),
+      rows.push_back({r.model, r.task, "-", "-", "-", "-", std::to_string(r.samples),
                       std::to_string(r.errors), tokens, wall});
     }
     for (const auto& m : r.metrics) {
-      rows.push_back({r.model, r.task, m.metric, fixed(m.mean, 4), fixed(m.stderr_of_mean, 4),
+      const ScoreInterval ci = score_interval(m);
+      rows.push_back({r.model, r.task, m.metric, fixed(m.mean, 4), fixed(m.clustered_stderr, 4),
+                      "[" + fixed(ci.low, 4) + ", " + fixed(ci.high, 4) + "]",
                       std::to_string(r.samples), std::to_string(r.errors), tokens, wall});
     }
   }

@@ -8,7 +8,9 @@
 
 namespace ys {
 
-// One line per (task, metric): value ± standard error, samples, errors, tokens, wall time.
+// One line per (task, metric): value, its standard error with repeats of a question taken
+// as one cluster (MetricResult::clustered_stderr), the 95% interval of score_interval()
+// (reports/interval.h), samples, errors, tokens, wall time.
 std::string render_results_table(const std::vector<TaskResult>& results);
 
 // One line per stored run: id, model, tasks, samples, status, start and end times.

@@ -305,5 +305,18 @@ TEST(Table, OneRowPerMetricWithStandardError) {
   EXPECT_NE(t.find("0.1000"), std::string::npos);
 }
 
+TEST(Table, ShowsTheClusteredErrorAndTheBootstrapInterval) {
+  TaskResult r = results()[1];
+  MetricResult& m = r.metrics[0];
+  m.stderr_of_mean = 0.0123;    // plain: repeats counted as independent
+  m.clustered_stderr = 0.0456;  // repeats of a question as one cluster
+  m.ci = {0.5125, 0.6875};
+  std::string t = render_results_table({r});
+  EXPECT_NE(t.find("0.0456"), std::string::npos) << t;
+  EXPECT_EQ(t.find("0.0123"), std::string::npos) << t;
+  EXPECT_NE(t.find("[0.5125, 0.6875]"), std::string::npos) << t;
+  EXPECT_NE(t.find("95% CI"), std::string::npos) << t;
+}
+
 }  // namespace
 }  // namespace ys
