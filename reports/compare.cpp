@@ -1,5 +1,6 @@
 #include "reports/compare.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -193,6 +194,10 @@ Comparison compare_scores(const ScoreSet& a, const ScoreSet& b, const BootstrapO
       if (!right_a && right_b) tc.wrong_to_right.push_back(id);
     }
     tc.only_b = tb.samples.size() - va.size();
+    for (auto* ids : {&tc.right_to_wrong, &tc.wrong_to_right}) {
+      std::sort(ids->begin(), ids->end(),
+                [](const std::string& x, const std::string& y) { return natural_less(x, y); });
+    }
     tc.stats = compare_paired(va, vb, options);
     out.tasks.push_back(std::move(tc));
   }

@@ -61,7 +61,7 @@ struct TaskComparison {
   double mean_a_all = 0, mean_b_all = 0;  // over all scored questions of each side
   size_t only_a = 0, only_b = 0;          // questions scored on one side only (not paired)
   // Question ids whose score crossed 0.5: right (>= 0.5) in A and wrong in B, and back.
-  std::vector<std::string> right_to_wrong, wrong_to_right;
+  std::vector<std::string> right_to_wrong, wrong_to_right;  // ids in natural order (q9 < q10)
 };
 
 struct Comparison {

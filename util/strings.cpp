@@ -100,6 +100,30 @@ std::string format_duration(double seconds) {
   return buf;
 }
 
+bool natural_less(std::string_view a, std::string_view b) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (!digit(a[i]) || !digit(b[j])) {
+      if (a[i] != b[j]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]);
+      ++i, ++j;
+      continue;
+    }
+    size_t ei = i, ej = j;
+    while (ei < a.size() && digit(a[ei])) ++ei;
+    while (ej < b.size() && digit(b[ej])) ++ej;
+    size_t zi = i, zj = j;  // skip leading zeros, keeping one digit
+    while (zi + 1 < ei && a[zi] == '0') ++zi;
+    while (zj + 1 < ej && b[zj] == '0') ++zj;
+    std::string_view na = a.substr(zi, ei - zi), nb = b.substr(zj, ej - zj);
+    if (na.size() != nb.size()) return na.size() < nb.size();
+    if (na != nb) return na < nb;
+    if (ei - i != ej - j) return ei - i < ej - j;  // "7" before "007"
+    i = ei, j = ej;
+  }
+  return a.size() - i < b.size() - j;
+}
+
 std::string utc_now_iso() {
   std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm tm{};

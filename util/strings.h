@@ -34,6 +34,11 @@ std::string html_escape(std::string_view s);
 // "1h02m", "3m05s", "4.2s": a duration for humans.
 std::string format_duration(double seconds);
 
+// Natural order for ids such as "q9" < "q10" < "q10b": runs of ASCII digits compare by
+// value (then the one with fewer leading zeros first), everything else byte by byte.
+// A strict weak ordering; equal strings only compare equal.
+bool natural_less(std::string_view a, std::string_view b);
+
 // ISO-8601 UTC timestamp of now, e.g. "2026-11-29T05:01:02Z".
 std::string utc_now_iso();
 

@@ -55,6 +55,15 @@ TEST(Compare, FlipsAndPairedFiguresPerTask) {
   EXPECT_TRUE(t.stats.binary);
 }
 
+TEST(Compare, FlippedIdsAreInNaturalOrder) {
+  // A right on all 12, B wrong on q2, q9, q10, q11: text order would put q10 first.
+  ScoreSet a = set("A", {{"t", binary_scores("em", 12, range(0, 12))}});
+  ScoreSet b = set("B", {{"t", binary_scores("em", 12, {0, 1, 3, 4, 5, 6, 7, 8})}});
+  Comparison c = compare_scores(a, b, kFast);
+  ASSERT_EQ(c.tasks.size(), 1u);
+  EXPECT_EQ(c.tasks[0].right_to_wrong, (std::vector<std::string>{"q2", "q9", "q10", "q11"}));
+}
+
 TEST(Compare, PairsOnlyCommonQuestionsAndAdjustsAcrossTasks) {
   // Task x: A all right on 10, B wrong on 6 of them: McNemar(6, 0) = 2/64 = 0.03125.
   // Task y: A right on q0, B right on q1 (of 2): McNemar(1, 1) = 1.
@@ -186,6 +195,37 @@ TEST(Gate, RulesFileErrorsNameTheField) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("tasks.gsm8k.max_dorp: unknown rule"), std::string::npos)
         << e.what();
+  }
+}
+
+TEST(Gate, RulesFileInYamlWithLinesInErrors) {
+  test::ScratchDir dir;
+  test::write_file(dir / "r.yaml",
+                   "# gate rules\n"
+                   "default:\n"
+                   "  alpha: 0.01\n"
+                   "tasks:\n"
+                   "  gsm8k: {max_drop: 2.5, floor: 70}\n");
+  GateRules rules = read_gate_rules(dir / "r.yaml");
+  EXPECT_EQ(*rules.for_task("gsm8k").max_drop, 2.5);
+  EXPECT_EQ(*rules.for_task("gsm8k").floor, 70.0);
+  EXPECT_EQ(*rules.for_task("arith").alpha, 0.01);
+  EXPECT_FALSE(rules.for_task("arith").max_drop.has_value());
+  const std::pair<const char*, const char*> bad[] = {
+      {"default:\n  alpha: 1.5\n", "r.yaml:2: default.alpha must be in (0, 1)"},
+      {"tasks:\n  gsm8k:\n    floor: high\n", "r.yaml:3: tasks.gsm8k.floor must be a number"},
+      {"defaults:\n  alpha: 0.1\n", "r.yaml:1: defaults: unknown field"},
+      {"default: [1, 2]\n", "r.yaml:1: default must be a mapping"},
+      {"default: {alpha: 0.1\n", "r.yaml:"},
+  };
+  for (const auto& [text, message] : bad) {
+    test::write_file(dir / "r.yaml", text);
+    try {
+      read_gate_rules(dir / "r.yaml");
+      ADD_FAILURE() << "accepted " << text;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
   }
 }
 
