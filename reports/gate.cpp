@@ -1,5 +1,7 @@
 #include "reports/gate.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -11,25 +13,31 @@
 namespace ys {
 namespace {
 
-GateRule read_rule(const nlohmann::json& j, const std::string& where,
+// "FILE:LINE: message" for a problem at `node` of a rules file.
+[[noreturn]] void rules_error(const std::filesystem::path& path, const YAML::Node& node,
+                              const std::string& message) {
+  throw InputError(path.string() + ":" + std::to_string(node.Mark().line + 1) + ": " + message);
+}
+
+GateRule read_rule(const YAML::Node& node, const std::string& where,
                    const std::filesystem::path& path) {
-  if (!j.is_object()) throw InputError(path.string() + ": " + where + " must be an object");
+  if (!node.IsMap()) rules_error(path, node, where + " must be a mapping");
   GateRule r;
-  for (const auto& [key, v] : j.items()) {
-    if (!v.is_number())
-      throw InputError(path.string() + ": " + where + "." + key + " must be a number");
-    const double x = v.get<double>();
+  for (const auto& kv : node) {
+    const std::string key = kv.first.Scalar();
+    double x = 0;
+    if (!kv.second.IsScalar() || !YAML::convert<double>::decode(kv.second, x))
+      rules_error(path, kv.second, where + "." + key + " must be a number");
     if (key == "max_drop") {
       r.max_drop = x;
     } else if (key == "alpha") {
-      if (!(x > 0 && x < 1))
-        throw InputError(path.string() + ": " + where + ".alpha must be in (0, 1)");
+      if (!(x > 0 && x < 1)) rules_error(path, kv.second, where + ".alpha must be in (0, 1)");
       r.alpha = x;
     } else if (key == "floor") {
       r.floor = x;
     } else {
-      throw InputError(path.string() + ": " + where + "." + key +
-                       ": unknown rule (expected max_drop, alpha, floor)");
+      rules_error(path, kv.first,
+                  where + "." + key + ": unknown rule (expected max_drop, alpha, floor)");
     }
   }
   return r;
@@ -91,23 +99,25 @@ GateRule GateRules::for_task(const std::string& task) const {
 GateRules read_gate_rules(const std::filesystem::path& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw InputError(path.string() + ": cannot read the rules file");
-  nlohmann::json j;
+  YAML::Node root;
   try {
-    j = nlohmann::json::parse(f);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(path.string() + ": invalid JSON: " + e.what());
+    root = YAML::Load(f);  // JSON files parse too: JSON is YAML's flow style
+  } catch (const YAML::Exception& e) {
+    throw InputError(path.string() + ":" + std::to_string(e.mark.line + 1) +
+                     ": invalid YAML: " + e.msg);
   }
-  if (!j.is_object()) throw InputError(path.string() + ": the rules must be a JSON object");
+  if (!root.IsMap()) rules_error(path, root, "the rules must be a mapping (default, tasks)");
   GateRules rules;
-  for (const auto& [key, v] : j.items()) {
+  for (const auto& kv : root) {
+    const std::string key = kv.first.Scalar();
     if (key == "default") {
-      rules.defaults = read_rule(v, "default", path);
+      rules.defaults = read_rule(kv.second, "default", path);
     } else if (key == "tasks") {
-      if (!v.is_object()) throw InputError(path.string() + ": tasks must be an object");
-      for (const auto& [task, r] : v.items())
-        rules.tasks[task] = read_rule(r, "tasks." + task, path);
+      if (!kv.second.IsMap()) rules_error(path, kv.second, "tasks must be a mapping");
+      for (const auto& t : kv.second)
+        rules.tasks[t.first.Scalar()] = read_rule(t.second, "tasks." + t.first.Scalar(), path);
     } else {
-      throw InputError(path.string() + ": " + key + ": unknown field (expected default, tasks)");
+      rules_error(path, kv.first, key + ": unknown field (expected default, tasks)");
     }
   }
   return rules;

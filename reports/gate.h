@@ -28,9 +28,9 @@ struct GateRules {
   GateRule for_task(const std::string& task) const;
 };
 
-// Reads a rules file: {"default": RULE, "tasks": {"TASK": RULE}} with RULE an object of
-// optional numbers "max_drop", "alpha", "floor". Throws InputError naming the file and the
-// field at fault (unknown keys included).
+// Reads a rules file, YAML or JSON (JSON is YAML's flow style): a mapping {default: RULE,
+// tasks: {TASK: RULE}} with RULE a mapping of optional numbers max_drop, alpha, floor.
+// Throws InputError "FILE:LINE: message" naming the field at fault (unknown keys included).
 GateRules read_gate_rules(const std::filesystem::path& path);
 
 enum class GateStatus { kPass, kFail, kError };

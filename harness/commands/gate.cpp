@@ -46,7 +46,8 @@ CLI::App* add_gate_command(CLI::App& app, GateArgs& a) {
       "gate", "Fail (exit 1) when a candidate run regresses against a baseline (docs/CI.md)");
   cmd->add_option("--baseline", a.baseline, "Run id, latest:MODEL, tag, or a baseline JSON file");
   cmd->add_option("--candidate", a.candidate, "Run id, latest:MODEL, or tag")->required();
-  cmd->add_option("--rules", a.rules_file, "JSON rules file (per-task max_drop, alpha, floor)");
+  cmd->add_option("--rules", a.rules_file,
+                  "YAML or JSON rules file (per-task max_drop, alpha, floor)");
   cmd->add_option("--max-drop", a.max_drop, "Default rule: largest allowed drop, in points");
   cmd->add_option("--alpha", a.alpha, "Default rule: no significant drop at this level")
       ->check(CLI::Range(0.0, 1.0));
