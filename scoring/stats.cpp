@@ -2,22 +2,66 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 #include <stdexcept>
 
 namespace ys {
 namespace {
 
-// A uniform index in [0, n) by rejection, so that draws do not depend on how a standard
-// library implements std::uniform_int_distribution.
-size_t uniform_index(std::mt19937_64& rng, size_t n) {
+// SplitMix64 (Steele, Lea and Flood, "Fast Splittable Pseudorandom Number Generators",
+// OOPSLA 2014): a 64-bit state, one add and two multiply-xorshifts per draw. Written out
+// here, not taken from a standard library, so that draws are the same everywhere; about
+// five times faster than std::mt19937_64, which matters at B x n draws per interval.
+class SplitMix64 {
+ public:
+  explicit SplitMix64(uint64_t seed) : state_(seed) {}
+  uint64_t operator()() {
+    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+
+ private:
+  uint64_t state_;
+};
+
+// A uniform index in [0, n), n > 0, without bias: Lemire's multiply-and-reject ("Fast
+// Random Integer Generation in an Interval", ACM TOMACS 2019), which needs a division
+// only on the rare rejection path.
+__extension__ using Wide = unsigned __int128;  // GCC and Clang; __extension__: -pedantic
+size_t uniform_index(SplitMix64& rng, size_t n) {
   const uint64_t range = static_cast<uint64_t>(n);
-  const uint64_t limit = UINT64_MAX - UINT64_MAX % range;
-  uint64_t x;
-  do {
-    x = rng();
-  } while (x >= limit);
-  return static_cast<size_t>(x % range);
+  Wide m = static_cast<Wide>(rng()) * range;
+  auto low = static_cast<uint64_t>(m);
+  if (low < range) {
+    const uint64_t threshold = (0 - range) % range;
+    while (low < threshold) {
+      m = static_cast<Wide>(rng()) * range;
+      low = static_cast<uint64_t>(m);
+    }
+  }
+  return static_cast<size_t>(m >> 64);
+}
+
+// B bootstrap means: each replicate draws sums.size() clusters with replacement and
+// divides the sum of their values by the number of values drawn (counts[j] values summing
+// to sums[j] in cluster j).
+std::vector<double> bootstrap_means(const std::vector<double>& sums,
+                                    const std::vector<size_t>& counts,
+                                    const BootstrapOptions& options) {
+  SplitMix64 rng(options.seed);
+  std::vector<double> means(static_cast<size_t>(options.replicates));
+  for (auto& m : means) {
+    double s = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < sums.size(); ++i) {
+      const size_t j = uniform_index(rng, sums.size());
+      s += sums[j];
+      n += counts[j];
+    }
+    m = s / static_cast<double>(n);
+  }
+  return means;
 }
 
 void check_options(const BootstrapOptions& o) {
@@ -104,18 +148,7 @@ Interval bootstrap_mean_ci(const std::vector<std::vector<double>>& clusters,
     counts.push_back(c.size());
   }
   if (sums.empty()) return {};
-  std::mt19937_64 rng(options.seed);
-  std::vector<double> means(static_cast<size_t>(options.replicates));
-  for (auto& m : means) {
-    double s = 0;
-    size_t n = 0;
-    for (size_t i = 0; i < sums.size(); ++i) {
-      const size_t j = uniform_index(rng, sums.size());
-      s += sums[j];
-      n += counts[j];
-    }
-    m = s / static_cast<double>(n);
-  }
+  std::vector<double> means = bootstrap_means(sums, counts, options);
   return percentile_interval(means, options.confidence);
 }
 
@@ -160,7 +193,7 @@ double paired_permutation_p(const std::vector<double>& d, const BootstrapOptions
     return static_cast<double>(hits) / static_cast<double>(total);
   }
   check_options(options);
-  std::mt19937_64 rng(options.seed);
+  SplitMix64 rng(options.seed);
   size_t hits = 0;
   for (int r = 0; r < options.replicates; ++r) {
     double s = 0;
@@ -212,13 +245,7 @@ PairedComparison compare_paired(const std::vector<double>& a, const std::vector<
   out.difference = out.mean_b - out.mean_a;
   out.stderr_of_difference = md.stderr_of_mean();
 
-  std::mt19937_64 rng(options.seed);
-  std::vector<double> reps(static_cast<size_t>(options.replicates));
-  for (auto& r : reps) {
-    double s = 0;
-    for (size_t i = 0; i < out.n; ++i) s += d[uniform_index(rng, out.n)];
-    r = s / static_cast<double>(out.n);
-  }
+  std::vector<double> reps = bootstrap_means(d, std::vector<size_t>(out.n, 1), options);
   out.ci = percentile_interval(reps, options.confidence);
   if (out.binary) {
     out.p_value = mcnemar_exact_p(out.a_only, out.b_only);

@@ -2,8 +2,9 @@
 //
 // Conventions: values are per-sample scores (usually 0/1, or in [0, 1]); a "cluster" is
 // the values that share one question (its repeats). Everything random takes an explicit
-// seed and uses std::mt19937_64, whose output the C++ standard fixes, so figures are the
-// same on every platform.
+// seed and draws from SplitMix64 (Steele et al. 2014) with Lemire's unbiased bounded
+// integers, both written out in stats.cpp rather than taken from a standard library, so
+// figures are the same on every platform.
 #pragma once
 
 #include <cstddef>
@@ -52,7 +53,7 @@ ClusteredMean clustered_mean(const std::vector<std::vector<double>>& clusters);
 // The default seed of every random draw (bootstrap and permutation tests).
 inline constexpr uint64_t kDefaultStatsSeed = 20241101;
 
-// Bootstrap settings. `replicates` (B) resamples; `seed` feeds std::mt19937_64.
+// Bootstrap settings. `replicates` (B) resamples; `seed` seeds the generator (SplitMix64).
 struct BootstrapOptions {
   int replicates = 1000;
   uint64_t seed = kDefaultStatsSeed;
