@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "harness/store/reader.h"
+#include "runners/flow.h"
 #include "runners/http_pool.h"
 #include "tests/support/child.h"
 #include "tests/support/loadserver.h"
@@ -106,6 +107,37 @@ TEST_F(FlowCli, RpmKeepsUnderTheServersRateLimitWithNo429) {
   EXPECT_EQ(stored(db(), 1), std::make_pair(size_t{60}, size_t{0}));
 }
 
+// The model registry's limits and replicas apply without any flag: requests_per_min paces
+// the run, and base_urls spreads it.
+TEST_F(FlowCli, RegistryLimitsAndReplicasApply) {
+  LoadServerOptions so;
+  so.rate_limit_per_s = 40;  // over all replicas the rate must stay at 20 per second
+  std::vector<std::unique_ptr<LoadServer>> servers;
+  std::string urls;
+  for (int i = 0; i < 2; ++i) {
+    servers.push_back(std::make_unique<LoadServer>(so));
+    urls += (i ? ", \"" : "\"") + servers.back()->base_url() + "\"";
+  }
+  test::write_file(dir_ / "models.yaml",
+                   "providers:\n  lab: {api: openai, base_url: "
+                   "\"http://127.0.0.1:1/v1\"}\nmodels:\n  paced:\n"
+                   "    provider: lab\n    id: m\n    base_urls: [" +
+                       urls + "]\n    limits: {requests_per_min: 1200}\n");
+  const auto start = Clock::now();
+  auto r =
+      test::run_child({"/usr/bin/env", "YARDSTICK_MODELS_FILE=" + (dir_ / "models.yaml").string(),
+                       test::yardstick_bin().string(), "run", "--model", "paced", "--limit", "40",
+                       "--concurrency", "8", "--tasks", "arith", "--db", db()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GE(since(start), 39 / 20.0 - 0.2);
+  for (const auto& s : servers) {
+    EXPECT_GE(s->stats().answered, 12);
+    EXPECT_LE(s->stats().max_per_second, 21);
+  }
+  EXPECT_EQ(servers[0]->stats().answered + servers[1]->stats().answered, 40);
+  EXPECT_EQ(stored(db(), 1), std::make_pair(size_t{40}, size_t{0}));
+}
+
 // Without --rpm the same server turns requests away; AIMD and Retry-After still finish the
 // run (this is what makes the test above able to fail).
 TEST_F(FlowCli, WithoutRpmTheServerRateLimitsAndTheRunStillCompletes) {
@@ -119,6 +151,30 @@ TEST_F(FlowCli, WithoutRpmTheServerRateLimitsAndTheRunStillCompletes) {
   EXPECT_NE(r.err.find("run 1 flow control: "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("answers 429/529, window halved"), std::string::npos) << r.err;
   EXPECT_EQ(stored(db(), 1), std::make_pair(size_t{60}, size_t{0}));
+}
+
+// Tokens per minute: each request is charged its estimate before it is sent; the usage its
+// answer reports replaces the estimate. A bucket of 10,000 tokens (600,000 per minute) and
+// requests estimated at 20,000: without the correction the second waits 2 s for the debt,
+// with it (10 tokens used) the next ones go at once.
+TEST(FlowPool, TokensPerMinuteChargesTheEstimateAndCorrectsItFromUsage) {
+  LoadServer server(LoadServerOptions{});
+  const std::string url = server.base_url() + "/chat/completions";
+  HttpPoolOptions o;
+  o.max_in_flight = 1;
+  o.tokens_per_min = 600000;
+  o.estimate_tokens = [](const std::string&) { return int64_t{20000}; };
+  {
+    HttpPool pool(o);
+    const auto start = Clock::now();
+    for (const auto& r : post_all(pool, url, 2)) ASSERT_EQ(r.status, 200);
+    EXPECT_GE(since(start), 1.8);
+  }
+  o.used_tokens = [](const std::string& body) { return reported_tokens(body) ? 10 : 0; };
+  HttpPool pool(o);
+  const auto start = Clock::now();
+  for (const auto& r : post_all(pool, url, 4)) ASSERT_EQ(r.status, 200);
+  EXPECT_LT(since(start), 1.0);
 }
 
 // AIMD against 429 injection: the window halves while 429s come, then grows back to the
