@@ -79,7 +79,11 @@ struct RunArgs {
   std::vector<std::string> models, tasks, suites;
   int limit = -1, repeats = 1, concurrency = 8, max_retries = 8;
   std::optional<uint64_t> seed;
-  std::string data, base_url, api_key_env, reasoning_effort;
+  std::string data, api_key_env, reasoning_effort;
+  std::vector<std::string> base_urls;
+  std::optional<double> rpm, tpm;  // override the registry's limits
+  double request_timeout_s = 0, time_budget_s = 0;
+  bool fixed_concurrency = false;
   int thinking_budget = 0;
   double timeout_s = 300, retry_base_s = 1.0;
   bool no_cache = false;
@@ -111,8 +115,27 @@ void add_run_command(CLI::App& app, RunArgs& a) {
       ->check(CLI::PositiveNumber);
   run->add_option("--data", a.data,
                   "A task's dataset file, or a folder searched first for datasets");
-  run->add_option("--base-url", a.base_url,
-                  "Base URL of the model's server (…/v1), overriding the model registry's");
+  run->add_option("--base-url", a.base_urls,
+                  "Base URL of the model's server (…/v1), overriding the model registry's; "
+                  "give it again for replicas, spread by least outstanding requests");
+  run->add_option("--rpm", a.rpm,
+                  "Requests per minute at most, paced client-side (default: the model "
+                  "registry's limit; 0: none)")
+      ->check(CLI::NonNegativeNumber);
+  run->add_option("--tpm", a.tpm,
+                  "Tokens per minute at most, estimated before sending and corrected from the "
+                  "reported usage (default: the model registry's limit; 0: none)")
+      ->check(CLI::NonNegativeNumber);
+  run->add_flag("--fixed-concurrency", a.fixed_concurrency,
+                "Keep --concurrency requests in flight: no halving on 429/529 (AIMD off)");
+  run->add_option("--request-timeout", a.request_timeout_s,
+                  "Seconds one request may take from its first send, retries and waits "
+                  "included (0: no limit beyond --timeout per attempt)")
+      ->check(CLI::NonNegativeNumber);
+  run->add_option("--time-budget", a.time_budget_s,
+                  "Seconds each run may send requests; then in-flight requests are cancelled, "
+                  "answers stored and the run left incomplete (exit 4; rerun to resume)")
+      ->check(CLI::NonNegativeNumber);
   run->add_option("--api-key-env", a.api_key_env,
                   "Environment variable holding the API key (default: the provider's, see "
                   "`yardstick models`)");
@@ -249,7 +272,14 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
   }
 
   RunnerOptions ro;
-  ro.base_url = a.base_url;
+  if (!a.base_urls.empty()) {
+    ro.base_url = a.base_urls.front();
+    ro.extra_base_urls.assign(a.base_urls.begin() + 1, a.base_urls.end());
+  }
+  ro.requests_per_min = a.rpm;
+  ro.tokens_per_min = a.tpm;
+  ro.http.adaptive = !a.fixed_concurrency;
+  ro.http.request_budget_s = a.request_timeout_s;
   ro.api_key_env = a.api_key_env;
   ro.thinking_budget = a.thinking_budget;
   ro.reasoning_effort = a.reasoning_effort;
@@ -290,6 +320,7 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
   eo.stop = &g_stop;
   eo.scoring_threads = a.scoring_threads;
   eo.long_context = a.long_context;
+  eo.time_budget_s = a.time_budget_s;
 
   std::vector<TaskResult> all;
   std::vector<std::string> effective;  // long-context summaries
@@ -299,6 +330,10 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
     eo.price = prices[spec];
     EvalOutcome out = run_evaluation(*runner, tasks, store, eo);
     print_usage(out);
+    if (const std::string flow = runner->flow_summary(); !flow.empty()) {
+      std::fprintf(stderr, "run %lld flow control: %s\n", static_cast<long long>(out.run_id),
+                   flow.c_str());
+    }
     std::fprintf(stderr,
                  "run %lld (%s): %s%s, %zu samples: %zu answered before, %zu from cache, "
                  "%zu requests sent, %zu errors, %s\n",
@@ -320,7 +355,14 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
       std::fprintf(stderr, "run %lld: errors by kind: %s; first: %s\n",
                    static_cast<long long>(out.run_id), kinds.c_str(), out.first_error.c_str());
     }
-    if (out.status == "incomplete") {
+    if (out.budget_spent) {
+      std::fprintf(stderr,
+                   "run %lld stopped: time budget of %g s spent; what was answered is stored, "
+                   "rerun the same command to send the rest\n",
+                   static_cast<long long>(out.run_id), a.time_budget_s);
+      if (exit_code != kExitIncomplete) exit_code = kExitBudgetSpent;
+    }
+    if (out.status == "incomplete" && out.unscored > 0) {
       std::fprintf(stderr,
                    "run %lld is incomplete: %zu samples are stored with errors and no score; "
                    "rerun the same command to send them again\n",

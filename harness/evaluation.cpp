@@ -118,10 +118,10 @@ class Evaluation {
 
     // A run with samples stored unscored (errors after their retries) is 'incomplete':
     // like an interrupted run, rerunning the command resumes it and resends those samples.
-    outcome_.status = !outcome_.failure.empty() ? "failed"
-                      : stop_requested()        ? "interrupted"
-                      : outcome_.unscored > 0   ? "incomplete"
-                                                : "completed";
+    outcome_.status = !outcome_.failure.empty()                        ? "failed"
+                      : stop_requested()                               ? "interrupted"
+                      : outcome_.unscored > 0 || outcome_.budget_spent ? "incomplete"
+                                                                       : "completed";
     try {
       store_.set_run_status(outcome_.run_id, outcome_.status);
       outcome_.results = StoreReader(store_.path()).task_results(outcome_.run_id);
@@ -230,8 +230,19 @@ class Evaluation {
   void send_and_collect() {
     size_t in_flight = 0, next = 0;
     const size_t window = static_cast<size_t>(std::max(1, options_.concurrency));
+    const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                             std::chrono::duration<double>(options_.time_budget_s));
     while ((next < pending_.size() || in_flight > 0 || scoring_ > 0) && outcome_.failure.empty() &&
            !stop_requested()) {
+      if (options_.time_budget_s > 0 && !outcome_.budget_spent && Clock::now() >= deadline &&
+          (next < pending_.size() || in_flight > 0)) {
+        // Out of time: what is unanswered stays unstored and is sent on resume; answers
+        // still being scored are waited for.
+        outcome_.budget_spent = true;
+        runner_.cancel();
+        next = pending_.size();
+        in_flight = 0;
+      }
       while (next < pending_.size() && in_flight < window) {
         size_t item = pending_[next++];
         mark_started(items_[item].task);
@@ -244,8 +255,9 @@ class Evaluation {
       std::deque<Arrival> arrived;
       {
         std::unique_lock lock(inbox_->mutex);
-        inbox_->ready.wait_for(lock, std::chrono::milliseconds(200),
-                               [&] { return !inbox_->items.empty(); });
+        auto wake = Clock::now() + std::chrono::milliseconds(200);
+        if (options_.time_budget_s > 0 && !outcome_.budget_spent) wake = std::min(wake, deadline);
+        inbox_->ready.wait_until(lock, wake, [&] { return !inbox_->items.empty(); });
         arrived.swap(inbox_->items);
       }
       for (auto& a : arrived) {
@@ -254,6 +266,7 @@ class Evaluation {
           finish(a.item, std::move(a.completion), std::move(a.scores));
           continue;
         }
+        if (outcome_.budget_spent) continue;  // answered after the budget: sent again on resume
         --in_flight;
         count_usage(a.completion);
         if (a.completion.error == ErrorKind::kFatal) {

@@ -42,6 +42,10 @@ struct EvalOptions {
   int scoring_threads = 2;                  // code-running workers (one sandbox slot each)
   LongContextOptions long_context;          // token counting of generated long prompts
   std::optional<ModelPrice> price;          // the model's prices (registry), for the cost
+  // Wall-clock seconds this invocation may send requests (--time-budget); 0: no limit.
+  // When spent, nothing more is sent, requests in flight are cancelled (Runner::cancel),
+  // answers already received are scored and stored, and the run ends 'incomplete'.
+  double time_budget_s = 0;
 };
 
 // What the answers of one invocation used (docs/RUNNERS.md, "Usage and cost").
@@ -66,6 +70,7 @@ struct EvalOutcome {
   RunUsage usage;
   size_t inline_reasoning = 0;    // answers whose <think> block was split off before scoring
   size_t unclosed_reasoning = 0;  // ... of which the block never closed (no answer left)
+  bool budget_spent = false;      // the time budget ran out before every sample was answered
   std::string status;             // completed, incomplete, interrupted, failed
   std::string failure;            // why a failed run stopped
   double wall_s = 0;
@@ -80,8 +85,8 @@ std::string run_fingerprint(const Runner& runner, const std::vector<EvalTask>& t
 // Runs (or resumes) the evaluation and returns when every sample is answered, a fatal
 // runner error occurs, the store fails, or *options.stop is set. Samples are written as
 // they finish; the run's status is always set before returning: completed, incomplete
-// (some samples stored unscored with errors), interrupted or failed; all but completed
-// resume.
+// (some samples stored unscored with errors, or the time budget spent before all were
+// answered), interrupted or failed; all but completed resume.
 EvalOutcome run_evaluation(Runner& runner, const std::vector<EvalTask>& tasks, Store& store,
                            const EvalOptions& options);
 

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "runners/http_pool.h"
 #include "runners/runner.h"
@@ -12,7 +14,13 @@ namespace ys {
 class ModelRegistry;
 
 struct RunnerOptions {
-  std::string base_url;     // overrides the registry's (and for openai: OPENAI_BASE_URL)
+  std::string base_url;  // overrides the registry's (and for openai: OPENAI_BASE_URL)
+  // Replicas after base_url (--base-url given more than once): requests are spread over
+  // all of them (HttpPoolOptions::endpoints).
+  std::vector<std::string> extra_base_urls;
+  // Client-side rate limits overriding the model registry's (--rpm, --tpm; 0: none);
+  // unset: the registry's limits.
+  std::optional<double> requests_per_min, tokens_per_min;
   std::string api_key_env;  // variable holding the key; empty: the provider's (models.yaml)
   HttpPoolOptions http;
   int thinking_budget = 0;       // anthropic: extended thinking tokens (0: off)

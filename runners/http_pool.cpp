@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cstdint>
+#include <cstdio>
 #include <ctime>
 #include <deque>
 #include <map>
@@ -13,11 +15,29 @@
 #include <random>
 #include <thread>
 
+#include "runners/flow.h"
+
 namespace ys {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr size_t kMaxBodyBytes = size_t{64} << 20;
+
+std::string without_trailing_slashes(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+// One replica of HttpPoolOptions::endpoints (event thread only).
+struct EndpointState {
+  std::string base;
+  int outstanding = 0;
+  int failures_in_row = 0;
+  bool out = false;
+  bool probing = false;  // a probe is on the wire
+  double probe_after_s = 0;
+  Clock::time_point probe_at{};
+};
 
 struct Job {
   std::string url;
@@ -26,6 +46,14 @@ struct Job {
   HttpPool::Callback done;
   int attempts = 0;
   Clock::time_point first_sent{};
+  int64_t tokens = 0;                 // estimated cost for the tokens-per-minute bucket
+  std::string suffix;                 // the URL after its endpoint's base URL
+  bool pooled = false;                // the URL starts with one of HttpPoolOptions::endpoints
+  size_t endpoint = SIZE_MAX;         // the endpoint of the attempt on the wire
+  size_t failed_endpoint = SIZE_MAX;  // the endpoint of the last failed attempt
+  bool probe = false;                 // the attempt probes an endpoint that is out
+  long last_status = 0;               // the last attempt's outcome, for a budget that ends it
+  std::string last_error, last_body;
   // Per attempt:
   CURL* easy = nullptr;
   curl_slist* header_list = nullptr;
@@ -88,7 +116,9 @@ struct HttpPool::Impl {
   CURLM* multi = nullptr;
   std::thread thread;
   std::atomic<bool> stopping{false};
+  std::atomic<bool> cancelled{false};
   std::mt19937_64 jitter_rng;
+  const Clock::time_point epoch = Clock::now();
 
   std::mutex mutex;                           // guards `incoming`
   std::deque<std::unique_ptr<Job>> incoming;  // from post(), any thread
@@ -97,8 +127,31 @@ struct HttpPool::Impl {
   std::deque<std::unique_ptr<Job>> ready;
   std::multimap<Clock::time_point, std::unique_ptr<Job>> waiting;  // retries, by due time
   std::map<CURL*, std::unique_ptr<Job>> active;
+  std::vector<EndpointState> endpoints;
+  size_t next_endpoint = 0;  // where ties between endpoints start, in turn
+  TokenBucket requests_bucket, tokens_bucket;
+  Aimd aimd;
+  double srtt_s = 0;  // smoothed attempt round-trip time
+  // When the head of `ready` may start (a rate limit, or every endpoint out); epoch: now.
+  Clock::time_point blocked_until{};
 
-  explicit Impl(HttpPoolOptions o) : options(o), jitter_rng(o.jitter_seed) {
+  mutable std::mutex stats_mutex;  // guards `stats`
+  HttpPool::Stats stats;
+
+  explicit Impl(HttpPoolOptions o)
+      : options(std::move(o)),
+        jitter_rng(options.jitter_seed),
+        requests_bucket(options.requests_per_min, 1),
+        tokens_bucket(options.tokens_per_min, options.tokens_per_min / 60.0),
+        aimd(std::max(1, options.max_in_flight)) {
+    for (const auto& url : options.endpoints) {
+      EndpointState e;
+      e.base = without_trailing_slashes(url);
+      e.probe_after_s = options.endpoint_policy.probe_after_s;
+      endpoints.push_back(e);
+      stats.endpoints.push_back({e.base, 0, 0, 0, false});
+    }
+    stats.window = stats.min_window = aimd.window();
     ensure_curl_global_init();
     multi = curl_multi_init();
     curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
@@ -113,18 +166,73 @@ struct HttpPool::Impl {
     curl_multi_cleanup(multi);
   }
 
-  void start_attempt(std::unique_ptr<Job> job) {
-    if (job->attempts == 0) job->first_sent = Clock::now();
+  double seconds(Clock::time_point t) const {
+    return std::chrono::duration<double>(t - epoch).count();
+  }
+  int window() const {
+    return options.adaptive ? aimd.window() : std::max(1, options.max_in_flight);
+  }
+  bool ejecting() const { return endpoints.size() >= 2; }
+
+  // The seconds of request budget `job` has left (infinite without a budget).
+  double budget_left_s(const Job& job, Clock::time_point now) const {
+    if (options.request_budget_s <= 0 || job.attempts == 0) return 1e18;
+    return options.request_budget_s - std::chrono::duration<double>(now - job.first_sent).count();
+  }
+
+  bool usable(const EndpointState& e, Clock::time_point now) const {
+    return !e.out || (!e.probing && e.probe_at <= now);
+  }
+
+  // The endpoint for `job`'s next attempt: the usable one with the fewest requests
+  // outstanding, avoiding the one that just failed when another is usable; SIZE_MAX when
+  // none is usable now (blocked_until says when one will be).
+  size_t pick_endpoint(const Job& job, Clock::time_point now) {
+    size_t best = SIZE_MAX;
+    for (int pass = 0; pass < 2 && best == SIZE_MAX; ++pass) {
+      for (size_t k = 0; k < endpoints.size(); ++k) {
+        const size_t i = (next_endpoint + k) % endpoints.size();
+        if (!usable(endpoints[i], now) || (pass == 0 && i == job.failed_endpoint)) continue;
+        if (best == SIZE_MAX || endpoints[i].outstanding < endpoints[best].outstanding) best = i;
+      }
+    }
+    if (best == SIZE_MAX) {
+      Clock::time_point soonest = Clock::time_point::max();
+      for (const auto& e : endpoints) {
+        if (!e.probing) soonest = std::min(soonest, e.probe_at);
+      }
+      blocked_until =
+          soonest == Clock::time_point::max() ? now + std::chrono::milliseconds(100) : soonest;
+      return SIZE_MAX;
+    }
+    next_endpoint = (best + 1) % endpoints.size();
+    return best;
+  }
+
+  void start_attempt(std::unique_ptr<Job> job, size_t endpoint, Clock::time_point now) {
+    if (job->attempts == 0) job->first_sent = now;
     ++job->attempts;
     job->response.clear();
     job->retry_after.clear();
     job->error_buffer[0] = '\0';
+    job->endpoint = endpoint;
+    job->probe = false;
+    std::string url = job->url;
+    if (endpoint != SIZE_MAX) {
+      EndpointState& e = endpoints[endpoint];
+      url = e.base + job->suffix;
+      ++e.outstanding;
+      if (e.out) job->probe = e.probing = true;
+      std::lock_guard lock(stats_mutex);
+      ++stats.endpoints[endpoint].sent;
+    }
+    double timeout_s = std::min(options.timeout_s, budget_left_s(*job, now));
     CURL* e = curl_easy_init();
     job->easy = e;
     job->header_list = nullptr;
     for (const auto& h : job->headers)
       job->header_list = curl_slist_append(job->header_list, h.c_str());
-    curl_easy_setopt(e, CURLOPT_URL, job->url.c_str());
+    curl_easy_setopt(e, CURLOPT_URL, url.c_str());
     curl_easy_setopt(e, CURLOPT_POST, 1L);
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, job->body.data());
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(job->body.size()));
@@ -134,7 +242,7 @@ struct HttpPool::Impl {
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, job.get());
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, job->error_buffer);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout_s * 1000));
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, std::max(1L, static_cast<long>(timeout_s * 1000)));
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(options.connect_timeout_s * 1000));
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -160,6 +268,19 @@ struct HttpPool::Impl {
   Clock::time_point last_answer{};  // or the first attempt, before any answer
   std::string open_reason;          // non-empty once the breaker is open
 
+  bool all_endpoints_out() const {
+    return std::all_of(endpoints.begin(), endpoints.end(),
+                       [](const EndpointState& e) { return e.out; });
+  }
+
+  // Where the breaker's message says requests went: the URL, or every endpoint.
+  std::string target(const Job& job) const {
+    if (!ejecting() || !job.pooled) return job.url;
+    std::string all;
+    for (const auto& e : endpoints) all += (all.empty() ? "" : ", ") + e.base + job.suffix;
+    return "any endpoint (" + all + ")";
+  }
+
   // Counts one finished attempt; opens the breaker when a rule of CircuitBreaker holds.
   void count_attempt(const Job& job, bool connect_failure, bool failed, const std::string& why) {
     const auto now = Clock::now();
@@ -173,9 +294,10 @@ struct HttpPool::Impl {
     ++failures_in_row;
     if (connect_failure) ++connect_failures;
     if (!open_reason.empty()) return;
+    if (ejecting() && job.pooled && !all_endpoints_out()) return;  // another replica may answer
     const CircuitBreaker& b = options.breaker;
     if (b.unreachable_after > 0 && !answered_once && connect_failures >= b.unreachable_after) {
-      open_reason = "cannot reach " + job.url + ": " + why + " (" +
+      open_reason = "cannot reach " + target(job) + ": " + why + " (" +
                     std::to_string(connect_failures) +
                     " attempts failed to connect and none was answered; check the base URL "
                     "and that the server is up)";
@@ -183,10 +305,61 @@ struct HttpPool::Impl {
     }
     const double outage = std::chrono::duration<double>(now - last_answer).count();
     if (b.failures_after > 0 && failures_in_row >= b.failures_after && outage >= b.outage_s) {
-      open_reason = job.url + " keeps failing: " + std::to_string(failures_in_row) +
+      open_reason = target(job) + " keeps failing: " + std::to_string(failures_in_row) +
                     " attempts in a row failed over " + std::to_string(static_cast<int>(outage)) +
                     " s with no answer (last: " + why + ")";
     }
+  }
+
+  // Updates the endpoint of `job`'s finished attempt: out after a connect failure or
+  // failures_after failures in a row, back in after any answer below 500.
+  void count_endpoint(Job& job, bool connect_failure, bool failed, Clock::time_point now) {
+    if (job.endpoint == SIZE_MAX) return;
+    const size_t i = job.endpoint;
+    EndpointState& e = endpoints[i];
+    --e.outstanding;
+    if (job.probe) e.probing = false;
+    std::lock_guard lock(stats_mutex);
+    auto& s = stats.endpoints[i];
+    if (!failed) {
+      ++s.answered;
+      e.failures_in_row = 0;
+      e.out = false;
+      e.probe_after_s = options.endpoint_policy.probe_after_s;
+      s.out = false;
+      return;
+    }
+    job.failed_endpoint = i;
+    ++e.failures_in_row;
+    if (!ejecting()) return;
+    const EndpointPolicy& p = options.endpoint_policy;
+    if (job.probe) {  // still down: wait longer before the next probe
+      e.probe_after_s = std::min(p.max_probe_after_s, e.probe_after_s * 2);
+      e.probe_at = now + std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double>(e.probe_after_s));
+      return;
+    }
+    if (!e.out && (connect_failure || e.failures_in_row >= p.failures_after)) {
+      e.out = true;
+      e.probe_at = now + std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double>(e.probe_after_s));
+      ++s.taken_out;
+      s.out = true;
+    }
+  }
+
+  // Feeds the adaptive window and the smoothed RTT (RFC 6298's 1/8 gain) with one attempt.
+  void count_flow(long counted, bool transport_ok, double rtt_s, double now_s) {
+    if (transport_ok && counted < 500) srtt_s = srtt_s == 0 ? rtt_s : srtt_s + (rtt_s - srtt_s) / 8;
+    std::lock_guard lock(stats_mutex);
+    if (transport_ok && (counted == 429 || counted == 529)) {
+      ++stats.overloaded;
+      if (options.adaptive && aimd.overloaded(now_s, std::max(0.01, srtt_s))) ++stats.decreases;
+    } else if (transport_ok && counted >= 200 && counted < 300 && options.adaptive) {
+      aimd.succeeded();
+    }
+    stats.window = window();
+    stats.min_window = std::min(stats.min_window, stats.window);
   }
 
   // Ends `job` unanswered because the breaker is open.
@@ -209,9 +382,39 @@ struct HttpPool::Impl {
     waiting.clear();
   }
 
+  // Ends `job` with its last attempt's outcome; with `why` (the request budget ran out) as
+  // a request that got no answer, the last attempt's outcome named after `why`.
+  void conclude(std::unique_ptr<Job> job, const std::string& why = "") {
+    HttpResult result;
+    result.status = job->last_status;
+    result.body = std::move(job->last_body);
+    result.transport_error = std::move(job->last_error);
+    if (!why.empty()) {
+      std::string last = !result.transport_error.empty() ? result.transport_error
+                         : result.status != 0            ? "HTTP " + std::to_string(result.status)
+                                                         : "";
+      result.transport_error = why + (last.empty() ? "" : " (last attempt: " + last + ")");
+      result.status = 0;
+      result.body.clear();
+    }
+    result.attempts = job->attempts;
+    result.elapsed_s = std::chrono::duration<double>(Clock::now() - job->first_sent).count();
+    job->done(std::move(result));
+  }
+
+  std::string budget_spent() const {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "request budget of %g s spent (--request-timeout)",
+                  options.request_budget_s);
+    return buf;
+  }
+
   void finish(std::unique_ptr<Job> job, CURLcode code) {
+    const auto now = Clock::now();
     long status = 0;
     if (code == CURLE_OK) curl_easy_getinfo(job->easy, CURLINFO_RESPONSE_CODE, &status);
+    double rtt_s = 0;
+    curl_easy_getinfo(job->easy, CURLINFO_TOTAL_TIME, &rtt_s);
     std::string transport_error;
     if (code != CURLE_OK) {
       transport_error = job->error_buffer[0] ? job->error_buffer : curl_easy_strerror(code);
@@ -223,42 +426,121 @@ struct HttpPool::Impl {
                              ? status
                              : options.retry_status(status, job->response);
     const bool retryable = code != CURLE_OK || is_retryable_status(counted);
-    count_attempt(*job, connect_failure, code != CURLE_OK || counted >= 500,
+    const bool failed = code != CURLE_OK || counted >= 500;
+    count_endpoint(*job, connect_failure, failed, now);
+    count_flow(counted, code == CURLE_OK, rtt_s, seconds(now));
+    if (tokens_bucket.limited()) {
+      // Tokens were taken on the estimate: a rejected attempt used none, an answer what
+      // it reports.
+      std::optional<int64_t> used;
+      if (counted >= 200 && counted < 300 && options.used_tokens) {
+        used = options.used_tokens(job->response);
+      } else if (!(counted >= 200 && counted < 300)) {
+        used = 0;
+      }
+      if (used) tokens_bucket.give_back(static_cast<double>(job->tokens - *used), seconds(now));
+    }
+    count_attempt(*job, connect_failure, failed,
                   code != CURLE_OK ? transport_error : "HTTP " + std::to_string(counted));
     if (!open_reason.empty() && retryable) {
       give_up(std::move(job));
       give_up_queued();
       return;
     }
+    job->last_status = status;
+    job->last_error = std::move(transport_error);
+    job->last_body = std::move(job->response);
+    const double left = budget_left_s(*job, now);
+    if (retryable && left <= 0.001) {
+      conclude(std::move(job), code == CURLE_OPERATION_TIMEDOUT ? budget_spent() : "");
+      return;
+    }
     if (retryable && job->attempts <= options.retry.max_retries && !stopping) {
       auto retry_after = parse_retry_after(job->retry_after, std::time(nullptr));
       double unit = std::uniform_real_distribution<double>(0.0, 1.0)(jitter_rng);
       double delay = retry_delay(options.retry, job->attempts, retry_after, unit);
-      auto due = Clock::now() +
-                 std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(delay));
+      // A replica that failed (not one that pushed back) is avoided: with another usable
+      // endpoint the retry goes there at once.
+      if (failed && counted != 529 && ejecting() && job->pooled) {
+        for (size_t i = 0; i < endpoints.size(); ++i) {
+          if (i != job->failed_endpoint && usable(endpoints[i], now)) delay = 0;
+        }
+      }
+      if (delay >= left) {  // the budget ends before the retry could start
+        conclude(std::move(job));
+        return;
+      }
+      auto due =
+          now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(delay));
       waiting.emplace(due, std::move(job));
       return;
     }
-    HttpResult result;
-    result.status = status;
-    result.body = std::move(job->response);
-    result.transport_error = std::move(transport_error);
-    result.attempts = job->attempts;
-    result.elapsed_s = std::chrono::duration<double>(Clock::now() - job->first_sent).count();
-    job->done(std::move(result));
+    conclude(std::move(job));
   }
 
-  // Milliseconds until the next retry is due, capped so that the loop notices stop requests.
+  // Starts what the window, the rate limits and the endpoints allow; sets blocked_until
+  // when the head of `ready` has to wait.
+  void start_ready() {
+    blocked_until = Clock::time_point{};
+    while (!ready.empty() && static_cast<int>(active.size()) < window()) {
+      const auto now = Clock::now();
+      Job& job = *ready.front();
+      if (job.attempts > 0 && budget_left_s(job, now) <= 0.001) {
+        std::unique_ptr<Job> late = std::move(ready.front());
+        ready.pop_front();
+        conclude(std::move(late), budget_spent());
+        continue;
+      }
+      size_t endpoint = SIZE_MAX;
+      if (job.pooled) {
+        endpoint = pick_endpoint(job, now);
+        if (endpoint == SIZE_MAX) return;
+      }
+      const double now_s = seconds(now);
+      const double wait = std::max(requests_bucket.wait_s(1, now_s),
+                                   tokens_bucket.wait_s(static_cast<double>(job.tokens), now_s));
+      if (wait > 0) {
+        blocked_until =
+            now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wait));
+        return;
+      }
+      requests_bucket.take(1, now_s);
+      tokens_bucket.take(static_cast<double>(job.tokens), now_s);
+      std::unique_ptr<Job> next = std::move(ready.front());
+      ready.pop_front();
+      start_attempt(std::move(next), endpoint, now);
+    }
+  }
+
+  // Milliseconds until the next retry is due or a blocked start may go, capped so that the
+  // loop notices stop requests.
   int poll_timeout_ms() const {
     constexpr int kMaxWaitMs = 1000;
-    if (waiting.empty()) return kMaxWaitMs;
-    auto until = std::chrono::duration_cast<std::chrono::milliseconds>(waiting.begin()->first -
-                                                                       Clock::now());
+    Clock::time_point wake = Clock::time_point::max();
+    if (!waiting.empty()) wake = waiting.begin()->first;
+    if (!ready.empty() && blocked_until != Clock::time_point{})
+      wake = std::min(wake, blocked_until);
+    if (wake == Clock::time_point::max()) return kMaxWaitMs;
+    // Rounded up, so that a wait of less than a millisecond does not spin.
+    auto until = std::chrono::ceil<std::chrono::milliseconds>(wake - Clock::now());
     return static_cast<int>(std::clamp<long long>(until.count(), 0, kMaxWaitMs));
+  }
+
+  // Drops every request without calling its callback (HttpPool::cancel).
+  void drop_all() {
+    {
+      std::lock_guard lock(mutex);
+      incoming.clear();
+    }
+    ready.clear();
+    waiting.clear();
+    for (auto& [easy, job] : active) release_attempt(*job);
+    active.clear();
   }
 
   void loop() {
     while (!stopping) {
+      if (cancelled) drop_all();
       {
         std::lock_guard lock(mutex);
         while (!incoming.empty()) {
@@ -272,10 +554,7 @@ struct HttpPool::Impl {
         ready.push_back(std::move(waiting.begin()->second));
         waiting.erase(waiting.begin());
       }
-      while (!ready.empty() && static_cast<int>(active.size()) < options.max_in_flight) {
-        start_attempt(std::move(ready.front()));
-        ready.pop_front();
-      }
+      start_ready();
 
       int running = 0;
       curl_multi_perform(multi, &running);
@@ -289,12 +568,25 @@ struct HttpPool::Impl {
         finish(std::move(job), msg->data.result);
       }
       if (stopping) break;
-      bool startable = !ready.empty() && static_cast<int>(active.size()) < options.max_in_flight;
+      bool startable = !ready.empty() && static_cast<int>(active.size()) < window() &&
+                       blocked_until == Clock::time_point{};
       curl_multi_poll(multi, nullptr, 0, startable ? 0 : poll_timeout_ms(), nullptr);
     }
   }
 
   void post(std::unique_ptr<Job> job) {
+    if (!endpoints.empty()) {
+      for (const auto& e : endpoints) {
+        if (job->url.rfind(e.base, 0) == 0) {
+          job->suffix = job->url.substr(e.base.size());
+          job->pooled = true;
+          break;
+        }
+      }
+    }
+    if (options.tokens_per_min > 0 && options.estimate_tokens) {
+      job->tokens = options.estimate_tokens(job->body);
+    }
     {
       std::lock_guard lock(mutex);
       incoming.push_back(std::move(job));
@@ -303,7 +595,7 @@ struct HttpPool::Impl {
   }
 };
 
-HttpPool::HttpPool(HttpPoolOptions options) : impl_(std::make_unique<Impl>(options)) {}
+HttpPool::HttpPool(HttpPoolOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 HttpPool::~HttpPool() = default;
 
 void HttpPool::post(std::string url, std::vector<std::string> headers, std::string body,
@@ -314,6 +606,35 @@ void HttpPool::post(std::string url, std::vector<std::string> headers, std::stri
   job->body = std::move(body);
   job->done = std::move(done);
   impl_->post(std::move(job));
+}
+
+void HttpPool::cancel() {
+  impl_->cancelled = true;
+  curl_multi_wakeup(impl_->multi);
+}
+
+HttpPool::Stats HttpPool::stats() const {
+  std::lock_guard lock(impl_->stats_mutex);
+  return impl_->stats;
+}
+
+std::string HttpPool::summary() const {
+  const Stats s = stats();
+  std::string out;
+  if (s.overloaded > 0) {
+    out = std::to_string(s.overloaded) + " answers 429/529, window halved " +
+          std::to_string(s.decreases) + " times to " + std::to_string(s.min_window) + ", now " +
+          std::to_string(s.window);
+  }
+  if (s.endpoints.size() >= 2) {
+    std::string each;
+    for (const auto& e : s.endpoints) {
+      each += (each.empty() ? "" : ", ") + e.base_url + " " + std::to_string(e.sent) + " sent";
+      if (e.taken_out > 0) each += " (taken out " + std::to_string(e.taken_out) + "x)";
+    }
+    out += (out.empty() ? "" : "; ") + std::string("endpoints: ") + each;
+  }
+  return out;
 }
 
 }  // namespace ys

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,17 +21,55 @@ namespace ys {
 //   the last answer (or since the first attempt, when none was answered).
 // Once open, every queued, waiting and later request ends at once with
 // HttpResult::circuit_open; requests on the wire finish normally but are not retried.
-// A count of 0 turns its rule off.
+// A count of 0 turns its rule off. With several endpoints the rules are only checked while
+// every endpoint is out (see EndpointPolicy): one dead replica never stops a run.
 struct CircuitBreaker {
   int unreachable_after = 3;
   int failures_after = 32;
   double outage_s = 60;
 };
 
+// When one of several endpoints (replicas) is taken out of the rotation and probed back
+// (docs/RUNNERS.md, "Endpoint pools"). An attempt that failed to connect takes its endpoint
+// out at once; `failures_after` failures in a row (no answer, or a 5xx) do too. An endpoint
+// that is out gets one request again (a probe) after `probe_after_s`, doubled after each
+// failed probe up to `max_probe_after_s`; any answer below 500 puts it back. Only applies
+// when there are two endpoints or more.
+struct EndpointPolicy {
+  int failures_after = 3;
+  double probe_after_s = 1;
+  double max_probe_after_s = 30;
+};
+
 struct HttpPoolOptions {
+  // Requests in flight at most: the cap of the adaptive window (see `adaptive`).
   int max_in_flight = 16;
   double timeout_s = 300;  // whole request, per attempt
   double connect_timeout_s = 10;
+  // Budget of one request from its first send to its final answer, retries and waits
+  // included, in seconds (--request-timeout); each attempt gets at most what is left, and a
+  // retry that would start after it is not made. 0: none (each attempt has timeout_s).
+  double request_budget_s = 0;
+  // Client-side rate limits (model registry `limits`, --rpm, --tpm); 0: none. Requests per
+  // minute are paced evenly (a bucket of one request); tokens per minute use a bucket of one
+  // second's worth, each attempt costing estimate_tokens(body) until its answer reports
+  // used_tokens(body), when the difference is given back or taken.
+  double requests_per_min = 0;
+  double tokens_per_min = 0;
+  // Estimated and reported tokens of a request / answer body (runners/flow.h); unset: each
+  // request counts 0 tokens, so tokens_per_min has no effect.
+  std::function<int64_t(const std::string& body)> estimate_tokens;
+  std::function<std::optional<int64_t>(const std::string& body)> used_tokens;
+  // AIMD concurrency (runners/flow.h, Aimd): the window starts at max_in_flight, halves on a
+  // 429 or 529 (at most once per smoothed round-trip time) and grows back by one per window
+  // of successes. false: always max_in_flight.
+  bool adaptive = true;
+  // Base URLs of replicas serving the same model. A request posted to a URL that starts
+  // with one of them is sent, attempt by attempt, to the usable endpoint with the fewest
+  // requests outstanding (ties in turn), with that prefix replaced; a retry avoids the
+  // endpoint that just failed when another is usable. Empty: URLs are used as posted.
+  std::vector<std::string> endpoints;
+  EndpointPolicy endpoint_policy;
   RetryPolicy retry;
   uint64_t jitter_seed = 0;
   // The status a finished response counts as when deciding whether to retry it, from its
@@ -66,6 +105,30 @@ class HttpPool {
   // policy, honouring Retry-After; `done` gets the final result once, on the pool's thread.
   // Thread-safe.
   void post(std::string url, std::vector<std::string> headers, std::string body, Callback done);
+
+  // Ends every request not yet answered without calling its callback (a run whose time
+  // budget is spent); later posts are dropped too. Thread-safe; returns at once.
+  void cancel();
+
+  // What flow control is doing now. Thread-safe.
+  struct Stats {
+    int window = 0;          // requests allowed in flight now (the adaptive window)
+    int min_window = 0;      // the smallest the window has been
+    int decreases = 0;       // times the window was halved
+    int64_t overloaded = 0;  // attempts answered 429 or 529
+    // Per endpoint (HttpPoolOptions::endpoints order): attempts sent, answers below 500,
+    // times taken out of the rotation, whether it is out now.
+    struct Endpoint {
+      std::string base_url;
+      int64_t sent = 0, answered = 0, taken_out = 0;
+      bool out = false;
+    };
+    std::vector<Endpoint> endpoints;
+  };
+  Stats stats() const;
+  // One line on what flow control did, for the run summary: the adaptive window when it
+  // moved, and each endpoint's attempts when there are several; "" when neither.
+  std::string summary() const;
 
  private:
   struct Impl;

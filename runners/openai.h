@@ -71,6 +71,8 @@ class OpenAIRunner : public Runner {
   explicit OpenAIRunner(OpenAIOptions options);
 
   void submit(Request request, Callback done) override;
+  void cancel() override { pool_.cancel(); }
+  std::string flow_summary() const override { return pool_.summary(); }
   std::string identity() const override;
   nlohmann::json config() const override;
 

@@ -8,6 +8,7 @@
 
 #include "runners/anthropic.h"
 #include "runners/factory.h"
+#include "runners/flow.h"
 #include "runners/openai.h"
 #include "util/error.h"
 #include "util/paths.h"
@@ -238,8 +239,17 @@ std::unique_ptr<Runner> make_registered_runner(const std::string& spec,
   }
   std::string base_url = options.base_url;
   const bool own_url = !base_url.empty();
+  std::vector<std::string> endpoints;  // every replica, base_url first
+  if (own_url) {
+    endpoints.push_back(base_url);
+    for (const auto& u : options.extra_base_urls) endpoints.push_back(u);
+  }
   if (base_url.empty() && p.name == "openai") base_url = env_or_empty("OPENAI_BASE_URL");
-  if (base_url.empty()) base_url = m->base_urls.empty() ? p.base_url : m->base_urls.front();
+  if (base_url.empty() && !m->base_urls.empty()) {
+    base_url = m->base_urls.front();
+    endpoints = m->base_urls;
+  }
+  if (base_url.empty()) base_url = p.base_url;
   const std::string key_env = !options.api_key_env.empty() ? options.api_key_env
                               : !m->key_env.empty()        ? m->key_env
                                                            : p.key_env;
@@ -252,6 +262,14 @@ std::unique_ptr<Runner> make_registered_runner(const std::string& spec,
   if (m->limits.max_in_flight > 0) {
     http.max_in_flight = std::min(http.max_in_flight, m->limits.max_in_flight);
   }
+  http.requests_per_min = options.requests_per_min.value_or(m->limits.requests_per_min);
+  http.tokens_per_min =
+      options.tokens_per_min.value_or(static_cast<double>(m->limits.tokens_per_min));
+  if (http.tokens_per_min > 0) {
+    http.estimate_tokens = estimate_request_tokens;
+    http.used_tokens = reported_tokens;
+  }
+  if (endpoints.size() > 1) http.endpoints = endpoints;
   if (p.api == "anthropic") {
     if (options.thinking_budget > 0 && options.thinking_budget < 1024) {
       throw InputError("--thinking-budget " + std::to_string(options.thinking_budget) +

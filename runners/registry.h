@@ -28,10 +28,10 @@ struct ProviderEntry {
 
 // Limits a provider sets for a model; 0 where unknown.
 struct ModelLimits {
-  int requests_per_min = 0;
-  int64_t tokens_per_min = 0;
-  int max_in_flight = 0;  // caps --concurrency for this model
-  int64_t context = 0;    // context length in tokens
+  int requests_per_min = 0;    // enforced client-side (HttpPoolOptions::requests_per_min)
+  int64_t tokens_per_min = 0;  // enforced client-side, on estimates corrected by usage
+  int max_in_flight = 0;       // caps --concurrency for this model
+  int64_t context = 0;         // context length in tokens
 };
 
 // US dollars per million tokens.
@@ -51,7 +51,7 @@ struct ModelEntry {
   std::string alias;                   // the name given to --model ("" for a provider:ID spec)
   std::string provider;                // key into the providers
   std::string id;                      // the model id the API is sent
-  std::vector<std::string> base_urls;  // empty: the provider's; the first is used
+  std::vector<std::string> base_urls;  // empty: the provider's; several: replicas, spread over
   std::string key_env;                 // empty: the provider's
   // The sampling parameters the model accepts (temperature, top_p, top_k, stop, seed,
   // max_tokens or max_completion_tokens); unset: what its API's runner sends by default.

@@ -80,12 +80,18 @@ std::optional<double> parse_retry_after(std::string_view value, std::time_t now)
     if (end == v.c_str() || *end != '\0') return std::nullopt;
     return std::max(0.0, seconds);
   }
-  // IMF-fixdate, e.g. "Wed, 21 Oct 2015 07:28:00 GMT".
-  std::tm tm{};
-  const char* rest = strptime(v.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (!rest || *rest != '\0') return std::nullopt;
-  std::time_t when = timegm(&tm);
-  return std::max(0.0, std::difftime(when, now));
+  // RFC 9110 section 5.6.7: IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), and the two
+  // obsolete forms a recipient must also accept: RFC 850 ("Sunday, 06-Nov-94 08:49:37 GMT")
+  // and asctime ("Sun Nov  6 08:49:37 1994"). Month and day names are English (C locale).
+  for (const char* format :
+       {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
+    std::tm tm{};
+    const char* rest = strptime(v.c_str(), format, &tm);
+    if (!rest || *rest != '\0') continue;
+    std::time_t when = timegm(&tm);
+    return std::max(0.0, std::difftime(when, now));
+  }
+  return std::nullopt;
 }
 
 double retry_delay(const RetryPolicy& policy, int retry, std::optional<double> retry_after,

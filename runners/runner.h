@@ -21,6 +21,13 @@ class Runner {
   // of requests already on the wire or drops them; it never calls `done` afterwards.
   virtual void submit(Request request, Callback done) = 0;
 
+  // Drops every request not yet answered: their callbacks are never called (a run whose
+  // time budget is spent). Runners that answer in-process let them finish.
+  virtual void cancel() {}
+
+  // One line on what flow control did (remote runners: HttpPool::summary); "" for none.
+  virtual std::string flow_summary() const { return ""; }
+
   // Stable name of the model behind this runner, e.g. "openai:gpt-4o-mini@https://host/v1".
   // Part of every cache key, so it holds every setting that can change the answer to the
   // same request (a local model's context size, a mock's seed) and none that cannot

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <queue>
@@ -193,10 +194,29 @@ struct LoadServer::Impl {
   int64_t in_flight = 0;
 
   std::atomic<int64_t> requests{0}, answered{0}, faults{0}, connections{0}, max_in_flight{0};
+  std::atomic<int64_t> rate_limited{0}, max_per_second{0};
+  std::atomic<double> fault_rate{0};
+  std::deque<Clock::time_point> arrivals, accepted;  // within the last second (event thread)
+
+  // Counts a model request's arrival; false when the rate limit turns it away.
+  bool admit() {
+    const auto now = Clock::now();
+    const auto second_ago = now - std::chrono::seconds(1);
+    while (!arrivals.empty() && arrivals.front() <= second_ago) arrivals.pop_front();
+    while (!accepted.empty() && accepted.front() <= second_ago) accepted.pop_front();
+    arrivals.push_back(now);
+    if (static_cast<int64_t>(arrivals.size()) > max_per_second) max_per_second = arrivals.size();
+    if (o.rate_limit_per_s > 0 && static_cast<double>(accepted.size()) >= o.rate_limit_per_s) {
+      return false;
+    }
+    accepted.push_back(now);
+    return true;
+  }
   mutable std::mutex record_mutex;
   std::vector<RecordedRequest> recorded;
 
-  explicit Impl(LoadServerOptions options) : o(std::move(options)), rng(o.seed) {
+  explicit Impl(LoadServerOptions options)
+      : o(std::move(options)), rng(o.seed), fault_rate(o.fault_rate) {
     if (!o.answer) o.answer = default_load_answer;
     in_addr addr{};
     if (inet_pton(AF_INET, o.host.c_str(), &addr) != 1 || (ntohl(addr.s_addr) >> 24) != 127) {
@@ -531,7 +551,9 @@ struct LoadServer::Impl {
                 {"answered", answered.load()},
                 {"faults", faults.load()},
                 {"connections", connections.load()},
-                {"max_in_flight", max_in_flight.load()}};
+                {"max_in_flight", max_in_flight.load()},
+                {"rate_limited", rate_limited.load()},
+                {"max_per_second", max_per_second.load()}};
       send_now(id, response(200, s.dump()), true);
       return;
     }
@@ -552,11 +574,20 @@ struct LoadServer::Impl {
                true);
       return;
     }
+    if (!admit()) {
+      ++rate_limited;
+      send_now(id,
+               response(429, error_body(anthropic, "rate_limit_error", "rate limit exceeded"),
+                        "Retry-After: 1\r\n"),
+               true);
+      return;
+    }
     std::optional<Fault> fault;
-    if (o.fault_rate > 0 && !o.faults.empty()) {
+    const double rate = fault_rate.load();
+    if (rate > 0 && !o.faults.empty()) {
       const int attempt = ++attempts_by_body[raw];
       const std::string key = raw + "#" + std::to_string(attempt);
-      if (attempt <= o.max_faults_per_body && hash_unit(key, o.seed) < o.fault_rate) {
+      if (attempt <= o.max_faults_per_body && hash_unit(key, o.seed) < rate) {
         fault = o.faults[hash64(key, o.seed + 1) % o.faults.size()];
       }
     }
@@ -706,8 +737,19 @@ std::string LoadServer::base_url() const {
 }
 
 LoadServerStats LoadServer::stats() const {
-  return {impl_->requests.load(), impl_->answered.load(), impl_->faults.load(),
-          impl_->connections.load(), impl_->max_in_flight.load()};
+  LoadServerStats s;
+  s.requests = impl_->requests.load();
+  s.answered = impl_->answered.load();
+  s.faults = impl_->faults.load();
+  s.connections = impl_->connections.load();
+  s.max_in_flight = impl_->max_in_flight.load();
+  s.rate_limited = impl_->rate_limited.load();
+  s.max_per_second = impl_->max_per_second.load();
+  return s;
+}
+
+void LoadServer::set_fault_rate(double rate) {
+  impl_->fault_rate = rate;
 }
 
 std::vector<RecordedRequest> LoadServer::recorded() const {

@@ -55,6 +55,10 @@ struct LoadServerOptions {
   std::vector<Fault> faults;
   int max_faults_per_body = 3;
   double retry_after_s = 1;
+  // A rate limit: a request that arrives when rate_limit_per_s requests were already
+  // accepted in the second before it is answered 429 with "Retry-After: 1" (a sliding
+  // window, like a provider's per-second limit); 0: none.
+  double rate_limit_per_s = 0;
   uint64_t seed = 1;
   // The answer; default: the sum for a last user message holding "What is A+B?", else "ok".
   std::function<LoadReply(const nlohmann::json& body)> answer;
@@ -84,7 +88,9 @@ struct LoadServerStats {
   int64_t answered = 0;  // 200s with an answer
   int64_t faults = 0;    // injected failures
   int64_t connections = 0;
-  int64_t max_in_flight = 0;  // requests received and not yet fully answered, at most
+  int64_t max_in_flight = 0;   // requests received and not yet fully answered, at most
+  int64_t rate_limited = 0;    // 429s sent by the rate limit (not counted in faults)
+  int64_t max_per_second = 0;  // the most model requests that arrived within any 1 s
 };
 
 class LoadServer {
@@ -98,6 +104,8 @@ class LoadServer {
   int port() const;
   std::string base_url() const;  // "http://127.0.0.1:PORT/v1" (both APIs live under it)
   LoadServerStats stats() const;
+  // Changes LoadServerOptions::fault_rate while the server runs. Thread-safe.
+  void set_fault_rate(double rate);
   std::vector<RecordedRequest> recorded() const;
 
  private:

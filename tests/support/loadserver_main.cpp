@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
   app.add_option("--max-faults-per-body", o.max_faults_per_body,
                  "Failed attempts per body, at most");
   app.add_option("--retry-after", o.retry_after_s, "Retry-After seconds sent with 429s");
+  app.add_option("--rate-limit", o.rate_limit_per_s,
+                 "Requests per second accepted (sliding 1 s window); above it 429 (0: none)");
   app.add_option("--seed", o.seed, "Seed of faults and latencies");
   CLI11_PARSE(app, argc, argv);
   try {
@@ -50,10 +52,11 @@ int main(int argc, char** argv) {
     auto s = server.stats();
     std::printf(
         "{\"requests\": %lld, \"answered\": %lld, \"faults\": %lld, \"connections\": %lld, "
-        "\"max_in_flight\": %lld}\n",
+        "\"max_in_flight\": %lld, \"rate_limited\": %lld, \"max_per_second\": %lld}\n",
         static_cast<long long>(s.requests), static_cast<long long>(s.answered),
         static_cast<long long>(s.faults), static_cast<long long>(s.connections),
-        static_cast<long long>(s.max_in_flight));
+        static_cast<long long>(s.max_in_flight), static_cast<long long>(s.rate_limited),
+        static_cast<long long>(s.max_per_second));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 2;
