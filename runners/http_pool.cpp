@@ -97,6 +97,7 @@ struct HttpPool::Impl {
   std::deque<std::unique_ptr<Job>> ready;
   std::multimap<Clock::time_point, std::unique_ptr<Job>> waiting;  // retries, by due time
   std::map<CURL*, std::unique_ptr<Job>> active;
+  std::vector<CURL*> idle;  // finished easy handles, reset, for the next attempts
 
   explicit Impl(HttpPoolOptions o) : options(o), jitter_rng(o.jitter_seed) {
     ensure_curl_global_init();
@@ -110,6 +111,7 @@ struct HttpPool::Impl {
     curl_multi_wakeup(multi);
     thread.join();
     for (auto& [easy, job] : active) release_attempt(*job);
+    for (CURL* e : idle) curl_easy_cleanup(e);
     curl_multi_cleanup(multi);
   }
 
@@ -119,7 +121,8 @@ struct HttpPool::Impl {
     job->response.clear();
     job->retry_after.clear();
     job->error_buffer[0] = '\0';
-    CURL* e = curl_easy_init();
+    CURL* e = idle.empty() ? curl_easy_init() : idle.back();  // reset by release_attempt
+    if (!idle.empty()) idle.pop_back();
     job->easy = e;
     job->header_list = nullptr;
     for (const auto& h : job->headers)
@@ -147,7 +150,9 @@ struct HttpPool::Impl {
 
   void release_attempt(Job& job) {
     curl_multi_remove_handle(multi, job.easy);
-    curl_easy_cleanup(job.easy);
+    // Kept for the next attempt: a fresh handle per request cost more CPU than the request.
+    curl_easy_reset(job.easy);
+    idle.push_back(job.easy);
     curl_slist_free_all(job.header_list);
     job.easy = nullptr;
     job.header_list = nullptr;

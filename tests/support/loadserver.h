@@ -85,6 +85,9 @@ struct LoadServerStats {
   int64_t faults = 0;    // injected failures
   int64_t connections = 0;
   int64_t max_in_flight = 0;  // requests received and not yet fully answered, at most
+  // Seconds from the first request received to the last answer sent (the serve span the
+  // benchmark's achieved rate is measured over); 0 before the first answer.
+  double serve_span_s = 0;
 };
 
 class LoadServer {
