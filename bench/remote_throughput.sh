@@ -148,7 +148,7 @@ row() {  # LABEL KEY UNIT
   b=$(get "${2/\%/baseline}")
   n=$(get "${2/\%/new}")
   printf '| %s | %s %s | %s %s | %s |\n' "$1" "$b" "$3" "$n" "$3" \
-    "$(awk -v b="$b" -v n="$n" 'BEGIN { printf (b > 0 ? "%.2f" : "-"), (b > 0 ? n / b : 0) }')"
+    "$(awk -v b="$b" -v n="$n" 'BEGIN { if (b + 0 > 0) printf "%.2f", n / b; else printf "-" }')"
 }
 
 IFS=',' read -r -a wanted <<< "$cases"
@@ -169,16 +169,16 @@ for c in "${wanted[@]}"; do
   case "$c" in
     cpu)
       row "CPU per request, 20,000 requests, 0 ms" "cpu/%/us" "µs"
-      row "peak RSS, 20,000 requests" "cpu/%/rss" "MB" ;;
+      row "peak RSS, 20,000 requests" "cpu/%/rss" "MiB" ;;
     little)
       row "answers/s at 50 ms, concurrency 256 (bound 5,120)" "little/%/rate" "/s"
       row "CPU per request at 50 ms" "little/%/us" "µs" ;;
     inflight)
       row "errors, 10,000 in flight at 1 s" "inflight/%/errors" ""
       row "server's peak in flight" "inflight/%/inflight" ""
-      row "peak RSS, 10,000 in flight" "inflight/%/rss" "MB" ;;
+      row "peak RSS, 10,000 in flight" "inflight/%/rss" "MiB" ;;
     rss)
-      row "peak RSS, 100,000 samples" "rss/%/rss" "MB"
+      row "peak RSS, 100,000 samples" "rss/%/rss" "MiB"
       row "CPU per request, 100,000 samples" "rss/%/us" "µs" ;;
   esac
 done

@@ -51,8 +51,8 @@ std::optional<std::string> difference(const Piece& a, const Piece& b) {
   const nlohmann::json &px = x.fingerprint_parts, &py = y.fingerprint_parts;
   if (px.is_object() && py.is_object()) {
     for (const auto& [key, field] :
-         {std::pair{"runner", "model (runner identity)"}, std::pair{"limit", "sample limit"},
-          std::pair{"repeats", "repeats"}, std::pair{"seed", "seed"}}) {
+         {std::pair{"limit", "sample limit"}, std::pair{"repeats", "repeats"},
+          std::pair{"seed", "seed"}, std::pair{"runner", "model (runner identity)"}}) {
       if (px.value(key, nlohmann::json()) != py.value(key, nlohmann::json()))
         return differ(field, shown(px.value(key, nlohmann::json())),
                       shown(py.value(key, nlohmann::json())));
