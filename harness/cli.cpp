@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -18,6 +19,7 @@
 #include "harness/commands/export.h"
 #include "harness/commands/gate.h"
 #include "harness/commands/longctx.h"
+#include "harness/commands/merge.h"
 #include "harness/commands/models.h"
 #include "harness/evaluation.h"
 #include "harness/longctx.h"
@@ -91,6 +93,7 @@ struct RunArgs {
   int threads = 1, ctx = 0;
   std::optional<int> fewshot;  // overrides the specs' few-shot count
   std::string preset;          // a sampling preset (apply_sampling_preset)
+  std::string shard;           // "i/N" (harness/shard.h)
   int scoring_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   LongContextOptions long_context;
 };
@@ -111,6 +114,9 @@ void add_run_command(CLI::App& app, RunArgs& a) {
   run->add_option("--preset", a.preset, "Sampling preset of every generating task: r1, greedy")
       ->check(CLI::IsMember({"r1", "greedy"}));
   run->add_option("--seed", a.seed, "Sampling seed sent with each request (plus the repeat index)");
+  run->add_option("--shard", a.shard,
+                  "Only shard i of N (i/N, 0 <= i < N): a deterministic split of the samples; "
+                  "`yardstick merge` combines the shards' stores (docs/SCALING.md)");
   run->add_option("--concurrency,-c", a.concurrency, "Requests in flight")
       ->check(CLI::PositiveNumber);
   run->add_option("--data", a.data,
@@ -241,6 +247,8 @@ void print_usage(const EvalOutcome& out) {
 
 int do_run(const RunArgs& a, const CommonOptions& common, const std::string& command) {
   // Everything that can be wrong with the input is checked before the store is touched.
+  std::optional<Shard> shard;
+  if (!a.shard.empty()) shard = parse_shard(a.shard);
   std::vector<std::string> names = split_list(a.tasks);
   for (const auto& s : split_list(a.suites)) names.push_back(s);
   if (names.empty())
@@ -321,9 +329,12 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
   eo.scoring_threads = a.scoring_threads;
   eo.long_context = a.long_context;
   eo.time_budget_s = a.time_budget_s;
+  eo.shard = shard;
 
   std::vector<TaskResult> all;
   std::vector<std::string> effective;  // long-context summaries
+  const bool any_long_context = std::any_of(
+      tasks.begin(), tasks.end(), [](const EvalTask& t) { return t.task.long_context(); });
   int exit_code = kExitOk;
   for (auto& [spec, runner] : runners) {
     eo.model_spec = spec;
@@ -370,7 +381,10 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
       exit_code = kExitIncomplete;
     }
     for (auto& r : out.results) all.push_back(std::move(r));
-    if (auto line = record_effective_context(common.db, out.run_id, a.long_context.threshold);
+    // Only runs with long-context tasks have one (the computation reads every sample).
+    if (auto line = any_long_context
+                        ? record_effective_context(common.db, out.run_id, a.long_context.threshold)
+                        : std::string();
         !line.empty()) {
       effective.push_back(line);
     }
@@ -525,6 +539,8 @@ int run_cli(int argc, char** argv) {
   auto* tag_cmd = add_tag_command(app, tag_args);
   auto* export_cmd = add_export_command(app, export_args);
   auto* show_cmd = add_show_command(app, show_args);
+  MergeArgs merge_args;
+  auto* merge_cmd = add_merge_command(app, merge_args);
   for (auto* sub : {app.get_subcommand("run"), tasks_cmd, runs_cmd, report_cmd, compare_cmd,
                     gate_cmd, tag_cmd, export_cmd, show_cmd}) {
     sub->add_option("--db", common.db, "SQLite store")->capture_default_str();
@@ -547,6 +563,8 @@ int run_cli(int argc, char** argv) {
     if (app.got_subcommand(tag_cmd)) return run_tag_command(tag_args, common.db);
     if (app.got_subcommand(export_cmd)) return run_export_command(export_args, common.db);
     if (app.got_subcommand(show_cmd)) return run_show_command(show_args, common.db);
+    if (app.got_subcommand(merge_cmd))
+      return run_merge_command(merge_args, command_line(argc, argv));
     if (app.got_subcommand(sandbox_cmd)) return do_sandbox_doctor(doctor_strict);
     if (app.got_subcommand(engine_cmd)) return do_engine(engine_cmd, engine_args);
     if (app.got_subcommand(longctx_cmd)) return run_longctx_command(longctx_cmd, longctx_args);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "harness/longctx.h"
+#include "harness/shard.h"
 #include "harness/store/store.h"
 #include "runners/registry.h"
 #include "runners/runner.h"
@@ -46,6 +47,7 @@ struct EvalOptions {
   // When spent, nothing more is sent, requests in flight are cancelled (Runner::cancel),
   // answers already received are scored and stored, and the run ends 'incomplete'.
   double time_budget_s = 0;
+  std::optional<Shard> shard;               // only the samples of this shard (harness/shard.h)
 };
 
 // What the answers of one invocation used (docs/RUNNERS.md, "Usage and cost").
@@ -74,11 +76,22 @@ struct EvalOutcome {
   std::string status;             // completed, incomplete, interrupted, failed
   std::string failure;            // why a failed run stopped
   double wall_s = 0;
-  std::vector<TaskResult> results;  // from the store, with this invocation's wall times
+  // From the store, with this invocation's wall times; without bootstrap intervals (each
+  // metric's ci is {mean, mean}).
+  std::vector<TaskResult> results;
 };
 
-// The fingerprint of a run: equal for the same model, tasks (and their spec files), limit,
-// repeats and seed. A rerun of the same command resumes the unfinished run with it.
+// What a run's fingerprint is made of, as JSON: "runner" (the runner's identity: model,
+// URL, parameter mapping), "limit", "repeats", "seed" and "tasks" ([{name, spec, data}]:
+// the spec's content hash, with its sampling and overrides, and the data's hash). The
+// shard is not part of it: shards of one run have equal parts (what merge compares).
+nlohmann::json run_fingerprint_parts(const Runner& runner, const std::vector<EvalTask>& tasks,
+                                     const EvalOptions& options);
+
+// The fingerprint of a run: a hash of `parts` (run_fingerprint_parts), and of the shard
+// when there is one. Equal for the same model, tasks (and their spec files), limit,
+// repeats, seed and shard; a rerun of the same command resumes the unfinished run with it.
+std::string run_fingerprint(const nlohmann::json& parts, const std::optional<Shard>& shard);
 std::string run_fingerprint(const Runner& runner, const std::vector<EvalTask>& tasks,
                             const EvalOptions& options);
 

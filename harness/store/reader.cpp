@@ -13,7 +13,8 @@ namespace ys {
 
 const char* const kRunColumns =
     "id, fingerprint, model, runner_config, tasks, seed, repeats, sample_limit, "
-    "yardstick_version, git_describe, started_at, finished_at, status, command";
+    "yardstick_version, git_describe, started_at, finished_at, status, command, fingerprint_parts, "
+    "shard, merged_from";
 
 RunRecord read_run(const Statement& s) {
   RunRecord r;
@@ -32,6 +33,9 @@ RunRecord read_run(const Statement& s) {
   r.finished_at = s.text(11);
   r.status = s.text(12);
   r.command = s.text(13);
+  if (!s.is_null(14)) r.fingerprint_parts = nlohmann::json::parse(s.text(14), nullptr, false);
+  if (!s.is_null(15)) r.shard = s.text(15);
+  if (!s.is_null(16)) r.merged_from = nlohmann::json::parse(s.text(16), nullptr, false);
   return r;
 }
 

@@ -29,6 +29,12 @@ struct RunRecord {
   std::string started_at, finished_at;
   std::string status;  // running, completed, incomplete, interrupted, failed
   std::string command;
+  // Schema 5 (null/empty in older rows): the fingerprint's parts (run_fingerprint_parts in
+  // harness/evaluation.h), the shard "i/N" of a sharded run, and for a run made by
+  // `yardstick merge` the pieces merged into it: [{"file", "run_id", "shard", "status"}].
+  nlohmann::json fingerprint_parts;
+  std::string shard;
+  nlohmann::json merged_from;
 };
 
 // One answered (or failed) sample, as written.

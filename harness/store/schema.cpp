@@ -98,6 +98,14 @@ CREATE TABLE effective_context(
   per_length TEXT NOT NULL,
   tasks TEXT NOT NULL);
 )sql",
+    // 5: shards and merges (docs/SCALING.md): a run's fingerprint parts as JSON (what
+    // `yardstick merge` compares field by field), its shard "i/N", and for a merged run
+    // the pieces merged into it. NULL in runs written before.
+    R"sql(
+ALTER TABLE runs ADD COLUMN fingerprint_parts TEXT;
+ALTER TABLE runs ADD COLUMN shard TEXT;
+ALTER TABLE runs ADD COLUMN merged_from TEXT;
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

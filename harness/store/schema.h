@@ -8,7 +8,7 @@ struct sqlite3;
 namespace ys {
 
 // PRAGMA user_version of a store this yardstick writes.
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // Opens a connection to the database at `path` (creating it and its folder when
 // `create`), with a busy timeout. Throws StoreError naming the file.

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 
 #include "harness/store/run_rows.h"
@@ -14,6 +15,8 @@
 namespace ys {
 namespace {
 
+constexpr size_t kMaxBatch = 512;  // rows per transaction, at most
+
 // JSON text for the store: never throws on a string that is not valid UTF-8 (each bad
 // byte becomes U+FFFD), so one odd byte from a server cannot lose a batch.
 std::string to_text(const nlohmann::json& j) {
@@ -21,6 +24,33 @@ std::string to_text(const nlohmann::json& j) {
 }
 
 }  // namespace
+
+// The writer's statements, prepared on its first batch and reused: preparing them for
+// each (often small) batch cost more than the inserts.
+struct Store::WriterStatements {
+  explicit WriterStatements(sqlite3* db)
+      : upsert(db,
+               "INSERT INTO samples(run_id, task, sample_id, repeat, cache_key, request, "
+               "response, reference, extracted, scores, prompt_tokens, completion_tokens, "
+               "latency_s, error_kind, error, written_at) "
+               "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+               "ON CONFLICT(run_id, task, sample_id, repeat) DO UPDATE SET "
+               "cache_key=excluded.cache_key, request=excluded.request, "
+               "response=excluded.response, reference=excluded.reference, "
+               "extracted=excluded.extracted, scores=excluded.scores, "
+               "prompt_tokens=excluded.prompt_tokens, "
+               "completion_tokens=excluded.completion_tokens, "
+               "latency_s=excluded.latency_s, error_kind=excluded.error_kind, "
+               "error=excluded.error, written_at=excluded.written_at RETURNING id"),
+        clear_scores(db, "DELETE FROM scores WHERE sample_row=?"),
+        add_score(db,
+                  "INSERT INTO scores(sample_row, run_id, task, metric, value) "
+                  "VALUES(?,?,?,?,?)"),
+        cache(db,
+              "INSERT OR IGNORE INTO responses(cache_key, runner, response, written_at) "
+              "VALUES(?,?,?,?)") {}
+  Statement upsert, clear_scores, add_score, cache;
+};
 
 Store::Store(const std::filesystem::path& path) : path_(path) {
   db_ = open_connection(path, true);
@@ -43,6 +73,8 @@ Store::~Store() {
   }
   wake_writer_.notify_all();
   writer_.join();
+  statements_.reset();
+  cache_lookup_.reset();
   sqlite3_close(writer_db_);
   sqlite3_close(db_);
 }
@@ -50,8 +82,8 @@ Store::~Store() {
 int64_t Store::create_run(const RunRecord& run) {
   Statement s(db_,
               "INSERT INTO runs(fingerprint, model, runner_config, tasks, seed, repeats, "
-              "sample_limit, yardstick_version, git_describe, started_at, status, command) "
-              "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+              "sample_limit, yardstick_version, git_describe, started_at, status, command, "
+              "fingerprint_parts, shard, merged_from) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   s.bind(1, run.fingerprint).bind(2, valid_utf8(run.model)).bind(3, to_text(run.runner_config));
   s.bind(4, to_text(nlohmann::json(run.tasks)));
   if (run.seed) {
@@ -64,6 +96,20 @@ int64_t Store::create_run(const RunRecord& run) {
   s.bind(10, run.started_at.empty() ? utc_now_iso() : run.started_at);
   s.bind(11, run.status.empty() ? std::string("running") : run.status)
       .bind(12, valid_utf8(run.command));
+  auto bind_json = [&s](int i, const nlohmann::json& j) {
+    if (j.is_null()) {
+      s.bind_null(i);
+    } else {
+      s.bind(i, to_text(j));
+    }
+  };
+  bind_json(13, run.fingerprint_parts);
+  if (run.shard.empty()) {
+    s.bind_null(14);
+  } else {
+    s.bind(14, run.shard);
+  }
+  bind_json(15, run.merged_from);
   s.run();
   return sqlite3_last_insert_rowid(db_);
 }
@@ -130,10 +176,19 @@ std::set<SampleKey> Store::answered_samples(int64_t run_id) {
 }
 
 std::optional<Completion> Store::cached_response(const std::string& cache_key) {
-  Statement s(db_, "SELECT response FROM responses WHERE cache_key=?");
+  // Prepared once: a run looks up every sample, and preparing cost more than the lookup.
+  if (!cache_lookup_)
+    cache_lookup_ =
+        std::make_unique<Statement>(db_, "SELECT response FROM responses WHERE cache_key=?");
+  Statement& s = *cache_lookup_;
+  s.reset();  // after a lookup that threw
   s.bind(1, cache_key);
-  if (!s.step()) return std::nullopt;
-  auto j = nlohmann::json::parse(s.text(0), nullptr, false);
+  if (!s.step()) {
+    s.reset();
+    return std::nullopt;
+  }
+  auto j = nlohmann::json::parse(s.view(0), nullptr, false);
+  s.reset();
   if (!j.is_object()) return std::nullopt;
   return completion_from_json(j);
 }
@@ -159,16 +214,24 @@ void Store::write(SampleRecord sample) {
 
 void Store::flush() {
   std::unique_lock lock(mutex_);
+  ++flush_waiters_;
+  wake_writer_.notify_all();
   drained_.wait(lock, [this] { return (queue_.empty() && in_progress_ == 0) || writer_error_; });
+  --flush_waiters_;
   rethrow_writer_error();
 }
 
 void Store::writer_loop() {
-  constexpr size_t kMaxBatch = 512;
   std::unique_lock lock(mutex_);
   while (true) {
     wake_writer_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty() && stopping_) return;
+    // Lingers a little for a fuller batch: one transaction per handful of rows cost more
+    // than the rows (commit, statement resets); nobody waits on a write unless flushing.
+    constexpr auto kLinger = std::chrono::milliseconds(20);
+    wake_writer_.wait_for(lock, kLinger, [this] {
+      return stopping_ || flush_waiters_ > 0 || queue_.size() >= kMaxBatch;
+    });
     std::vector<SampleRecord> batch;
     while (!queue_.empty() && batch.size() < kMaxBatch) {
       batch.push_back(std::move(queue_.front()));
@@ -190,28 +253,13 @@ void Store::writer_loop() {
 }
 
 void Store::commit_batch(std::vector<SampleRecord>& batch) {
+  if (!statements_) statements_ = std::make_unique<WriterStatements>(writer_db_);
+  Statement& upsert = statements_->upsert;
+  Statement& clear_scores = statements_->clear_scores;
+  Statement& add_score = statements_->add_score;
+  Statement& cache = statements_->cache;
   exec_sql(writer_db_, "BEGIN IMMEDIATE");
   try {
-    Statement upsert(writer_db_,
-                     "INSERT INTO samples(run_id, task, sample_id, repeat, cache_key, request, "
-                     "response, reference, extracted, scores, prompt_tokens, completion_tokens, "
-                     "latency_s, error_kind, error, written_at) "
-                     "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
-                     "ON CONFLICT(run_id, task, sample_id, repeat) DO UPDATE SET "
-                     "cache_key=excluded.cache_key, request=excluded.request, "
-                     "response=excluded.response, reference=excluded.reference, "
-                     "extracted=excluded.extracted, scores=excluded.scores, "
-                     "prompt_tokens=excluded.prompt_tokens, "
-                     "completion_tokens=excluded.completion_tokens, "
-                     "latency_s=excluded.latency_s, error_kind=excluded.error_kind, "
-                     "error=excluded.error, written_at=excluded.written_at RETURNING id");
-    Statement clear_scores(writer_db_, "DELETE FROM scores WHERE sample_row=?");
-    Statement add_score(writer_db_,
-                        "INSERT INTO scores(sample_row, run_id, task, metric, value) "
-                        "VALUES(?,?,?,?,?)");
-    Statement cache(writer_db_,
-                    "INSERT OR IGNORE INTO responses(cache_key, runner, response, written_at) "
-                    "VALUES(?,?,?,?)");
     const std::string now = utc_now_iso();
     for (auto& s : batch) {
       make_valid_utf8(s.completion);
@@ -258,6 +306,10 @@ void Store::commit_batch(std::vector<SampleRecord>& batch) {
     exec_sql(writer_db_, "COMMIT");
   } catch (...) {
     sqlite3_exec(writer_db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    upsert.reset();  // a statement that failed mid-row must not stay bound to it
+    clear_scores.reset();
+    add_score.reset();
+    cache.reset();
     throw;
   }
 }

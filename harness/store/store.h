@@ -7,6 +7,7 @@
 #include <deque>
 #include <exception>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -65,6 +66,8 @@ class Store {
   void flush();
 
  private:
+  struct WriterStatements;  // prepared once, on the writer thread
+
   void writer_loop();
   void commit_batch(std::vector<SampleRecord>& batch);
   void rethrow_writer_error();
@@ -79,6 +82,9 @@ class Store {
   size_t in_progress_ = 0;
   bool stopping_ = false;
   std::exception_ptr writer_error_;
+  int flush_waiters_ = 0;  // flush() calls waiting: the writer does not linger for more rows
+  std::unique_ptr<WriterStatements> statements_;  // the writer thread's
+  std::unique_ptr<Statement> cache_lookup_;       // cached_response's, on db_
   std::thread writer_;
 };
 

@@ -212,6 +212,18 @@ struct LoadServer::Impl {
     accepted.push_back(now);
     return true;
   }
+
+  // steady_clock nanoseconds of the first request and of the last answer (serve_span_s).
+  std::atomic<int64_t> first_request_ns{0}, last_answer_ns{0};
+  static int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+  void count_answer() {
+    ++answered;
+    last_answer_ns = now_ns();
+  }
   mutable std::mutex record_mutex;
   std::vector<RecordedRequest> recorded;
 
@@ -545,7 +557,7 @@ struct LoadServer::Impl {
     ++in_flight;
     int64_t seen = max_in_flight.load();
     if (in_flight > seen) max_in_flight = in_flight;
-    ++requests;
+    if (requests++ == 0) first_request_ns = now_ns();
     if (method == "GET" && path == "/stats") {
       json s = {{"requests", requests.load()},
                 {"answered", answered.load()},
@@ -606,7 +618,7 @@ struct LoadServer::Impl {
       auto events =
           std::make_shared<std::vector<std::string>>(stream_events(anthropic, body, reply, n));
       schedule(id, latency, [this, id, events](Conn&) {
-        ++answered;
+        count_answer();
         send_now(id,
                  "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: "
                  "no-cache\r\nTransfer-Encoding: chunked\r\n\r\n",
@@ -617,7 +629,7 @@ struct LoadServer::Impl {
     }
     std::string full = full_body(anthropic, body, reply, n);
     schedule(id, latency, [this, id, full = std::move(full)](Conn&) {
-      ++answered;
+      count_answer();
       send_now(id, response(200, full), true);
     });
   }
@@ -737,6 +749,7 @@ std::string LoadServer::base_url() const {
 }
 
 LoadServerStats LoadServer::stats() const {
+  const int64_t first = impl_->first_request_ns.load(), last = impl_->last_answer_ns.load();
   LoadServerStats s;
   s.requests = impl_->requests.load();
   s.answered = impl_->answered.load();
@@ -745,6 +758,7 @@ LoadServerStats LoadServer::stats() const {
   s.max_in_flight = impl_->max_in_flight.load();
   s.rate_limited = impl_->rate_limited.load();
   s.max_per_second = impl_->max_per_second.load();
+  s.serve_span_s = last > first && first > 0 ? static_cast<double>(last - first) / 1e9 : 0.0;
   return s;
 }
 

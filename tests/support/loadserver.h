@@ -91,6 +91,9 @@ struct LoadServerStats {
   int64_t max_in_flight = 0;   // requests received and not yet fully answered, at most
   int64_t rate_limited = 0;    // 429s sent by the rate limit (not counted in faults)
   int64_t max_per_second = 0;  // the most model requests that arrived within any 1 s
+  // Seconds from the first request received to the last answer sent (the serve span the
+  // benchmark's achieved rate is measured over); 0 before the first answer.
+  double serve_span_s = 0;
 };
 
 class LoadServer {

@@ -52,11 +52,12 @@ int main(int argc, char** argv) {
     auto s = server.stats();
     std::printf(
         "{\"requests\": %lld, \"answered\": %lld, \"faults\": %lld, \"connections\": %lld, "
-        "\"max_in_flight\": %lld, \"rate_limited\": %lld, \"max_per_second\": %lld}\n",
+        "\"max_in_flight\": %lld, \"rate_limited\": %lld, \"max_per_second\": %lld, "
+        "\"serve_span_s\": %.6f}\n",
         static_cast<long long>(s.requests), static_cast<long long>(s.answered),
         static_cast<long long>(s.faults), static_cast<long long>(s.connections),
         static_cast<long long>(s.max_in_flight), static_cast<long long>(s.rate_limited),
-        static_cast<long long>(s.max_per_second));
+        static_cast<long long>(s.max_per_second), s.serve_span_s);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 2;
