@@ -177,9 +177,7 @@ class Evaluation {
     if (outcome_.resumed) answered = store_.answered_samples(outcome_.run_id);
     for (size_t t = 0; t < tasks_.size(); ++t) {
       const Task& task = tasks_[t].task;
-      size_t n = task.samples().size();
-      if (options_.limit >= 0) n = std::min(n, static_cast<size_t>(options_.limit));
-      for (size_t i = 0; i < n; ++i) {
+      for (size_t i : task.evaluated_indices(options_.limit)) {
         nlohmann::json sized;  // shared by the repeats of a long-context sample
         for (int r = 0; r < options_.repeats; ++r) {
           ++outcome_.planned;
