@@ -119,6 +119,41 @@ Interval bootstrap_mean_ci(const std::vector<std::vector<double>>& clusters,
   return percentile_interval(means, options.confidence);
 }
 
+Interval stratified_macro_bootstrap_ci(const std::vector<std::vector<std::vector<double>>>& groups,
+                                       const BootstrapOptions& options) {
+  check_options(options);
+  // Per group: each non-empty cluster's sum and count.
+  std::vector<std::vector<std::pair<double, size_t>>> strata;
+  for (const auto& g : groups) {
+    std::vector<std::pair<double, size_t>> clusters;
+    for (const auto& c : g) {
+      if (c.empty()) continue;
+      double s = 0;
+      for (double x : c) s += x;
+      clusters.emplace_back(s, c.size());
+    }
+    if (!clusters.empty()) strata.push_back(std::move(clusters));
+  }
+  if (strata.empty()) return {};
+  std::mt19937_64 rng(options.seed);
+  std::vector<double> macros(static_cast<size_t>(options.replicates));
+  for (auto& m : macros) {
+    double sum_of_means = 0;
+    for (const auto& clusters : strata) {
+      double s = 0;
+      size_t n = 0;
+      for (size_t i = 0; i < clusters.size(); ++i) {
+        const auto& [cs, cn] = clusters[uniform_index(rng, clusters.size())];
+        s += cs;
+        n += cn;
+      }
+      sum_of_means += s / static_cast<double>(n);
+    }
+    m = sum_of_means / static_cast<double>(strata.size());
+  }
+  return percentile_interval(macros, options.confidence);
+}
+
 double binomial_two_sided_p(size_t k, size_t n) {
   if (n == 0) return 1.0;
   const size_t tail = std::min(k, n - k);
