@@ -14,8 +14,10 @@
 #include <optional>
 #include <thread>
 
+#include "datasets/catalogue.h"
 #include "datasets/locate.h"
 #include "harness/commands/compare.h"
+#include "harness/commands/data.h"
 #include "harness/commands/export.h"
 #include "harness/commands/gate.h"
 #include "harness/commands/longctx.h"
@@ -106,7 +108,9 @@ void add_run_command(CLI::App& app, RunArgs& a) {
       ->required();
   run->add_option("--tasks,-t", a.tasks, "Task or suite names, comma-separated");
   run->add_option("--suite,-s", a.suites, "Suite names, comma-separated");
-  run->add_option("--limit,-n", a.limit, "Only the first N samples of each task (dataset order)")
+  run->add_option("--limit,-n", a.limit,
+                  "Only N samples of each task: the first N in dataset order, or for a task "
+                  "grouped by file (bbh) N spread evenly over its groups (docs/TASKS.md)")
       ->check(CLI::NonNegativeNumber);
   run->add_option("--repeats,-k", a.repeats, "Answers per sample")->check(CLI::PositiveNumber);
   run->add_option("--fewshot", a.fewshot, "Few-shot examples per prompt, overriding the task specs")
@@ -425,8 +429,9 @@ int do_sandbox_doctor(bool strict) {
 
 // ---- yardstick tasks / runs / report -----------------------------------------------------
 
-// The dataset file(s) `spec` reads under `where`, or why there are none.
-std::string data_source(const TaskSpec& spec, const DataLocation& where) {
+// The dataset file(s) `spec` reads under `where`, or why there are none (and, for a
+// dataset of the catalogue `cat`, which `data pull` fetches it).
+std::string data_source(const TaskSpec& spec, const DataLocation& where, const Catalogue* cat) {
   if (spec.generator) return "generated (" + spec.generator->name + ")";
   try {
     auto files = resolve_data_files(spec.dataset->path, spec.name, where);
@@ -434,6 +439,8 @@ std::string data_source(const TaskSpec& spec, const DataLocation& where) {
     if (files.size() > 1) out += " (+" + std::to_string(files.size() - 1) + " files)";
     return out;
   } catch (const InputError&) {
+    if (const CatalogueDataset* d = cat ? cat->for_task(spec.name) : nullptr)
+      return "missing: " + spec.dataset->path + " (yardstick data pull " + d->name + ")";
     return "missing: " + spec.dataset->path + " (see --data, $YARDSTICK_DATA)";
   }
 }
@@ -441,6 +448,12 @@ std::string data_source(const TaskSpec& spec, const DataLocation& where) {
 int do_tasks(const CommonOptions& common, const std::string& data) {
   TaskRegistry registry = load_registry(common);
   DataLocation where = default_data_location(data);
+  std::optional<Catalogue> cat;
+  try {
+    if (auto file = default_catalogue_file()) cat = load_catalogue(*file);
+  } catch (const InputError& e) {
+    std::fprintf(stderr, "warning: %s\n", e.what());
+  }
   std::vector<std::vector<std::string>> rows = {{"task", "samples", "data", "description"}};
   for (const auto& [name, spec] : registry.tasks()) {
     std::string count;
@@ -449,7 +462,8 @@ int do_tasks(const CommonOptions& common, const std::string& data) {
     } catch (const InputError&) {
       count = "-";
     }
-    rows.push_back({name, count, data_source(spec, where), spec.description});
+    rows.push_back(
+        {name, count, data_source(spec, where, cat ? &*cat : nullptr), spec.description});
   }
   std::cout << render_columns(rows) << "\n";
   std::vector<std::vector<std::string>> suites = {{"suite", "tasks", "description"}};
@@ -523,6 +537,8 @@ int run_cli(int argc, char** argv) {
   auto* longctx_cmd = add_longctx_command(app, longctx_args);
   ModelsArgs models_args;
   auto* models_cmd = add_models_command(app, models_args);
+  DataArgs data_args;
+  auto* data_cmd = add_data_command(app, data_args);
   auto* sandbox_cmd = app.add_subcommand("sandbox", "The code sandbox");
   sandbox_cmd->require_subcommand(1);
   bool doctor_strict = false;
@@ -569,6 +585,7 @@ int run_cli(int argc, char** argv) {
     if (app.got_subcommand(engine_cmd)) return do_engine(engine_cmd, engine_args);
     if (app.got_subcommand(longctx_cmd)) return run_longctx_command(longctx_cmd, longctx_args);
     if (app.got_subcommand(models_cmd)) return run_models_command(models_args);
+    if (app.got_subcommand(data_cmd)) return run_data_command(data_args);
   } catch (const InputError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return kExitBadInput;

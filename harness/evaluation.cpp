@@ -183,10 +183,8 @@ class Evaluation {
     if (outcome_.resumed) answered = store_.answered_samples(outcome_.run_id);
     for (size_t t = 0; t < tasks_.size(); ++t) {
       const Task& task = tasks_[t].task;
-      size_t n = task.samples().size();
-      if (options_.limit >= 0) n = std::min(n, static_cast<size_t>(options_.limit));
-      for (size_t i = 0; i < n; ++i) {
-        const Shard* shard = options_.shard ? &*options_.shard : nullptr;
+      const Shard* shard = options_.shard ? &*options_.shard : nullptr;
+      for (size_t i : task.evaluated_indices(options_.limit)) {
         if (shard && shard_of(task.name(), task.samples()[i].id, shard->count) != shard->index)
           continue;
         nlohmann::json sized;  // shared by the repeats of a long-context sample

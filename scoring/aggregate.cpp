@@ -21,6 +21,16 @@ void add_cluster_figures(MetricResult& r, const std::vector<std::vector<double>>
       bootstrap.replicates > 0 ? bootstrap_mean_ci(clusters, bootstrap) : Interval{r.mean, r.mean};
 }
 
+// The values of each sample (its repeats), one cluster per sample in byte order of ids.
+std::vector<std::vector<double>> clusters_of(const std::vector<ScoredValue>& values) {
+  std::map<std::string, std::vector<double>> by_sample;
+  for (const auto& v : values) by_sample[v.sample_id].push_back(v.value);
+  std::vector<std::vector<double>> clusters;
+  clusters.reserve(by_sample.size());
+  for (auto& [id, xs] : by_sample) clusters.push_back(std::move(xs));
+  return clusters;
+}
+
 MetricResult mean_of(const std::string& metric, const std::vector<ScoredValue>& values,
                      const BootstrapOptions& bootstrap) {
   // Sums in write order, as SQLite's sum() did before aggregation moved here: the golden
@@ -32,12 +42,7 @@ MetricResult mean_of(const std::string& metric, const std::vector<ScoredValue>& 
   }
   const size_t n = values.size();
   MetricResult r{metric, n, sum / static_cast<double>(n), stderr_from_sums(n, sum, sum_sq)};
-  std::map<std::string, std::vector<double>> by_sample;
-  for (const auto& v : values) by_sample[v.sample_id].push_back(v.value);
-  std::vector<std::vector<double>> clusters;
-  clusters.reserve(by_sample.size());
-  for (auto& [id, xs] : by_sample) clusters.push_back(std::move(xs));
-  add_cluster_figures(r, clusters, bootstrap);
+  add_cluster_figures(r, clusters_of(values), bootstrap);
   return r;
 }
 
@@ -83,7 +88,9 @@ std::vector<MetricResult> group_means(const std::string& metric,
   std::vector<MetricResult> per_group;
   double sum = 0, variance = 0, clustered_variance = 0;
   size_t questions = 0;
+  std::vector<std::vector<std::vector<double>>> strata;  // per group, its clusters
   for (const auto& [group, members] : groups) {
+    if (bootstrap.replicates > 0) strata.push_back(clusters_of(members));
     const MetricResult& g =
         per_group.emplace_back(mean_of(metric + "[" + group + "]", members, bootstrap));
     sum += g.mean;
@@ -95,6 +102,7 @@ std::vector<MetricResult> group_means(const std::string& metric,
   MetricResult macro{metric + "/macro", values.size(), sum / count, std::sqrt(variance) / count};
   macro.questions = questions;
   macro.clustered_stderr = std::sqrt(clustered_variance) / count;
+  if (bootstrap.replicates > 0) macro.ci = stratified_macro_bootstrap_ci(strata, bootstrap);
   out.push_back(std::move(macro));
   out.insert(out.end(), per_group.begin(), per_group.end());
   return out;

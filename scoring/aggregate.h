@@ -73,9 +73,10 @@ struct ScoredValue {
 //   figure lm-evaluation-harness's groups report with weight_by_size), then
 //   "METRIC/macro", the unweighted mean of the group means, with standard error
 //   sqrt(sum of the groups' squared standard errors) / groups and n all values (its
-//   clustered error likewise from the groups' clustered errors; its ci is {mean, mean}:
-//   no bootstrap of the macro mean), then "METRIC[GROUP]" for each group in byte order of
-//   the group names.
+//   clustered error likewise from the groups' clustered errors; its ci is the stratified
+//   bootstrap of stats.h, stratified_macro_bootstrap_ci: questions resampled within each
+//   group, groups in byte order of their names), then "METRIC[GROUP]" for each group in
+//   byte order of the group names.
 // Each result also carries the clustered standard error and a bootstrap interval drawn
 // with `bootstrap` (replicates 0: no bootstrap, ci = {mean, mean}). No values: no results.
 std::vector<MetricResult> aggregate(const std::string& metric, Aggregation how,

@@ -43,25 +43,36 @@ size_t uniform_index(SplitMix64& rng, size_t n) {
   return static_cast<size_t>(m >> 64);
 }
 
-// B bootstrap means: each replicate draws sums.size() clusters with replacement and
-// divides the sum of their values by the number of values drawn (counts[j] values summing
-// to sums[j] in cluster j).
-std::vector<double> bootstrap_means(const std::vector<double>& sums,
-                                    const std::vector<size_t>& counts,
-                                    const BootstrapOptions& options) {
-  SplitMix64 rng(options.seed);
-  std::vector<double> means(static_cast<size_t>(options.replicates));
-  for (auto& m : means) {
+// Clusters reduced to what a resample needs: cluster j holds counts[j] values summing to
+// sums[j].
+struct ClusterSums {
+  std::vector<double> sums;
+  std::vector<size_t> counts;
+};
+
+ClusterSums cluster_sums(const std::vector<std::vector<double>>& clusters) {
+  ClusterSums out;
+  for (const auto& c : clusters) {
+    if (c.empty()) continue;
     double s = 0;
-    size_t n = 0;
-    for (size_t i = 0; i < sums.size(); ++i) {
-      const size_t j = uniform_index(rng, sums.size());
-      s += sums[j];
-      n += counts[j];
-    }
-    m = s / static_cast<double>(n);
+    for (double x : c) s += x;
+    out.sums.push_back(s);
+    out.counts.push_back(c.size());
   }
-  return means;
+  return out;
+}
+
+// One bootstrap resample's mean: draws c.sums.size() clusters with replacement and divides
+// the sum of their values by the number of values drawn.
+double resampled_mean(SplitMix64& rng, const ClusterSums& c) {
+  double s = 0;
+  size_t n = 0;
+  for (size_t i = 0; i < c.sums.size(); ++i) {
+    const size_t j = uniform_index(rng, c.sums.size());
+    s += c.sums[j];
+    n += c.counts[j];
+  }
+  return s / static_cast<double>(n);
 }
 
 void check_options(const BootstrapOptions& o) {
@@ -138,18 +149,31 @@ double quantile_sorted(const std::vector<double>& sorted, double q) {
 Interval bootstrap_mean_ci(const std::vector<std::vector<double>>& clusters,
                            const BootstrapOptions& options) {
   check_options(options);
-  std::vector<double> sums;
-  std::vector<size_t> counts;
-  for (const auto& c : clusters) {
-    if (c.empty()) continue;
-    double s = 0;
-    for (double x : c) s += x;
-    sums.push_back(s);
-    counts.push_back(c.size());
-  }
-  if (sums.empty()) return {};
-  std::vector<double> means = bootstrap_means(sums, counts, options);
+  const ClusterSums c = cluster_sums(clusters);
+  if (c.sums.empty()) return {};
+  SplitMix64 rng(options.seed);
+  std::vector<double> means(static_cast<size_t>(options.replicates));
+  for (auto& m : means) m = resampled_mean(rng, c);
   return percentile_interval(means, options.confidence);
+}
+
+Interval stratified_macro_bootstrap_ci(const std::vector<std::vector<std::vector<double>>>& groups,
+                                       const BootstrapOptions& options) {
+  check_options(options);
+  std::vector<ClusterSums> strata;
+  for (const auto& g : groups) {
+    ClusterSums c = cluster_sums(g);
+    if (!c.sums.empty()) strata.push_back(std::move(c));
+  }
+  if (strata.empty()) return {};
+  SplitMix64 rng(options.seed);
+  std::vector<double> macros(static_cast<size_t>(options.replicates));
+  for (auto& m : macros) {
+    double sum_of_means = 0;
+    for (const auto& c : strata) sum_of_means += resampled_mean(rng, c);
+    m = sum_of_means / static_cast<double>(strata.size());
+  }
+  return percentile_interval(macros, options.confidence);
 }
 
 double binomial_two_sided_p(size_t k, size_t n) {
@@ -245,7 +269,10 @@ PairedComparison compare_paired(const std::vector<double>& a, const std::vector<
   out.difference = out.mean_b - out.mean_a;
   out.stderr_of_difference = md.stderr_of_mean();
 
-  std::vector<double> reps = bootstrap_means(d, std::vector<size_t>(out.n, 1), options);
+  SplitMix64 rng(options.seed);
+  const ClusterSums singletons{d, std::vector<size_t>(out.n, 1)};
+  std::vector<double> reps(static_cast<size_t>(options.replicates));
+  for (auto& r : reps) r = resampled_mean(rng, singletons);
   out.ci = percentile_interval(reps, options.confidence);
   if (out.binary) {
     out.p_value = mcnemar_exact_p(out.a_only, out.b_only);

@@ -73,6 +73,17 @@ struct Interval {
 Interval bootstrap_mean_ci(const std::vector<std::vector<double>>& clusters,
                            const BootstrapOptions& options = {});
 
+// The percentile bootstrap interval of a macro average (the unweighted mean over groups
+// of each group's mean of all its values), stratified: B times, each group draws as many
+// of its own clusters as it has, with replacement (so every group keeps its size and the
+// groups their equal weight), and the replicate is the mean of the groups' means of the
+// values drawn. The interval is taken as in bootstrap_mean_ci, from one generator
+// seeded with options.seed that draws groups in order, clusters in order within each.
+// `groups[g][c]` is cluster c of group g. Empty groups and clusters are ignored; none left:
+// {0, 0}. Throws std::invalid_argument as bootstrap_mean_ci.
+Interval stratified_macro_bootstrap_ci(const std::vector<std::vector<std::vector<double>>>& groups,
+                                       const BootstrapOptions& options = {});
+
 // The q-quantile (0 <= q <= 1) of `sorted` (ascending, non-empty) with linear
 // interpolation between order statistics (Hyndman & Fan 1996, type 7; numpy's default).
 double quantile_sorted(const std::vector<double>& sorted, double q);

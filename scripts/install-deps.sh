@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git ca-certificates
-  libcurl4-openssl-dev      # remote runners (HTTP/2 via nghttp2)
+  libcurl4-openssl-dev      # remote runners (HTTP/2 via nghttp2); `data pull`
+  libssl-dev                # SHA-256 of dataset files (OpenSSL libcrypto)
   nlohmann-json3-dev        # JSON
   libyaml-cpp-dev           # task specs
   libcli11-dev              # command line

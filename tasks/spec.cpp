@@ -188,12 +188,25 @@ DatasetSpec read_dataset(const SpecReader& r, const YAML::Node& n) {
   if (n["shuffle_choices"].IsDefined()) {
     const YAML::Node sc = n["shuffle_choices"];
     r.require_map(sc, "'dataset.shuffle_choices'");
-    r.only_keys(sc, {"from", "into", "answer", "seed"}, "'dataset.shuffle_choices'");
+    r.only_keys(sc, {"from", "into", "answer", "seed", "method", "repeats"},
+                "'dataset.shuffle_choices'");
     ShuffleSpec sh;
     sh.from = r.string_list(sc, "from");
     sh.into = r.string_list(sc, "into");
     sh.answer = r.required<std::string>(sc, "answer", "'dataset.shuffle_choices'");
     sh.seed = r.get<uint64_t>(sc, "seed", 0);
+    const std::string method = r.get<std::string>(sc, "method", "per_id");
+    if (method == "python_sample") {
+      sh.method = ShuffleSpec::Method::kPythonSample;
+    } else if (method != "per_id") {
+      r.fail(sc["method"],
+             "'dataset.shuffle_choices.method' is per_id or python_sample, not '" + method + "'");
+    }
+    sh.repeats = r.get<int>(sc, "repeats", 1);
+    if (sh.repeats < 1) r.fail(sc["repeats"], "'dataset.shuffle_choices.repeats' must be >= 1");
+    if (sh.repeats > 1 && sh.method != ShuffleSpec::Method::kPythonSample) {
+      r.fail(sc["repeats"], "'dataset.shuffle_choices.repeats' goes with method python_sample");
+    }
     if (sh.from.size() < 2 || sh.from.size() != sh.into.size()) {
       r.fail(sc, "'dataset.shuffle_choices' needs 'from' and 'into' of the same length (>= 2)");
     }

@@ -33,6 +33,19 @@ struct ShuffleSpec {
   std::vector<std::string> into;  // as many task fields, e.g. A, B, C, D
   std::string answer;             // the task field that receives the gold label
   uint64_t seed = 0;
+  enum class Method {
+    // option_order(seed, id, n): each question's order on its own.
+    kPerId,
+    // openai/simple-evals' gpqa_eval.py: one Python random.Random(seed); the records,
+    // repeated `repeats` times (all records, then all again), each take
+    // rng.sample(range(n), n) in that order; the gold label is the first position whose
+    // text equals the correct option's (upstream's list.index).
+    kPythonSample,
+  };
+  Method method = Method::kPerId;
+  // kPythonSample: passes over the dataset (simple-evals' n_repeats); with more than one,
+  // each record becomes `repeats` samples with ids "<id>#<pass>", in upstream's order.
+  int repeats = 1;
 };
 
 struct DatasetSpec {

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <numeric>
 #include <optional>
 #include <random>
 
+#include "datasets/catalogue.h"
 #include "datasets/reader.h"
 #include "scoring/extract.h"
 #include "scoring/normalize.h"
@@ -87,7 +89,9 @@ nlohmann::json attached_texts(const DatasetSpec& d, const std::string& match,
 
 // Fills `sh.into` with the options of `sh.from` in the sample's drawn order, and
 // `sh.answer` with the label where the first (correct) one landed.
-void shuffle_options(const ShuffleSpec& sh, Sample& s, const std::string& source, size_t index) {
+// `python_order`: the order drawn by kPythonSample (else option_order's).
+void shuffle_options(const ShuffleSpec& sh, Sample& s, const std::string& source, size_t index,
+                     const std::vector<size_t>* python_order = nullptr) {
   std::vector<nlohmann::json> options;
   for (const auto& f : sh.from) {
     auto it = s.fields.find(f);
@@ -98,11 +102,69 @@ void shuffle_options(const ShuffleSpec& sh, Sample& s, const std::string& source
     }
     options.push_back(*it);
   }
-  const auto order = option_order(sh.seed, s.id, options.size());
+  const auto order = python_order ? *python_order : option_order(sh.seed, s.id, options.size());
   for (size_t pos = 0; pos < order.size(); ++pos) {
     s.fields[sh.into[pos]] = options[order[pos]];
-    if (order[pos] == 0) s.fields[sh.answer] = sh.into[pos];
+    if (!python_order && order[pos] == 0) s.fields[sh.answer] = sh.into[pos];
   }
+  if (python_order) {  // upstream's choices.index(correct): the first equal text
+    for (size_t pos = 0; pos < order.size(); ++pos) {
+      if (options[order[pos]] == options[0]) {
+        s.fields[sh.answer] = sh.into[pos];
+        break;
+      }
+    }
+  }
+}
+
+// Shuffles the options of every sample of `samples` (in dataset order) as `sh` says;
+// kPythonSample with repeats > 1 first repeats the list (ids "<id>#<pass>"), and
+// `sources`/`indices` (parallel to `samples`) follow.
+void shuffle_all(const ShuffleSpec& sh, std::vector<Sample>& samples,
+                 std::vector<std::string>& sources, std::vector<size_t>& indices) {
+  if (sh.method == ShuffleSpec::Method::kPerId) {
+    for (size_t i = 0; i < samples.size(); ++i)
+      shuffle_options(sh, samples[i], sources[i], indices[i]);
+    return;
+  }
+  if (sh.repeats > 1) {
+    const size_t n = samples.size();
+    std::vector<Sample> repeated;
+    std::vector<std::string> rs;
+    std::vector<size_t> ri;
+    for (int pass = 0; pass < sh.repeats; ++pass) {
+      for (size_t i = 0; i < n; ++i) {
+        Sample& s = repeated.emplace_back(samples[i]);
+        s.id += "#" + std::to_string(pass);
+        rs.push_back(sources[i]);
+        ri.push_back(indices[i]);
+      }
+    }
+    samples = std::move(repeated);
+    sources = std::move(rs);
+    indices = std::move(ri);
+  }
+  PythonRandom rng(sh.seed);  // one generator, drawn in upstream's order
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const std::vector<size_t> order = rng.sample(sh.from.size(), sh.from.size());
+    shuffle_options(sh, samples[i], sources[i], indices[i], &order);
+  }
+}
+
+// "; `yardstick data pull NAME` fetches it" when the dataset catalogue lists `task`
+// under a dataset, else "" (also when there is no readable catalogue).
+std::string pull_hint(const std::string& task) {
+  try {
+    const auto file = default_catalogue_file();
+    if (!file) return "";
+    const Catalogue cat = load_catalogue(*file);
+    if (const CatalogueDataset* d = cat.for_task(task)) {
+      return "; `yardstick data pull " + d->name + "` fetches it (" + d->title +
+             "; `yardstick data ls " + d->name + "` shows its source, license and files)";
+    }
+  } catch (const InputError&) {
+  }
+  return "";
 }
 
 }  // namespace
@@ -182,6 +244,35 @@ Task Task::load(const TaskSpec& spec, const DataLocation& where) {
   return task;
 }
 
+std::vector<size_t> Task::evaluated_indices(int limit) const {
+  const size_t n = samples_.size();
+  const size_t take = limit < 0 ? n : std::min(n, static_cast<size_t>(limit));
+  std::vector<size_t> out;
+  out.reserve(take);
+  if (take < n && spec_.dataset && spec_.dataset->group_by_file) {
+    // Groups in order of first appearance, each its samples in dataset order.
+    std::vector<std::vector<size_t>> groups;
+    std::map<std::string, size_t> group_at;
+    for (size_t i = 0; i < n; ++i) {
+      const auto& f = samples_[i].fields;
+      const auto it = f.find(spec_.dataset->file_field);
+      const std::string key = it == f.end() ? "" : it->dump();
+      auto [pos, fresh] = group_at.emplace(key, groups.size());
+      if (fresh) groups.emplace_back();
+      groups[pos->second].push_back(i);
+    }
+    for (size_t round = 0; out.size() < take; ++round) {
+      for (const auto& g : groups) {
+        if (round < g.size() && out.size() < take) out.push_back(g[round]);
+      }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  for (size_t i = 0; i < take; ++i) out.push_back(i);
+  return out;
+}
+
 std::vector<Sample> Task::read_samples(const std::string& path, const ReadOptions& read,
                                        const DataLocation& where) const {
   const DatasetSpec& d = *spec_.dataset;
@@ -191,9 +282,12 @@ std::vector<Sample> Task::read_samples(const std::string& path, const ReadOption
   try {
     files = resolve_data_files(path, spec_.name, where);
   } catch (const InputError& e) {
-    if (d.missing_hint.empty()) throw;
-    throw InputError(std::string(e.what()) + ". " + d.missing_hint);
+    std::string message = e.what();
+    if (!d.missing_hint.empty()) message += ". " + d.missing_hint;
+    throw InputError(message + pull_hint(spec_.name));
   }
+  std::vector<std::string> sources;  // per sample: its file and index there, for errors
+  std::vector<size_t> indices;
   for (const DataFile& file : files) {
     const std::string source = file.path.string();
     auto records = read_records(file.path, read, d.member);
@@ -206,11 +300,14 @@ std::vector<Sample> Task::read_samples(const std::string& path, const ReadOption
                                              : file.match + "/" + std::to_string(i);
       s.fields = map_fields(d, records[i], source, i);
       if (!d.file_field.empty()) s.fields[d.file_field] = file.match;
-      if (d.shuffle_choices) shuffle_options(*d.shuffle_choices, s, source, i);
       for (const auto& [field, text] : attached.items()) s.fields[field] = text;
-      prepare(s, source, i);
+      sources.push_back(source);
+      indices.push_back(i);
     }
   }
+  // After reading every file: python_sample draws across the whole dataset in order.
+  if (d.shuffle_choices) shuffle_all(*d.shuffle_choices, out, sources, indices);
+  for (size_t i = 0; i < out.size(); ++i) prepare(out[i], sources[i], indices[i]);
   return out;
 }
 

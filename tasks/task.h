@@ -27,6 +27,15 @@ class Task {
   // A hash of every sample's id, fields and reference: changes when the data does.
   const std::string& data_hash() const { return data_hash_; }
 
+  // The samples a run with `--limit limit` evaluates, as ascending indices into
+  // samples(): all when limit < 0 or limit >= the sample count. A task grouped by file
+  // (dataset.group_by_file, e.g. bbh) takes a stratified subset: rounds over its groups in
+  // dataset order, each round taking every group's next sample in dataset order, until
+  // `limit` are taken, so each group gets floor(limit / groups) or one more (the first
+  // groups the extra) and a group with fewer leaves its share to the next rounds. Any other
+  // task takes the first `limit`.
+  std::vector<size_t> evaluated_indices(int limit) const;
+
   // The request for samples()[index] (with its few-shot examples) for repeat `repeat`.
   // For a long-context task, the last message's content is left empty: it is generated
   // from generated_prompt(index) (tasks/longctx.h) once sized for the model.

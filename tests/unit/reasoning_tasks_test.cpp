@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "datasets/reader.h"
 #include "harness/evaluation.h"
@@ -358,6 +360,104 @@ TEST(Gpqa, OrderIsFixedPerQuestionAndUnbiased) {
     for (size_t pos = 0; pos < 4; ++pos) correct_at[pos] += order[pos] == 0;
   }
   for (int c : correct_at) EXPECT_NEAR(c, 1000, 100);  // about a quarter at each letter
+}
+
+// The orders simple-evals' gpqa_eval.py draws: rng = random.Random(0), then
+// rng.sample(range(4), 4) per (pass, question) in order. Printed by CPython 3.11.7:
+//   rng = random.Random(0); [rng.sample(range(4), 4) for _ in range(6)]
+const std::vector<std::vector<size_t>> kRandom0Orders = {{3, 1, 0, 2}, {3, 1, 2, 0}, {2, 3, 0, 1},
+                                                         {2, 0, 3, 1}, {1, 3, 0, 2}, {2, 1, 0, 3}};
+
+// Checks that sample `s` shows its options in `order` (over correct, incorrect1..3) and
+// that its gold letter is where the correct one landed.
+void expect_order(const Sample& s, const std::vector<size_t>& order) {
+  const std::array<const char*, 4> from = {"correct", "incorrect1", "incorrect2", "incorrect3"};
+  const std::array<const char*, 4> into = {"A", "B", "C", "D"};
+  for (size_t pos = 0; pos < 4; ++pos) {
+    EXPECT_EQ(s.fields.at(into[pos]), s.fields.at(from[order[pos]])) << s.id << " " << into[pos];
+    if (order[pos] == 0) {
+      EXPECT_EQ(s.fields.at("answer"), into[pos]) << s.id;
+    }
+  }
+}
+
+TEST(Gpqa, ChoiceOrderIsSimpleEvalsRandom0InFileOrder) {
+  for (const char* name : {"gpqa_diamond", "gpqa_main", "gpqa_extended"}) {
+    Task t = load_shipped(name, fixture_data());
+    ASSERT_LE(t.samples().size(), kRandom0Orders.size());
+    for (size_t i = 0; i < t.samples().size(); ++i) expect_order(t.samples()[i], kRandom0Orders[i]);
+  }
+  // Document 0 as upstream renders it: choices [Ivory, Amber, Teal, Crimson] for
+  // permutation [3, 1, 0, 2] of [Teal, Amber, Crimson, Ivory]; the gold letter is C.
+  Task d = load_shipped("gpqa_diamond", fixture_data());
+  EXPECT_EQ(d.build_request(0, 0).messages.at(0).content,
+            "Answer the following multiple choice question. The last line of your response "
+            "should be of the following format: 'Answer: $LETTER' (without quotes) where LETTER "
+            "is one of ABCD. Think step by step before answering.\n\nWhat colour does the "
+            "invented dye zorbine turn in acid?\n\nA) Ivory\nB) Amber\nC) Teal\nD) Crimson");
+  EXPECT_EQ(d.samples()[0].reference, "C");
+  EXPECT_EQ(d.samples()[1].reference, "D");  // [3, 1, 2, 0]: the correct one last
+  EXPECT_EQ(d.samples()[2].reference, "C");  // [2, 3, 0, 1]
+}
+
+TEST(Gpqa, RepeatedPassesDrawOnFromTheSameGenerator) {
+  // simple-evals' examples * n_repeats: every question, then every question again, the
+  // generator running on; a spec with repeats: 2 gives 6 samples in that order.
+  test::ScratchDir dir;
+  std::ifstream in(kSpecs / "gpqa_diamond.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string yaml = text.str();
+  const std::string key = "    method: python_sample\n";
+  ASSERT_NE(yaml.find(key), std::string::npos);
+  yaml.replace(yaml.find(key), key.size(), key + "    repeats: 2\n");
+  std::ofstream(dir / "gpqa_x2.yaml") << yaml;
+  Task t = Task::load(load_task_spec(dir / "gpqa_x2.yaml"), fixture_data());
+  ASSERT_EQ(t.samples().size(), 6u);
+  const std::vector<std::string> ids = {"recFixD01#0", "recFixD02#0", "recFixD03#0",
+                                        "recFixD01#1", "recFixD02#1", "recFixD03#1"};
+  for (size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(t.samples()[i].id, ids[i]);
+    expect_order(t.samples()[i], kRandom0Orders[i]);
+  }
+  EXPECT_EQ(expect_oracle_scores_one(t), 6u);
+  // repeats without the Python method is refused, naming the file and line.
+  const std::string per_id = yaml.replace(yaml.find("method: python_sample"), 21, "method: per_id");
+  std::ofstream(dir / "bad.yaml") << per_id;
+  try {
+    load_task_spec(dir / "bad.yaml");
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.yaml:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("repeats' goes with method python_sample"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Gpqa, GoldIsTheFirstPositionHoldingTheCorrectText) {
+  // Upstream's choices.index(correct): when an incorrect answer repeats the correct text,
+  // the earlier position is gold. A one-question CSV whose option 2 equals option 0.
+  test::ScratchDir dir;
+  std::ofstream(dir / "q.csv") << "Question,Correct Answer,Incorrect Answer 1,Incorrect Answer "
+                                  "2,Incorrect Answer 3,Record ID\nQ?,same,x,same,y,r1\n";
+  TaskSpec spec = TaskRegistry::load(kSpecs).tasks().at("gpqa_diamond");
+  spec.dataset->member = {};
+  spec.dataset->path = (dir / "q.csv").string();
+  Task t = Task::load(spec, {});
+  // Random(0)'s first order [3, 1, 0, 2] shows [y, x, same (0), same (2)]: gold C either
+  // way. Its second, [3, 1, 2, 0], shows [y, x, same (2), same (0)]: the repeated text is
+  // at C, the correct option itself at D, and upstream's gold is C.
+  ASSERT_EQ(t.samples().size(), 1u);
+  EXPECT_EQ(t.samples()[0].reference, "C");
+  std::ofstream(dir / "q.csv") << "Question,Correct Answer,Incorrect Answer 1,Incorrect Answer "
+                                  "2,Incorrect Answer 3,Record ID\nQ0?,a,b,c,d,r0\nQ?,same,x,same,"
+                                  "y,r1\n";
+  Task two = Task::load(spec, {});
+  ASSERT_EQ(two.samples().size(), 2u);
+  EXPECT_EQ(two.samples()[1].fields.at("C"), "same");
+  EXPECT_EQ(two.samples()[1].fields.at("D"), "same");
+  EXPECT_EQ(two.samples()[1].reference, "C");  // option_order's rule would say D
 }
 
 TEST(Gpqa, MissingArchiveSaysWhereToPutItAndBadPasswordsFail) {
