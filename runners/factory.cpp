@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "runners/engine/bundled.h"
-#include "runners/engine/local_runner.h"
+#include "runners/engine/batch/local_runner.h"
 #include "runners/mock.h"
 #include "runners/registry.h"
 #include "util/error.h"

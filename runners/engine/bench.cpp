@@ -4,7 +4,7 @@
 #include <chrono>
 #include <numeric>
 
-#include "runners/engine/context.h"
+#include "runners/engine/graph/context.h"
 #include "util/error.h"
 
 namespace ys::engine {

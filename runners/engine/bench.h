@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "runners/engine/model.h"
+#include "runners/engine/graph/model.h"
 
 namespace ys::engine {
 

@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <sstream>
 
-#include "runners/engine/local_runner.h"
-#include "runners/engine/model.h"
+#include "runners/engine/batch/local_runner.h"
+#include "runners/engine/graph/model.h"
 #include "util/error.h"
 
 namespace ys::engine {

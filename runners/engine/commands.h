@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "runners/engine/bench.h"
-#include "runners/engine/sampler.h"
+#include "runners/engine/batch/sampler.h"
 
 namespace ys::engine {
 

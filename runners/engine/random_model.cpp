@@ -3,8 +3,8 @@
 #include <cmath>
 #include <random>
 
-#include "runners/engine/gguf_writer.h"
-#include "runners/engine/tokenizer.h"
+#include "runners/engine/format/gguf_writer.h"
+#include "runners/engine/format/tokenizer.h"
 #include "util/error.h"
 
 namespace ys::engine {

@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "runners/engine/ggml_types.h"
+#include "runners/engine/format/ggml_types.h"
 
 namespace ys::engine {
 

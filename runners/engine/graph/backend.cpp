@@ -1,0 +1,1 @@
+#include "runners/engine/graph/backend.h"
