@@ -5,8 +5,8 @@
 #include <functional>
 #include <vector>
 
-#include "runners/engine/graph/context.h"
 #include "runners/engine/batch/sampler.h"
+#include "runners/engine/graph/context.h"
 
 namespace ys::engine {
 

@@ -10,11 +10,11 @@
 #include <optional>
 #include <thread>
 
+#include "runners/engine/batch/sampler.h"
 #include "runners/engine/format/chat_template.h"
+#include "runners/engine/format/tokenizer.h"
 #include "runners/engine/graph/context.h"
 #include "runners/engine/graph/model.h"
-#include "runners/engine/batch/sampler.h"
-#include "runners/engine/format/tokenizer.h"
 #include "runners/runner.h"
 
 namespace ys::engine {

@@ -163,25 +163,19 @@ class CpuBackend final : public Backend {
 
   const float* to_host(const float* x, size_t) override { return x; }
 
+  void upload(float* dst, const float* src, size_t n) override { std::copy_n(src, n, dst); }
+
  private:
-  // RoPE angles up to position n - 1, computed in double once (graph/backend.h rope).
+  // RoPE angles up to position n - 1, computed once.
   void grow_rope(int n) {
-    const ModelConfig& c = model_.config();
-    const int half = c.rope_dims / 2;
+    const int half = model_.config().rope_dims / 2;
     int have = static_cast<int>(rope_cos_.size() / static_cast<size_t>(half));
     if (have >= n) return;
     int want = std::max(n, 2 * have);
     rope_cos_.resize(static_cast<size_t>(want) * half);
     rope_sin_.resize(static_cast<size_t>(want) * half);
-    for (int p = have; p < want; ++p) {
-      for (int i = 0; i < half; ++i) {
-        double theta = p / static_cast<double>(c.rope_scale) *
-                       std::pow(static_cast<double>(c.rope_base), -2.0 * i / c.rope_dims);
-        if (!c.rope_freq_factors.empty()) theta /= c.rope_freq_factors[static_cast<size_t>(i)];
-        rope_cos_[static_cast<size_t>(p) * half + i] = static_cast<float>(std::cos(theta));
-        rope_sin_[static_cast<size_t>(p) * half + i] = static_cast<float>(std::sin(theta));
-      }
-    }
+    rope_angles(model_.config(), have, want, &rope_cos_[static_cast<size_t>(have) * half],
+                &rope_sin_[static_cast<size_t>(have) * half]);
   }
 
   const Model& model_;

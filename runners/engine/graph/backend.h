@@ -19,6 +19,7 @@
 namespace ys::engine {
 
 class Model;
+struct ModelConfig;
 
 // Key/value storage of a backend, in blocks of `block_size` positions: k and v are each
 // [n_blocks][n_layers][block_size][kv_dim] floats of device memory, so that one block
@@ -108,11 +109,19 @@ class Backend {
   virtual void swiglu(float* gate, const float* up, size_t n) = 0;
 
   // Host view of n floats of device memory at x, valid until the next call of this
-  // backend (the CPU returns x itself).
+  // backend (the CPU returns x itself). Waits for the work queued before.
   virtual const float* to_host(const float* x, size_t n) = 0;
+
+  // Copies n host floats at src to device memory at dst.
+  virtual void upload(float* dst, const float* src, size_t n) = 0;
 };
 
 // The CPU backend for `model` on `pool`: both must outlive it.
 std::unique_ptr<Backend> make_cpu_backend(const Model& model, ThreadPool& pool);
+
+// The RoPE rotation of pair i at position p, for positions from..to-1: cos and sin of
+// theta = p / rope_scale * rope_base^(-2i/rope_dims) / freq_factor[i], computed in double,
+// written at [(p - from) * rope_dims/2 + i]. Every backend rotates with these values.
+void rope_angles(const ModelConfig& config, int from, int to, float* cos_out, float* sin_out);
 
 }  // namespace ys::engine
