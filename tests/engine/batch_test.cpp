@@ -9,6 +9,8 @@
 #include "runners/engine/batch/batch_decoder.h"
 #include "runners/engine/batch/kv_blocks.h"
 #include "runners/engine/batch/scheduler.h"
+#include "runners/engine/cuda/cuda_backend.h"
+#include "runners/engine/device.h"
 #include "runners/engine/graph/context.h"
 #include "runners/engine/graph/model.h"
 #include "tests/engine/test_data.h"
@@ -304,6 +306,35 @@ TEST_F(StoriesModel, SharedPartialBlockIsCopiedOnWrite) {
   const float* want = fresh.eval({300, 5});
   for (int i = 0; i < nv; ++i) ASSERT_EQ(got[static_cast<size_t>(i)], want[i]);
   EXPECT_THROW(share_prefix(a, question, 99, question), InputError);
+}
+
+}  // namespace
+}  // namespace ys::engine
+
+namespace ys::engine {
+namespace {
+
+TEST_F(StoriesModel, DeviceChoiceFallsBackOnlyForAuto) {
+  EXPECT_THROW(parse_device("gpu"), InputError);
+  EXPECT_EQ(parse_device("auto"), Device::kAuto);
+  std::string note = "stale";
+  EXPECT_EQ(make_backend(Device::kCpu, *model_, pool_, &note)->name(), "cpu");
+  EXPECT_EQ(note, "");
+  std::string why;
+  if (cuda_available(&why)) {
+    EXPECT_EQ(make_backend(Device::kAuto, *model_, pool_, &note)->name(), "cuda");
+    EXPECT_EQ(note, "");
+  } else {
+    EXPECT_EQ(make_backend(Device::kAuto, *model_, pool_, &note)->name(), "cpu");
+    EXPECT_EQ(note, "--device auto: " + why + "; running on the CPU");
+    EXPECT_EQ(note.find('\n'), std::string::npos);
+    try {
+      make_backend(Device::kCuda, *model_, pool_, &note);
+      ADD_FAILURE() << "--device cuda without a GPU must fail";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("--device cuda: "), std::string::npos) << e.what();
+    }
+  }
 }
 
 }  // namespace

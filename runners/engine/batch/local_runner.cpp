@@ -1,10 +1,12 @@
 #include "runners/engine/batch/local_runner.h"
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <future>
 
 #include "runners/engine/batch/generate.h"
+#include "runners/engine/device.h"
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/utf8.h"
@@ -54,13 +56,18 @@ LocalRunner::LocalRunner(const LocalRunnerOptions& options) : options_(options) 
   options_.threads = std::max(1, options.threads);
   pool_ = std::make_unique<ThreadPool>(options_.threads);
   slots_.resize(static_cast<size_t>(options.batch));
-  for (Slot& s : slots_) s.ctx = std::make_unique<Context>(*model_, options_.n_ctx, *pool_);
+  std::string note;
+  backend_ = make_backend(parse_device(options_.device), *model_, *pool_, &note);
+  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
+  for (Slot& s : slots_) s.ctx = std::make_unique<Context>(*model_, options_.n_ctx, *backend_);
   identity_ = "local:" + std::filesystem::path(options.path).filename().string() + "#" +
               hash_hex(model_->file().bytes()).substr(0, 16) +
               ";ctx=" + std::to_string(options_.n_ctx);
   // The runner's seed only matters to requests without one; 0 is left out so that the
   // default keeps a short name.
   if (options_.seed != 0) identity_ += ";seed=" + std::to_string(options_.seed);
+  // GPU answers may differ from the CPU's by float rounding: kept apart in caches.
+  if (backend_->name() != "cpu") identity_ += ";device=" + backend_->name();
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -103,6 +110,7 @@ nlohmann::json LocalRunner::config() const {
           {"path", options_.path},
           {"arch", model_->config().arch},
           {"threads", options_.threads},
+          {"device", backend_->name()},
           {"n_ctx", options_.n_ctx},
           {"batch", options_.batch},
           {"chat_template", template_ ? chat_template_name(*template_) : "none"}};

@@ -32,6 +32,9 @@ struct LocalRunnerOptions {
   int n_ctx = 0;  // positions per sequence; 0: the model's training context, at most 2048
   int batch = 4;  // sequences decoded together, each with its own KV cache of n_ctx
   uint64_t seed = 0;
+  // "cpu", "cuda" or "auto" (runners/engine/device.h): auto without a GPU prints one note
+  // line on stderr and uses the CPU; cuda without one is an InputError.
+  std::string device = "cpu";
 };
 
 class LocalRunner : public Runner {
@@ -66,8 +69,9 @@ class LocalRunner : public Runner {
   // Everything of this runner that can change an answer: "local:FILE_NAME#HASH;ctx=N",
   // HASH being the XXH3 of the whole file (a changed file is a different model), N the
   // context size in use (a full context ends an answer), then ";seed=S" when the runner's
-  // seed S (used by requests without a seed) is not 0. Threads and batch are left out:
-  // answers are bit-identical whatever their values.
+  // seed S (used by requests without a seed) is not 0, then ";device=cuda" on a GPU (whose
+  // answers may differ by float rounding). Threads and batch are left out: answers are
+  // bit-identical whatever their values.
   std::string identity() const override;
   nlohmann::json config() const override;
 
@@ -114,6 +118,7 @@ class LocalRunner : public Runner {
   std::unique_ptr<Tokenizer> tokenizer_;
   std::optional<ChatTemplate> template_;
   std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<Backend> backend_;  // shared by the slots' contexts
   std::vector<Slot> slots_;
   std::string identity_;
 
