@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "runners/engine/format/gguf.h"
 #include "runners/engine/batch/local_runner.h"
+#include "runners/engine/format/gguf.h"
 #include "runners/engine/format/tokenizer.h"
 #include "tasks/longctx.h"
 #include "tasks/token_estimate.h"

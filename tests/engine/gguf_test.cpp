@@ -7,8 +7,8 @@
 #include <fstream>
 #include <random>
 
-#include "runners/engine/format/gguf_writer.h"
 #include "runners/engine/cpu/quant.h"
+#include "runners/engine/format/gguf_writer.h"
 #include "tests/engine/test_data.h"
 #include "util/error.h"
 

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "runners/engine/format/ggml_types.h"
 #include "runners/engine/cpu/thread_pool.h"
+#include "runners/engine/format/ggml_types.h"
 
 namespace ys::engine {
 
