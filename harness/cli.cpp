@@ -93,6 +93,7 @@ struct RunArgs {
   bool no_cache = false;
   std::string sandbox_mode = "default", python = "/usr/bin/python3";
   int threads = 1, ctx = 0;
+  std::string device = "cpu";
   std::optional<int> fewshot;  // overrides the specs' few-shot count
   std::string preset;          // a sampling preset (apply_sampling_preset)
   std::string shard;           // "i/N" (harness/shard.h)
@@ -173,6 +174,10 @@ void add_run_command(CLI::App& app, RunArgs& a) {
   run->add_option("--ctx", a.ctx,
                   "Context positions per sequence of a local: model (0: the model's)")
       ->check(CLI::NonNegativeNumber);
+  run->add_option("--device", a.device,
+                  "Where a local: model runs: cpu, cuda (exit 2 without a GPU) or auto (the GPU "
+                  "when there is one)")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
   add_long_context_options(run, a.long_context);
 }
 
@@ -207,12 +212,20 @@ CLI::App* add_engine_command(CLI::App& app, EngineArgs& a) {
   gen->add_option("--repeat-penalty", a.generate.sampling.repeat_penalty,
                   "> 1 discourages repeats");
   gen->add_option("--seed", a.generate.sampling.seed, "Sampling seed");
+  gen->add_option("--device", a.generate.device, "cpu, cuda or auto")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
   auto* bench = eng->add_subcommand("bench", "Prompt and generation tokens/s");
   bench->add_option("file", a.file, "GGUF file, or a bundled model name")->required();
   bench->add_option("--threads", a.bench_threads, "Thread counts to measure")->delimiter(',');
   bench->add_option("--prompt-tokens", a.bench.prompt_tokens, "Prompt length");
   bench->add_option("--gen-tokens", a.bench.gen_tokens, "Generated tokens");
   bench->add_option("--repeats", a.bench.repeats, "Best of this many runs");
+  bench
+      ->add_option("--device", a.bench.device,
+                   "cpu (a row per thread count), cuda or auto (prompt, decode at each "
+                   "--batches size, and the bandwidth roofline)")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
+  bench->add_option("--batches", a.bench.batches, "GPU decode batch sizes")->delimiter(',');
   return eng;
 }
 
@@ -302,6 +315,7 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
   ro.seed = a.seed.value_or(0);
   ro.threads = a.threads;
   ro.ctx = a.ctx;
+  ro.device = a.device;
   // Remote models come from the model registry, read once (docs/MODELS.md).
   std::optional<ModelRegistry> models;
   std::map<std::string, std::optional<ModelPrice>> prices;

@@ -7,7 +7,7 @@
 #include "harness/evaluation.h"
 #include "harness/store/effective_context.h"
 #include "reports/longctx.h"
-#include "runners/engine/local_runner.h"
+#include "runners/engine/batch/local_runner.h"
 #include "runners/mock.h"
 #include "tasks/longctx.h"
 #include "tasks/spec.h"

@@ -3,8 +3,8 @@
 #include <cstdlib>
 #include <optional>
 
+#include "runners/engine/batch/local_runner.h"
 #include "runners/engine/bundled.h"
-#include "runners/engine/local_runner.h"
 #include "runners/mock.h"
 #include "runners/registry.h"
 #include "util/error.h"
@@ -43,7 +43,8 @@ const char* model_spec_help() {
   return "an alias of `yardstick models`, PROVIDER:ID (openai:, anthropic:, deepseek:, vllm:, "
          "sglang:, llamacpp:, openrouter:, together:; --base-url, key from the provider's "
          "variable or --api-key-env), local:PATH.gguf or local:NAME (the in-process engine; "
-         "--threads, --ctx; NAME a bundled model such as stories260K), mock:oracle, mock:wrong, "
+         "--threads, --ctx, --device; NAME a bundled model such as stories260K), mock:oracle, "
+         "mock:wrong, "
          "mock:noisy:P, mock:truncate:F (sees the first F of each prompt)";
 }
 
@@ -63,6 +64,7 @@ std::unique_ptr<Runner> make_runner(const std::string& spec, const RunnerOptions
     o.n_ctx = options.ctx;
     o.batch = options.batch;
     o.seed = options.seed;
+    o.device = options.device;
     return std::make_unique<engine::LocalRunner>(o);
   }
   std::optional<ModelRegistry> loaded;

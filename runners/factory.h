@@ -32,6 +32,7 @@ struct RunnerOptions {
   int threads = 1;  // CPU threads of the engine
   int ctx = 0;      // positions per sequence; 0: the model's training context, at most 2048
   int batch = 4;    // sequences decoded together
+  std::string device = "cpu";  // cpu, cuda or auto (runners/engine/device.h)
 };
 
 // Creates the runner for `spec`: mock:..., local:PATH.gguf, or a remote model (an alias or

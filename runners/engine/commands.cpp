@@ -3,8 +3,9 @@
 #include <cstdio>
 #include <sstream>
 
-#include "runners/engine/local_runner.h"
-#include "runners/engine/model.h"
+#include "runners/engine/batch/local_runner.h"
+#include "runners/engine/device.h"
+#include "runners/engine/graph/model.h"
 #include "util/error.h"
 
 namespace ys::engine {
@@ -48,6 +49,24 @@ std::string value_text(const GgufValue& v) {
 
 std::string mib(double bytes) {
   return format("%.1f MiB", bytes / (1 << 20));
+}
+
+// The GPU bench (bench_device) as a line and a Markdown table.
+std::string device_table(const Model& m, Backend& be, const BenchOptions& o) {
+  DeviceBenchResult r = bench_device(m, be, o);
+  const double bound = r.bandwidth / static_cast<double>(r.weight_bytes);
+  std::ostringstream out;
+  out << "device: " << r.device << "; weights " << mib(static_cast<double>(r.weight_bytes))
+      << " read per token; copy bandwidth " << format("%.0f", r.bandwidth / 1e9)
+      << " GB/s; batch-1 decode roofline " << format("%.1f", bound) << " tok/s\n\n"
+      << "| measure | tok/s | batch-1 roofline |\n| --- | --- | --- |\n"
+      << "| prompt (" << o.prompt_tokens << " tokens, one pass) | "
+      << format("%.0f", r.prompt_tokens_per_s) << " | |\n";
+  for (const auto& [b, tps] : r.decode_tokens_per_s) {
+    out << "| decode, batch " << b << " | " << format("%.1f", tps) << " | "
+        << (b == 1 ? format("%.0f%%", 100.0 * tps / bound) : std::string()) << " |\n";
+  }
+  return out.str();
 }
 
 }  // namespace
@@ -95,6 +114,7 @@ std::string generate_text(const std::string& path, const GenerateOptions& o) {
   ro.n_ctx = o.n_ctx;
   ro.batch = 1;
   ro.seed = o.sampling.seed;
+  ro.device = o.device;
   LocalRunner runner(ro);
   if (o.chat && runner.config()["chat_template"] == "none") {
     throw InputError(path + ": --chat given but the model has no chat template");
@@ -115,6 +135,13 @@ std::string bench_table(const std::string& path, const std::vector<int>& threads
                         const BenchOptions& options) {
   std::unique_ptr<Model> m = Model::load(path);
   std::ostringstream out;
+  if (options.device != "cpu") {
+    ThreadPool pool(threads.empty() ? 1 : threads.front());
+    std::string note;
+    std::unique_ptr<Backend> be = make_backend(parse_device(options.device), *m, pool, &note);
+    if (!note.empty()) out << "note: " << note << "\n\n";
+    if (be->name() != "cpu") return out.str() + device_table(*m, *be, options);
+  }
   out << "| threads | prompt tok/s | gen tok/s | weights MiB/token | bandwidth GB/s | gen bound "
          "tok/s |\n| --- | --- | --- | --- | --- | --- |\n";
   for (int t : threads) {

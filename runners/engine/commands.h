@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "runners/engine/batch/sampler.h"
 #include "runners/engine/bench.h"
-#include "runners/engine/sampler.h"
 
 namespace ys::engine {
 
@@ -23,6 +23,7 @@ struct GenerateOptions {
   int threads = 1;
   int n_ctx = 0;  // 0: the training context, at most 2048
   SamplingParams sampling;
+  std::string device = "cpu";  // cpu, cuda or auto
 };
 
 // `engine generate FILE --prompt TEXT`: the generated text (without the prompt).
@@ -30,7 +31,9 @@ std::string generate_text(const std::string& path, const GenerateOptions& option
 
 // `engine bench FILE`: a Markdown table of prompt and generation tokens/s for each thread
 // count, with the generation bound set by memory bandwidth (weight bytes per token over
-// the measured read bandwidth).
+// the measured read bandwidth). With options.device cuda (or auto finding a GPU): a line
+// naming the device, its copy bandwidth and the batch-1 roofline, then a table of prompt
+// tokens/s (options.prompt_tokens in one pass) and decode tokens/s at each batch size.
 std::string bench_table(const std::string& path, const std::vector<int>& threads,
                         const BenchOptions& options);
 

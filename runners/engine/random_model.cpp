@@ -3,8 +3,8 @@
 #include <cmath>
 #include <random>
 
-#include "runners/engine/gguf_writer.h"
-#include "runners/engine/tokenizer.h"
+#include "runners/engine/format/gguf_writer.h"
+#include "runners/engine/format/tokenizer.h"
 #include "util/error.h"
 
 namespace ys::engine {
@@ -108,9 +108,22 @@ void write_random_model(const std::string& path, const RandomModelSpec& s) {
   const bool table = slots > 0;
 
   std::mt19937 rng(s.seed);
+  uint64_t state = s.seed * 0x9e3779b97f4a7c15ull + 1;
   auto random = [&](int64_t cols, int64_t rows) {
-    std::normal_distribution<float> dist(0.0f, 1.0f / std::sqrt(static_cast<float>(cols)));
     std::vector<float> v(static_cast<size_t>(cols * rows));
+    const float sd = 1.0f / std::sqrt(static_cast<float>(cols));
+    if (s.fast) {
+      // xorshift64 (Marsaglia 2003): uniform with deviation sd.
+      const float a = std::sqrt(3.0f) * sd / static_cast<float>(1u << 23);
+      for (float& x : v) {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        x = a * (static_cast<float>(state >> 40) - static_cast<float>(1u << 23));
+      }
+      return v;
+    }
+    std::normal_distribution<float> dist(0.0f, sd);
     for (float& x : v) x = dist(rng);
     return v;
   };

@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "runners/engine/ggml_types.h"
+#include "runners/engine/format/ggml_types.h"
 
 namespace ys::engine {
 
@@ -31,6 +31,9 @@ struct RandomModelSpec {
   float rope_linear_scale = 0;  // > 0: rope.scaling.type "linear" with this factor
   float rope_freq_factor = 0;   // > 0: a rope_freqs.weight tensor holding this factor
   uint32_t seed = 1;
+  // Weights uniform in [-a, a] with the same deviation (a = sqrt(3) / sqrt(fan_in)) from a
+  // cheap generator: a model of billions of parameters in seconds (benchmarks).
+  bool fast = false;
   // When not empty, the model is not random but a lookup table: each pair (a, b) makes b
   // by far the most likely token after a (the attention and FFN outputs are zero, token
   // a's embedding is a one-hot vector, b's output row that vector scaled). Needs untied

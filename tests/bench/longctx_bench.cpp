@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "runners/engine/gguf.h"
-#include "runners/engine/local_runner.h"
-#include "runners/engine/tokenizer.h"
+#include "runners/engine/batch/local_runner.h"
+#include "runners/engine/format/gguf.h"
+#include "runners/engine/format/tokenizer.h"
 #include "tasks/longctx.h"
 #include "tasks/token_estimate.h"
 

@@ -1,11 +1,11 @@
-#include "runners/engine/chat_template.h"
+#include "runners/engine/format/chat_template.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "runners/engine/gguf.h"
-#include "runners/engine/tokenizer.h"
+#include "runners/engine/format/gguf.h"
+#include "runners/engine/format/tokenizer.h"
 #include "tests/engine/test_data.h"
 #include "util/error.h"
 

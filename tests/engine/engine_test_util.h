@@ -9,10 +9,10 @@
 #include <random>
 #include <vector>
 
-#include "runners/engine/context.h"
-#include "runners/engine/generate.h"
-#include "runners/engine/model.h"
-#include "runners/engine/thread_pool.h"
+#include "runners/engine/batch/generate.h"
+#include "runners/engine/cpu/thread_pool.h"
+#include "runners/engine/graph/context.h"
+#include "runners/engine/graph/model.h"
 
 namespace ys::engine::test {
 

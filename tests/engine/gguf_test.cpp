@@ -1,4 +1,4 @@
-#include "runners/engine/gguf.h"
+#include "runners/engine/format/gguf.h"
 
 #include <gtest/gtest.h>
 
@@ -7,8 +7,8 @@
 #include <fstream>
 #include <random>
 
-#include "runners/engine/gguf_writer.h"
-#include "runners/engine/quant.h"
+#include "runners/engine/cpu/quant.h"
+#include "runners/engine/format/gguf_writer.h"
 #include "tests/engine/test_data.h"
 #include "util/error.h"
 

@@ -10,15 +10,15 @@
 #include <fstream>
 #include <random>
 
+#include "runners/engine/batch/generate.h"
+#include "runners/engine/batch/sampler.h"
 #include "runners/engine/commands.h"
-#include "runners/engine/context.h"
-#include "runners/engine/generate.h"
-#include "runners/engine/gguf_writer.h"
-#include "runners/engine/matmul.h"
-#include "runners/engine/model.h"
-#include "runners/engine/quant.h"
+#include "runners/engine/cpu/matmul.h"
+#include "runners/engine/cpu/quant.h"
+#include "runners/engine/format/gguf_writer.h"
+#include "runners/engine/graph/context.h"
+#include "runners/engine/graph/model.h"
 #include "runners/engine/random_model.h"
-#include "runners/engine/sampler.h"
 #include "tests/engine/engine_test_util.h"
 #include "util/error.h"
 

@@ -1,4 +1,4 @@
-#include "runners/engine/local_runner.h"
+#include "runners/engine/batch/local_runner.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <future>
 #include <nlohmann/json.hpp>
 
-#include "runners/engine/generate.h"
+#include "runners/engine/batch/generate.h"
 #include "runners/engine/random_model.h"
 #include "tests/engine/test_data.h"
 #include "util/error.h"

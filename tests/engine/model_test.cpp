@@ -1,5 +1,5 @@
 // The forward pass on tiny random models written by the tests, in every tensor type.
-#include "runners/engine/model.h"
+#include "runners/engine/graph/model.h"
 
 #include <gtest/gtest.h>
 
@@ -8,11 +8,11 @@
 #include <fstream>
 #include <random>
 
-#include "runners/engine/context.h"
-#include "runners/engine/generate.h"
-#include "runners/engine/gguf_writer.h"
+#include "runners/engine/batch/generate.h"
+#include "runners/engine/batch/sampler.h"
+#include "runners/engine/format/gguf_writer.h"
+#include "runners/engine/graph/context.h"
 #include "runners/engine/random_model.h"
-#include "runners/engine/sampler.h"
 #include "tests/engine/engine_test_util.h"
 #include "util/error.h"
 

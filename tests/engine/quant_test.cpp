@@ -1,4 +1,4 @@
-#include "runners/engine/quant.h"
+#include "runners/engine/cpu/quant.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "runners/engine/sampler.h"
+#include "runners/engine/batch/sampler.h"
 
 #include <gtest/gtest.h>
 

@@ -5,10 +5,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "runners/engine/context.h"
-#include "runners/engine/generate.h"
-#include "runners/engine/model.h"
-#include "runners/engine/tokenizer.h"
+#include "runners/engine/batch/generate.h"
+#include "runners/engine/format/tokenizer.h"
+#include "runners/engine/graph/context.h"
+#include "runners/engine/graph/model.h"
 #include "tests/engine/test_data.h"
 
 namespace ys::engine {

@@ -1,13 +1,13 @@
-#include "runners/engine/tokenizer.h"
+#include "runners/engine/format/tokenizer.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <filesystem>
 
-#include "runners/engine/gguf_writer.h"
-#include "runners/engine/pretokenize.h"
-#include "runners/engine/unicode.h"
+#include "runners/engine/format/gguf_writer.h"
+#include "runners/engine/format/pretokenize.h"
+#include "runners/engine/format/unicode.h"
 #include "tests/engine/test_data.h"
 #include "util/error.h"
 

@@ -7,8 +7,8 @@
 #include <random>
 #include <sstream>
 
-#include "runners/engine/gguf.h"
-#include "runners/engine/tokenizer.h"
+#include "runners/engine/format/gguf.h"
+#include "runners/engine/format/tokenizer.h"
 #include "tests/engine/test_data.h"
 
 namespace ys::engine {
