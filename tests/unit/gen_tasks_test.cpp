@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <numeric>
 #include <regex>
 #include <set>
@@ -212,52 +213,66 @@ std::vector<std::pair<std::vector<int>, std::vector<int>>> solve_grid(const Grid
     EXPECT_NE(it, v.end()) << s;
     return static_cast<int>(it - v.begin());
   };
+  using Test = std::function<bool(const std::vector<int>&, const std::vector<int>&)>;
+  // Subjects resolved once: person index, or -1 - pet index for "the owner of the PET".
+  auto subject_id = [&](const std::string& who) {
+    if (who.rfind("The owner of the ", 0) == 0 || who.rfind("the owner of the ", 0) == 0)
+      return -1 - index_of(g.pets, who.substr(17));
+    return index_of(g.names, who);
+  };
+  auto seat = [](int id, const std::vector<int>& seats, const std::vector<int>& pets) {
+    if (id >= 0) return seats[static_cast<size_t>(id)];
+    const auto owner = std::find(pets.begin(), pets.end(), -1 - id) - pets.begin();
+    return seats[static_cast<size_t>(owner)];
+  };
+  const std::string subject = R"(((?:[Tt]he owner of the [a-z]+)|[A-Z][a-z]+))";
+  const std::regex in_seat(subject + R"( sits in seat (\d)\.)"),
+      not_in_seat(subject + R"( does not sit in seat (\d)\.)"),
+      left_of(subject + " sits somewhere to the left of " + subject + R"(\.)"),
+      directly_left_of(subject + " sits directly to the left of " + subject + R"(\.)"),
+      at_end(subject + R"( sits at one end of the row\.)"),
+      owns(R"(([A-Z][a-z]+) owns the ([a-z]+)\.)"),
+      not_owns(R"(([A-Z][a-z]+) does not own the ([a-z]+)\.)");
+  std::vector<Test> tests;
+  for (const auto& c : g.clues) {
+    std::smatch m;
+    if (std::regex_match(c, m, in_seat)) {
+      const int a = subject_id(m[1]), k = std::stoi(m[2]) - 1;
+      tests.push_back([=](const auto& s, const auto& p) { return seat(a, s, p) == k; });
+    } else if (std::regex_match(c, m, not_in_seat)) {
+      const int a = subject_id(m[1]), k = std::stoi(m[2]) - 1;
+      tests.push_back([=](const auto& s, const auto& p) { return seat(a, s, p) != k; });
+    } else if (std::regex_match(c, m, left_of)) {
+      const int a = subject_id(m[1]), b = subject_id(m[2]);
+      tests.push_back([=](const auto& s, const auto& p) { return seat(a, s, p) < seat(b, s, p); });
+    } else if (std::regex_match(c, m, directly_left_of)) {
+      const int a = subject_id(m[1]), b = subject_id(m[2]);
+      tests.push_back(
+          [=](const auto& s, const auto& p) { return seat(a, s, p) + 1 == seat(b, s, p); });
+    } else if (std::regex_match(c, m, at_end)) {
+      const int a = subject_id(m[1]);
+      tests.push_back([=](const auto& s, const auto& p) {
+        return seat(a, s, p) == 0 || seat(a, s, p) == n - 1;
+      });
+    } else if (std::regex_match(c, m, owns)) {
+      const int a = index_of(g.names, m[1]), pet = index_of(g.pets, m[2]);
+      tests.push_back([=](const auto&, const auto& p) { return p[static_cast<size_t>(a)] == pet; });
+    } else if (std::regex_match(c, m, not_owns)) {
+      const int a = index_of(g.names, m[1]), pet = index_of(g.pets, m[2]);
+      tests.push_back([=](const auto&, const auto& p) { return p[static_cast<size_t>(a)] != pet; });
+    } else {
+      ADD_FAILURE() << "unknown clue: " << c;
+      return {};
+    }
+  }
   std::vector<int> seats(static_cast<size_t>(n)), pets(static_cast<size_t>(n));
   std::iota(seats.begin(), seats.end(), 0);
   std::vector<std::pair<std::vector<int>, std::vector<int>>> found;
-  const std::string subject = R"(((?:[Tt]he owner of the [a-z]+)|[A-Z][a-z]+))";
   do {
     std::iota(pets.begin(), pets.end(), 0);
     do {
-      auto seat_of = [&](std::string who) {
-        if (who.rfind("The owner of the ", 0) == 0 || who.rfind("the owner of the ", 0) == 0) {
-          const int pet = index_of(g.pets, who.substr(17));
-          const auto owner = std::find(pets.begin(), pets.end(), pet) - pets.begin();
-          return seats[static_cast<size_t>(owner)];
-        }
-        return seats[static_cast<size_t>(index_of(g.names, who))];
-      };
-      bool ok = true;
-      for (const auto& c : g.clues) {
-        std::smatch m;
-        if (std::regex_match(c, m, std::regex(subject + R"( sits in seat (\d)\.)"))) {
-          ok = seat_of(m[1]) == std::stoi(m[2]) - 1;
-        } else if (std::regex_match(c, m,
-                                    std::regex(subject + R"( does not sit in seat (\d)\.)"))) {
-          ok = seat_of(m[1]) != std::stoi(m[2]) - 1;
-        } else if (std::regex_match(c, m,
-                                    std::regex(subject + " sits somewhere to the left of " +
-                                               subject + R"(\.)"))) {
-          ok = seat_of(m[1]) < seat_of(m[2]);
-        } else if (std::regex_match(c, m,
-                                    std::regex(subject + " sits directly to the left of " +
-                                               subject + R"(\.)"))) {
-          ok = seat_of(m[1]) + 1 == seat_of(m[2]);
-        } else if (std::regex_match(c, m,
-                                    std::regex(subject + R"( sits at one end of the row\.)"))) {
-          ok = seat_of(m[1]) == 0 || seat_of(m[1]) == n - 1;
-        } else if (std::regex_match(c, m, std::regex(R"(([A-Z][a-z]+) owns the ([a-z]+)\.)"))) {
-          ok = pets[static_cast<size_t>(index_of(g.names, m[1]))] == index_of(g.pets, m[2]);
-        } else if (std::regex_match(c, m,
-                                    std::regex(R"(([A-Z][a-z]+) does not own the ([a-z]+)\.)"))) {
-          ok = pets[static_cast<size_t>(index_of(g.names, m[1]))] != index_of(g.pets, m[2]);
-        } else {
-          ADD_FAILURE() << "unknown clue: " << c;
-          return found;
-        }
-        if (!ok) break;
-      }
-      if (ok) found.emplace_back(seats, pets);
+      if (std::all_of(tests.begin(), tests.end(), [&](const Test& t) { return t(seats, pets); }))
+        found.emplace_back(seats, pets);
     } while (!g.pets.empty() && std::next_permutation(pets.begin(), pets.end()));
   } while (std::next_permutation(seats.begin(), seats.end()));
   return found;
