@@ -24,6 +24,7 @@
 #include "harness/commands/merge.h"
 #include "harness/commands/models.h"
 #include "harness/evaluation.h"
+#include "harness/gen_options.h"
 #include "harness/longctx.h"
 #include "harness/store/reader.h"
 #include "harness/store/store.h"
@@ -99,6 +100,7 @@ struct RunArgs {
   std::string shard;           // "i/N" (harness/shard.h)
   int scoring_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   LongContextOptions long_context;
+  GeneratedTaskOptions generated;
 };
 
 void add_run_command(CLI::App& app, RunArgs& a) {
@@ -179,6 +181,7 @@ void add_run_command(CLI::App& app, RunArgs& a) {
                   "when there is one)")
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
   add_long_context_options(run, a.long_context);
+  add_generated_task_options(run, a.generated);
 }
 
 // ---- yardstick engine info|generate|bench --------------------------------------------------
@@ -292,6 +295,7 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
     TaskSpec s = *spec;
     if (a.fewshot) override_fewshot(s, *a.fewshot);
     apply_long_context_options(s, a.long_context);
+    apply_generated_task_options(s, a.generated);
     if (!a.preset.empty()) apply_sampling_preset(s, a.preset);
     tasks.push_back(load_eval_task(s, where, resources));
   }

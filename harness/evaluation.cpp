@@ -70,14 +70,17 @@ struct Inbox {
 };
 
 // The metrics of `t` as the store aggregates them: its scorers', with mean metrics
-// aggregated per file too when its dataset groups samples by file.
-std::vector<MetricInfo> declared_metrics(const EvalTask& t) {
+// aggregated per file too when its dataset groups samples by file, or else, for a
+// generative task run with repeats > 1, with pass@1 and maj@K over the repeats.
+std::vector<MetricInfo> declared_metrics(const EvalTask& t, int repeats) {
   std::vector<MetricInfo> metrics = t.scorers.metrics();
   const auto& dataset = t.task.spec().dataset;
-  if (dataset && dataset->group_by_file) {
-    for (auto& m : metrics) {
-      if (m.aggregation == Aggregation::kMean) m.aggregation = Aggregation::kGroupMean;
-    }
+  const bool grouped = dataset && dataset->group_by_file;
+  const bool voted = !grouped && repeats > 1 && !t.task.spec().multiple_choice;
+  for (auto& m : metrics) {
+    if (m.aggregation != Aggregation::kMean) continue;
+    if (grouped) m.aggregation = Aggregation::kGroupMean;
+    if (voted) m.aggregation = Aggregation::kMajority;
   }
   return metrics;
 }
@@ -157,7 +160,7 @@ class Evaluation {
       outcome_.run_id = store_.create_run(run);
     }
     for (const auto& t : tasks_) {
-      store_.declare_metrics(outcome_.run_id, t.task.name(), declared_metrics(t));
+      store_.declare_metrics(outcome_.run_id, t.task.name(), declared_metrics(t, options_.repeats));
     }
   }
 

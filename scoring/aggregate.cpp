@@ -108,6 +108,64 @@ std::vector<MetricResult> group_means(const std::string& metric,
   return out;
 }
 
+// One figure per sample (`per_sample` maps a sample's values, in repeat order, to its
+// figure), averaged over samples in byte order of their ids.
+template <typename PerSample>
+MetricResult per_sample_mean(const std::string& name, const std::vector<ScoredValue>& values,
+                             const BootstrapOptions& bootstrap, PerSample per_sample) {
+  std::map<std::string, std::vector<const ScoredValue*>> by_sample;
+  for (const auto& v : values) by_sample[v.sample_id].push_back(&v);
+  MeanAccumulator acc;
+  std::vector<std::vector<double>> clusters;
+  for (auto& [id, answers] : by_sample) {
+    std::stable_sort(
+        answers.begin(), answers.end(),
+        [](const ScoredValue* a, const ScoredValue* b) { return a->repeat < b->repeat; });
+    clusters.push_back({per_sample(answers)});
+    acc.add(clusters.back().front());
+  }
+  MetricResult r{name, acc.count(), acc.mean(), acc.stderr_of_mean()};
+  add_cluster_figures(r, clusters, bootstrap);
+  return r;
+}
+
+// The value of the majority answer among `answers` (in repeat order); see aggregate().
+double majority_value(const std::vector<const ScoredValue*>& answers) {
+  std::vector<std::pair<const ScoredValue*, int>> tally;  // first voter, votes; first-seen order
+  for (const ScoredValue* a : answers) {
+    if (!a->extracted) continue;
+    auto it = std::find_if(tally.begin(), tally.end(),
+                           [&](const auto& t) { return *t.first->extracted == *a->extracted; });
+    if (it == tally.end()) {
+      tally.emplace_back(a, 1);
+    } else {
+      ++it->second;
+    }
+  }
+  const std::pair<const ScoredValue*, int>* best = nullptr;
+  for (const auto& t : tally) {
+    if (!best || t.second > best->second) best = &t;  // strictly more: ties keep the first
+  }
+  return best ? best->first->value : 0.0;
+}
+
+std::vector<MetricResult> majority(const std::string& metric,
+                                   const std::vector<ScoredValue>& values,
+                                   const BootstrapOptions& bootstrap) {
+  std::map<std::string, size_t> answers;
+  size_t k = 0;
+  for (const auto& v : values) k = std::max(k, ++answers[v.sample_id]);
+  std::vector<MetricResult> out = {mean_of(metric, values, bootstrap)};
+  out.push_back(per_sample_mean(metric + "/pass@1", values, bootstrap, [](const auto& xs) {
+    double sum = 0;
+    for (const ScoredValue* x : xs) sum += x->value;
+    return sum / static_cast<double>(xs.size());
+  }));
+  out.push_back(
+      per_sample_mean(metric + "/maj@" + std::to_string(k), values, bootstrap, majority_value));
+  return out;
+}
+
 }  // namespace
 
 const char* aggregation_name(Aggregation a) {
@@ -116,6 +174,8 @@ const char* aggregation_name(Aggregation a) {
       return "pass_at_k";
     case Aggregation::kGroupMean:
       return "group_mean";
+    case Aggregation::kMajority:
+      return "majority";
     case Aggregation::kMean:
       break;
   }
@@ -126,7 +186,9 @@ Aggregation parse_aggregation(const std::string& name) {
   if (name == "mean") return Aggregation::kMean;
   if (name == "pass_at_k") return Aggregation::kPassAtK;
   if (name == "group_mean") return Aggregation::kGroupMean;
-  throw InputError("unknown aggregation '" + name + "' (expected mean, pass_at_k or group_mean)");
+  if (name == "majority") return Aggregation::kMajority;
+  throw InputError("unknown aggregation '" + name +
+                   "' (expected mean, pass_at_k, group_mean or majority)");
 }
 
 std::vector<MetricResult> aggregate(const std::string& metric, Aggregation how,
@@ -135,6 +197,7 @@ std::vector<MetricResult> aggregate(const std::string& metric, Aggregation how,
   if (values.empty()) return {};
   if (how == Aggregation::kPassAtK) return pass_at_ks(metric, values, bootstrap);
   if (how == Aggregation::kGroupMean) return group_means(metric, values, bootstrap);
+  if (how == Aggregation::kMajority) return majority(metric, values, bootstrap);
   return {mean_of(metric, values, bootstrap)};
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,10 +17,12 @@ enum class Aggregation {
   kGroupMean,  // kMean over all values, then the macro average over groups and each group's
                // mean; a value's group is its sample id up to the last '/' (the file a
                // multi-file dataset's sample came from: "date_understanding/17")
+  kMajority,   // kMean, then NAME/pass@1 (mean over samples of each one's mean) and
+               // NAME/maj@K (majority vote over each sample's K extracted answers)
 };
 
-// "mean", "pass_at_k" or "group_mean" (the form the store keeps); parse_aggregation throws
-// InputError.
+// "mean", "pass_at_k", "group_mean" or "majority" (the form the store keeps);
+// parse_aggregation throws InputError.
 const char* aggregation_name(Aggregation a);
 Aggregation parse_aggregation(const std::string& name);
 
@@ -62,6 +65,7 @@ struct ScoredValue {
   std::string sample_id;
   int repeat = 0;
   double value = 0;
+  std::optional<std::string> extracted = std::nullopt;  // the answer extracted, if any
 };
 
 // The figures of metric `metric` from its scores (in the order they were written):
@@ -76,7 +80,15 @@ struct ScoredValue {
 //   clustered error likewise from the groups' clustered errors; its ci is the stratified
 //   bootstrap of stats.h, stratified_macro_bootstrap_ci: questions resampled within each
 //   group, groups in byte order of their names), then "METRIC[GROUP]" for each group in
-//   byte order of the group names.
+//   byte order of the group names;
+// - kMajority: first kMean's result under `metric`; then "METRIC/pass@1", the mean over
+//   samples (byte order of ids) of each sample's mean value, n = samples, standard error
+//   over samples; then "METRIC/maj@K", K the most answers any sample has: per sample, its
+//   answers taken in repeat order vote with their extracted strings (an answer without one
+//   does not vote); the winner is the most frequent string, ties going to the one seen
+//   first (lm-evaluation-harness's majority_vote filter, lm_eval/filters/selection.py:
+//   Counter.most_common(1), whose sort is stable over first insertion); the sample scores
+//   the value of the first answer that gave the winner, or 0 when none voted. n = samples.
 // Each result also carries the clustered standard error and a bootstrap interval drawn
 // with `bootstrap` (replicates 0: no bootstrap, ci = {mean, mean}). No values: no results.
 std::vector<MetricResult> aggregate(const std::string& metric, Aggregation how,

@@ -201,7 +201,12 @@ Task Task::load(const TaskSpec& spec, const DataLocation& where) {
       throw InputError(
           located(spec.file.string(), 0, "unknown generator '" + spec.generator->name + "'"));
     }
-    auto records = gen(spec.generator->count, spec.generator->seed, spec.generator->params);
+    std::vector<nlohmann::json> records;
+    try {
+      records = gen(spec.generator->count, spec.generator->seed, spec.generator->params);
+    } catch (const InputError& e) {
+      throw InputError(located(spec.file.string(), 0, e.what()));
+    }
     const std::string source = spec.file.string() + " (generator " + spec.generator->name + ")";
     for (size_t i = 0; i < records.size(); ++i) {
       Sample& s = task.samples_.emplace_back();

@@ -194,14 +194,20 @@ std::vector<ScoredValue> StoreReader::metric_values(int64_t run_id, const std::s
                                                     const std::string& metric) {
   // Values in the order they were written: sums (and so the figures) do not depend on
   // how SQLite happens to scan.
+  // The extracted answer is the metric's key in the sample's `extracted` object.
   Statement values(db_,
-                   "SELECT s.sample_id, s.repeat, sc.value FROM scores sc "
-                   "JOIN samples s ON s.id=sc.sample_row "
+                   "SELECT s.sample_id, s.repeat, sc.value, "
+                   "(SELECT value FROM json_each(s.extracted) WHERE key=sc.metric) "
+                   "FROM scores sc JOIN samples s ON s.id=sc.sample_row "
                    "WHERE sc.run_id=? AND sc.task=? AND sc.metric=? ORDER BY sc.rowid");
   values.bind(1, run_id).bind(2, task).bind(3, metric);
   std::vector<ScoredValue> out;
   while (values.step()) {
-    out.push_back({values.text(0), static_cast<int>(values.integer(1)), values.real(2)});
+    ScoredValue& v = out.emplace_back();
+    v.sample_id = values.text(0);
+    v.repeat = static_cast<int>(values.integer(1));
+    v.value = values.real(2);
+    if (!values.is_null(3)) v.extracted = values.text(3);
   }
   return out;
 }

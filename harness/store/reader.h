@@ -65,8 +65,9 @@ class StoreReader {
 
   // The tasks run `run_id` stored samples of, by name.
   std::vector<std::string> tasks(int64_t run_id);
-  // The values of `metric` for `task` in run `run_id` (sample id, repeat, value) in the
-  // order they were written, without reading requests or responses.
+  // The values of `metric` for `task` in run `run_id` (sample id, repeat, value and the
+  // answer extracted for that metric, if any) in the order they were written, without
+  // reading requests or responses.
   std::vector<ScoredValue> metric_values(int64_t run_id, const std::string& task,
                                          const std::string& metric);
   // How many stored samples of `task` in run `run_id` have no scores (transport errors).
