@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <deque>
 #include <map>
@@ -27,6 +28,9 @@ struct Job {
   int attempts = 0;
   Clock::time_point first_sent{};
   // Per attempt:
+  Clock::time_point sent{};
+  bool record_arrivals = false;
+  std::vector<BodyArrival> arrivals;
   CURL* easy = nullptr;
   curl_slist* header_list = nullptr;
   std::string response;
@@ -39,6 +43,10 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   size_t n = size * count;
   if (job->response.size() + n > kMaxBodyBytes) return 0;  // aborts the transfer
   job->response.append(data, n);
+  if (job->record_arrivals) {
+    job->arrivals.push_back(
+        {job->response.size(), std::chrono::duration<double>(Clock::now() - job->sent).count()});
+  }
   return n;
 }
 
@@ -116,6 +124,9 @@ struct HttpPool::Impl {
   void start_attempt(std::unique_ptr<Job> job) {
     if (job->attempts == 0) job->first_sent = Clock::now();
     ++job->attempts;
+    job->sent = Clock::now();
+    job->record_arrivals = options.record_arrivals;
+    job->arrivals.clear();
     job->response.clear();
     job->retry_after.clear();
     job->error_buffer[0] = '\0';
@@ -137,6 +148,11 @@ struct HttpPool::Impl {
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout_s * 1000));
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(options.connect_timeout_s * 1000));
+    if (options.read_timeout_s > 0) {  // under 1 byte/s for that long: stalled
+      curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+      curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
+                       static_cast<long>(std::ceil(options.read_timeout_s)));
+    }
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -217,6 +233,9 @@ struct HttpPool::Impl {
       transport_error = job->error_buffer[0] ? job->error_buffer : curl_easy_strerror(code);
     }
     const bool connect_failure = code != CURLE_OK && failed_to_connect(code, job->easy);
+    // curl says "Operation too slow" when the low-speed limit (read_timeout_s) fired.
+    const bool stalled = code == CURLE_OPERATION_TIMEDOUT && options.read_timeout_s > 0 &&
+                         transport_error.find("too slow") != std::string::npos;
     release_attempt(*job);
 
     const long counted = code != CURLE_OK || !options.retry_status
@@ -245,6 +264,8 @@ struct HttpPool::Impl {
     result.transport_error = std::move(transport_error);
     result.attempts = job->attempts;
     result.elapsed_s = std::chrono::duration<double>(Clock::now() - job->first_sent).count();
+    result.stalled = stalled;
+    result.arrivals = std::move(job->arrivals);
     job->done(std::move(result));
   }
 
