@@ -90,8 +90,8 @@ struct RunArgs {
   double request_timeout_s = 0, time_budget_s = 0;
   bool fixed_concurrency = false;
   int thinking_budget = 0;
-  double timeout_s = 300, retry_base_s = 1.0;
-  bool no_cache = false;
+  double timeout_s = 300, retry_base_s = 1.0, read_timeout_s = 120;
+  bool no_cache = false, stream = false;
   std::string sandbox_mode = "default", python = "/usr/bin/python3";
   int threads = 1, ctx = 0;
   std::string device = "cpu";
@@ -158,6 +158,12 @@ void add_run_command(CLI::App& app, RunArgs& a) {
   run->add_option("--reasoning-effort", a.reasoning_effort,
                   "OpenAI reasoning models: reasoning_effort (e.g. low, medium, high)");
   run->add_option("--timeout", a.timeout_s, "Seconds per request attempt")
+      ->check(CLI::PositiveNumber);
+  run->add_flag("--stream", a.stream,
+                "Stream answers (SSE) from remote models and store time to first token and "
+                "inter-token latency");
+  run->add_option("--read-timeout", a.read_timeout_s,
+                  "With --stream: seconds without a byte after which a stream counts as stalled")
       ->check(CLI::PositiveNumber);
   run->add_option("--max-retries", a.max_retries, "Retries of a failed request")
       ->check(CLI::NonNegativeNumber);
@@ -258,11 +264,16 @@ void print_usage(const EvalOutcome& out) {
   std::fprintf(stderr,
                "run %lld usage: %lld input tokens (%lld cached), %lld output tokens (%lld "
                "reasoning), cost %s; latency p50 %.3f s, p90 %.3f s, p99 %.3f s over %zu "
-               "answers\n",
+               "answers",
                static_cast<long long>(out.run_id), static_cast<long long>(t.prompt_tokens),
                static_cast<long long>(t.cached_tokens), static_cast<long long>(t.completion_tokens),
                static_cast<long long>(t.reasoning_tokens), cost.c_str(), u.latency_p50_s,
                u.latency_p90_s, u.latency_p99_s, u.answers);
+  if (u.streamed > 0) {
+    std::fprintf(stderr, "; time to first token p50 %.3f s, p90 %.3f s over %zu streamed",
+                 u.ttft_p50_s, u.ttft_p90_s, u.streamed);
+  }
+  std::fprintf(stderr, "\n");
 }
 
 int do_run(const RunArgs& a, const CommonOptions& common, const std::string& command) {
@@ -314,6 +325,8 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
   ro.reasoning_effort = a.reasoning_effort;
   ro.http.max_in_flight = a.concurrency;
   ro.http.timeout_s = a.timeout_s;
+  ro.stream = a.stream;
+  ro.http.read_timeout_s = a.read_timeout_s;
   ro.http.retry.max_retries = a.max_retries;
   ro.http.retry.base_delay_s = a.retry_base_s;
   ro.seed = a.seed.value_or(0);

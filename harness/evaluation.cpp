@@ -13,11 +13,13 @@
 #include "harness/progress.h"
 #include "harness/scoring_pool.h"
 #include "harness/store/reader.h"
+#include "harness/store/run_usage.h"
 #include "scoring/options.h"
 #include "scoring/stats.h"
 #include "tasks/longctx.h"
 #include "util/error.h"
 #include "util/hash.h"
+#include "util/percentile.h"
 #include "util/strings.h"
 #include "util/version.h"
 
@@ -127,6 +129,8 @@ class Evaluation {
                                                                        : "completed";
     try {
       store_.set_run_status(outcome_.run_id, outcome_.status);
+      // Recomputed over all of the run's samples, so a resumed run's row covers all of it.
+      record_run_usage(store_.path(), outcome_.run_id);
       // With the bootstrap interval the reports show (about 25 ms per 20,000 samples since
       // the draws use SplitMix64; scoring/stats.h).
       outcome_.results = StoreReader(store_.path()).task_results(outcome_.run_id);
@@ -301,6 +305,7 @@ class Evaluation {
     u.cache_write_tokens += c.usage.cache_write_tokens;
     u.reasoning_tokens += c.usage.reasoning_tokens;
     if (c.scorable()) latencies_.push_back(c.latency_s);  // answers only
+    if (c.scorable() && c.stream.streamed()) ttfts_.push_back(c.stream.ttft_s);
   }
 
   // Nearest-rank percentiles of this invocation's latencies, and the cost.
@@ -308,16 +313,14 @@ class Evaluation {
     RunUsage& u = outcome_.usage;
     if (options_.price) u.cost_usd = cost_usd(u.tokens, *options_.price);
     u.answers = latencies_.size();
-    if (latencies_.empty()) return;
     std::sort(latencies_.begin(), latencies_.end());
-    auto rank = [&](double p) {
-      const auto n = static_cast<double>(latencies_.size());
-      const size_t r = static_cast<size_t>(std::ceil(p * n));
-      return latencies_[std::clamp<size_t>(r, 1, latencies_.size()) - 1];
-    };
-    u.latency_p50_s = rank(0.50);
-    u.latency_p90_s = rank(0.90);
-    u.latency_p99_s = rank(0.99);
+    u.latency_p50_s = nearest_rank(latencies_, 0.50);
+    u.latency_p90_s = nearest_rank(latencies_, 0.90);
+    u.latency_p99_s = nearest_rank(latencies_, 0.99);
+    u.streamed = ttfts_.size();
+    std::sort(ttfts_.begin(), ttfts_.end());
+    u.ttft_p50_s = nearest_rank(ttfts_, 0.50);
+    u.ttft_p90_s = nearest_rank(ttfts_, 0.90);
   }
 
   void mark_started(size_t task) {
@@ -403,6 +406,7 @@ class Evaluation {
   std::shared_ptr<Inbox> inbox_ = std::make_shared<Inbox>();
   size_t scoring_ = 0;                 // completions out with scoring workers
   std::vector<double> latencies_;      // of the answers received, seconds
+  std::vector<double> ttfts_;          // of the streamed answers received, seconds
   std::unique_ptr<ScoringPool> pool_;  // last: its workers stop before the rest goes
 };
 

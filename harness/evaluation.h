@@ -56,6 +56,8 @@ struct RunUsage {
   double cost_usd = -1;  // at EvalOptions::price; -1 when no price is known
   size_t answers = 0;    // answers the latencies are of
   double latency_p50_s = 0, latency_p90_s = 0, latency_p99_s = 0;  // nearest rank
+  size_t streamed = 0;                    // answers with a time to first token
+  double ttft_p50_s = 0, ttft_p90_s = 0;  // nearest rank over those answers
 };
 
 struct EvalOutcome {

@@ -16,6 +16,7 @@
 #include "reports/assets.h"
 #include "reports/interval.h"
 #include "reports/longctx.h"
+#include "util/base64.h"
 #include "util/strings.h"
 
 namespace ys {
@@ -87,27 +88,6 @@ std::string script_text(std::string_view js) {
     out.replace(at, 2, "<\\/");
   }
   return out;
-}
-
-const char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-void append_base64(std::string& out, const unsigned char* p, size_t n) {
-  out.reserve(out.size() + (n + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < n; i += 3) {
-    const unsigned v = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
-    out += kBase64[v >> 18];
-    out += kBase64[(v >> 12) & 63];
-    out += kBase64[(v >> 6) & 63];
-    out += kBase64[v & 63];
-  }
-  if (i < n) {
-    const unsigned v = (p[i] << 16) | (i + 1 < n ? p[i + 1] << 8 : 0);
-    out += kBase64[v >> 18];
-    out += kBase64[(v >> 12) & 63];
-    out += i + 1 < n ? kBase64[(v >> 6) & 63] : '=';
-    out += '=';
-  }
 }
 
 // `text` compressed in the zlib format (what DecompressionStream("deflate") reads), in

@@ -59,13 +59,23 @@ std::string render_results_table(const std::vector<TaskResult>& results) {
 std::string render_runs_table(StoreReader& store) {
   std::map<int64_t, size_t> samples;
   for (const auto& r : store.task_results()) samples[r.run_id] += r.samples;
-  std::vector<std::vector<std::string>> rows = {
-      {"run", "model", "tasks", "samples", "status", "started", "finished"}};
+  std::vector<std::vector<std::string>> rows = {{"run", "model", "tasks", "samples", "status",
+                                                 "started", "finished", "tokens in/out", "cost",
+                                                 "latency p50", "ttft p50"}};
   for (const auto& r : store.runs()) {
     std::string tasks;
     for (const auto& t : r.tasks) tasks += (tasks.empty() ? "" : ",") + t;
-    rows.push_back({std::to_string(r.id), r.model, tasks, std::to_string(samples[r.id]), r.status,
-                    r.started_at, r.finished_at});
+    std::vector<std::string> row = {
+        std::to_string(r.id), r.model,      tasks, std::to_string(samples[r.id]), r.status,
+        r.started_at,         r.finished_at};
+    // What the run's answers used (recorded when it ended); "-" where unknown.
+    const std::optional<StoredRunUsage> u = store.run_usage(r.id);
+    row.push_back(u ? std::to_string(u->input_tokens) + "/" + std::to_string(u->output_tokens)
+                    : "-");
+    row.push_back(u && u->cost_usd ? "$" + fixed(*u->cost_usd, 4) : "-");
+    row.push_back(u && u->answers > 0 ? fixed(u->latency_p50_s, 3) + " s" : "-");
+    row.push_back(u && u->ttft_p50_s ? fixed(*u->ttft_p50_s, 3) + " s" : "-");
+    rows.push_back(std::move(row));
   }
   return render_columns(rows);
 }

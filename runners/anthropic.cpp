@@ -4,6 +4,8 @@
 #include <atomic>
 
 #include "runners/http_reply.h"
+#include "runners/stream.h"
+#include "util/base64.h"
 #include "util/hash.h"
 #include "util/strings.h"
 
@@ -24,12 +26,52 @@ bool has_visible_char(const std::string& s) {
   return !trim(s).empty();
 }
 
+// A message's token counts as the API reports them, in message.usage and (streamed)
+// message_delta.usage, where each count given replaces the one before.
+struct MessageUsage {
+  int64_t input = 0, cache_read = 0, cache_write = 0, output = 0;
+
+  // Takes the counts of `holder`'s "usage" object that it gives.
+  void merge(const nlohmann::json& holder) {
+    const auto usage = holder.find("usage");
+    if (usage == holder.end() || !usage->is_object()) return;
+    auto take = [&](const char* key, int64_t& to) {
+      if (const auto it = usage->find(key); it != usage->end() && it->is_number_integer())
+        to = it->get<int64_t>();
+    };
+    take("input_tokens", input);
+    take("cache_read_input_tokens", cache_read);
+    take("cache_creation_input_tokens", cache_write);
+    take("output_tokens", output);
+  }
+
+  void into(Completion& c) const {
+    c.usage.cached_tokens = cache_read;
+    c.usage.cache_write_tokens = cache_write;
+    c.usage.prompt_tokens = input + cache_read + cache_write;
+    c.usage.completion_tokens = output;
+  }
+};
+
+// Types a message read in full: stop_reason "refusal" is kRefused; an empty answer (or no
+// text block) is typed by type_missing_answer.
+Completion typed_answer(Completion c, const std::string& stop_reason, bool any_text,
+                        const std::string& context) {
+  c.finish_reason = finish_of(stop_reason);
+  if (stop_reason == "refusal") {
+    return failed(std::move(c), ErrorKind::kRefused, context,
+                  "the model refused (stop_reason \"refusal\")");
+  }
+  type_missing_answer(c, !any_text, context);  // no text block: nothing was answered
+  return c;
+}
+
 Completion message(const HttpResult& http, const std::string& context, Reply& r) {
   Completion c;
   if (!read_reply(http, context, c, r)) return c;
   const nlohmann::json& j = r.json;
   const auto content = j.find("content");
-  if (j.value("type", "") != "message" ||
+  if (string_or_empty(j, "type") != "message" ||
       (content != j.end() && !content->is_array() && !content->is_null())) {
     return failed(std::move(c), ErrorKind::kInvalid, context,
                   "response is not a message: " + excerpt(http.body));
@@ -53,21 +95,115 @@ Completion message(const HttpResult& http, const std::string& context, Reply& r)
       }
     }
   }
-  const std::string stop_reason = string_or_empty(j, "stop_reason");
-  c.finish_reason = finish_of(stop_reason);
-  if (auto usage = j.find("usage"); usage != j.end() && usage->is_object()) {
-    const int64_t input = usage->value("input_tokens", int64_t{0});
-    c.usage.cached_tokens = usage->value("cache_read_input_tokens", int64_t{0});
-    c.usage.cache_write_tokens = usage->value("cache_creation_input_tokens", int64_t{0});
-    c.usage.prompt_tokens = input + c.usage.cached_tokens + c.usage.cache_write_tokens;
-    c.usage.completion_tokens = usage->value("output_tokens", int64_t{0});
+  MessageUsage usage;
+  usage.merge(j);
+  usage.into(c);
+  return typed_answer(std::move(c), string_or_empty(j, "stop_reason"), any_text, context);
+}
+
+// Reads the events of a streamed message: message_start (usage), content_block_start (a
+// text, thinking or other block), content_block_delta (text_delta: answer; thinking_delta:
+// reasoning; others, such as signature_delta, skipped), message_delta (stop_reason, usage),
+// message_stop (the end); ping and content_block_stop carry nothing read.
+struct MessageStream {
+  MessageUsage usage;
+  std::string stop_reason;
+  bool any_text = false;
+  bool new_thinking = false;  // the next thinking delta starts a block
+
+  StreamEvent read(const SseEvent& /*event*/, const nlohmann::json& j, Completion& c,
+                   std::string& why) {
+    const auto type = j.find("type");
+    if (type == j.end() || !type->is_string()) {
+      why = "no type";
+      return StreamEvent::kMalformed;
+    }
+    const std::string& t = type->get_ref<const std::string&>();
+    if (t == "message_stop") return StreamEvent::kTerminal;
+    if (t == "message_start") {
+      if (const auto m = j.find("message"); m != j.end() && m->is_object()) usage.merge(*m);
+    } else if (t == "message_delta") {
+      usage.merge(j);
+      if (const auto d = j.find("delta"); d != j.end() && d->is_object()) {
+        if (const std::string r = string_or_empty(*d, "stop_reason"); !r.empty()) stop_reason = r;
+      }
+    } else if (t == "content_block_start") {
+      const auto block = j.find("content_block");
+      if (block == j.end() || !block->is_object()) {
+        why = "content_block_start without a content_block";
+        return StreamEvent::kMalformed;
+      }
+      const std::string kind = string_or_empty(*block, "type");
+      if (kind == "thinking") new_thinking = true;
+      if (kind == "text") {
+        any_text = true;
+        c.text += string_or_empty(*block, "text");
+      }
+    } else if (t == "content_block_delta") {
+      const auto delta = j.find("delta");
+      if (delta == j.end() || !delta->is_object()) {
+        why = "content_block_delta without a delta";
+        return StreamEvent::kMalformed;
+      }
+      const std::string kind = string_or_empty(*delta, "type");
+      const char* field = kind == "text_delta"       ? "text"
+                          : kind == "thinking_delta" ? "thinking"
+                                                     : nullptr;
+      if (!field) return StreamEvent::kOther;  // signature_delta, input_json_delta, ...
+      const auto piece = delta->find(field);
+      if (piece == delta->end() || !piece->is_string()) {
+        why = kind + " without a string " + field;
+        return StreamEvent::kMalformed;
+      }
+      const std::string& text = piece->get_ref<const std::string&>();
+      if (kind == "text_delta") {
+        any_text = true;
+        c.text += text;
+      } else {
+        if (new_thinking && !c.reasoning.empty() && !text.empty()) c.reasoning += "\n";
+        if (!text.empty()) new_thinking = false;
+        c.reasoning += text;
+      }
+      return text.empty() ? StreamEvent::kOther : StreamEvent::kDelta;
+    }
+    return StreamEvent::kOther;
   }
-  if (stop_reason == "refusal") {
-    return failed(std::move(c), ErrorKind::kRefused, context,
-                  "the model refused (stop_reason \"refusal\")");
+};
+
+Completion message_stream(const HttpResult& http, const std::string& context, Reply& r) {
+  MessageStream stream;
+  Completion c =
+      read_event_stream(http, context, r,
+                        [&stream](const SseEvent& e, const nlohmann::json& j, Completion& out,
+                                  std::string& why) { return stream.read(e, j, out, why); });
+  stream.usage.into(c);
+  if (!c.ok()) return c;
+  return typed_answer(std::move(c), stream.stop_reason, stream.any_text, context);
+}
+
+bool message_stream_end(const SseEvent& e) {
+  if (e.name == "message_stop") return true;
+  if (!e.name.empty()) return false;
+  const nlohmann::json j = nlohmann::json::parse(e.data, nullptr, false);
+  return j.is_object() && string_or_empty(j, "type") == "message_stop";
+}
+
+// A message's content as the Messages API takes it: its text, or a list of text blocks and
+// image blocks with a base64 source.
+nlohmann::json anthropic_content(const Message& m) {
+  if (m.parts.empty()) return m.content;
+  nlohmann::json blocks = nlohmann::json::array();
+  for (const ContentPart& p : m.parts) {
+    if (p.kind == ContentPart::Kind::kText) {
+      blocks.push_back({{"type", "text"}, {"text", p.text}});
+    } else {
+      blocks.push_back(
+          {{"type", "image"},
+           {"source",
+            {{"type", "base64"}, {"media_type", p.media_type}, {"data", base64_encode(p.data)}}}});
+    }
   }
-  type_missing_answer(c, !any_text, context);  // no text block: nothing was answered
-  return c;
+  return blocks;
 }
 
 }  // namespace
@@ -77,12 +213,15 @@ Completion parse_anthropic_message(const HttpResult& http, const std::string& co
   return repaired(message(http, context, r));
 }
 
+Completion parse_anthropic_stream(const HttpResult& http, const std::string& context) {
+  Reply r;
+  return repaired(is_event_stream(http) ? message_stream(http, context, r)
+                                        : message(http, context, r));
+}
+
 AnthropicRunner::AnthropicRunner(AnthropicOptions options)
-    : options_(std::move(options)), pool_([this] {
-        HttpPoolOptions http = options_.http;
-        http.retry_status = retry_status_of;
-        return http;
-      }()) {
+    : options_(std::move(options)),
+      pool_(pool_options_for(options_.http, options_.stream, message_stream_end)) {
   std::string base = options_.base_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
   url_ = base + "/messages";
@@ -93,9 +232,9 @@ nlohmann::json AnthropicRunner::request_body(const Request& request) const {
   nlohmann::json messages = nlohmann::json::array();
   for (const auto& m : request.messages) {
     if (m.role == "system") {
-      append(system, m.content, "\n\n");
+      append(system, text_of(m), "\n\n");  // the system prompt is text
     } else {
-      messages.push_back({{"role", m.role}, {"content", m.content}});
+      messages.push_back({{"role", m.role}, {"content", anthropic_content(m)}});
     }
   }
   const Sampling& s = request.sampling;
@@ -115,6 +254,7 @@ nlohmann::json AnthropicRunner::request_body(const Request& request) const {
     if (has_visible_char(stop)) stops.push_back(stop);
   }
   if (!stops.empty()) body["stop_sequences"] = stops;
+  if (options_.stream) body["stream"] = true;
   return body;
 }
 
@@ -122,6 +262,7 @@ std::vector<std::string> AnthropicRunner::headers() const {
   // "Expect:" stops libcurl from waiting for a 100-continue on large bodies.
   std::vector<std::string> h = {"Content-Type: application/json",
                                 "anthropic-version: " + options_.version, "Expect:"};
+  if (options_.stream) h.push_back("Accept: text/event-stream");
   if (!options_.api_key.empty()) h.push_back("x-api-key: " + options_.api_key);
   return h;
 }
@@ -140,31 +281,32 @@ void AnthropicRunner::submit(Request request, Callback done) {
   }
   std::string body = request_body(request).dump();
   const uint64_t body_hash = hash64(body);
-  pool_.post(url_, headers(), std::move(body),
-             [this, done = std::move(done), request = std::move(request),
-              context = std::move(context), body_hash](const HttpResult& http) {
-               Reply r;
-               Completion c = message(http, context, r);
-               if (c.ok() || c.error == ErrorKind::kRefused) {
-                 rejections_.answered();
-               } else if ((r.status == 400 || r.status == 422) &&
-                          rejections_.systematic(r.message, body_hash)) {
-                 c.error = ErrorKind::kFatal;
-                 c.error_message +=
-                     " (the same rejection for different requests and none "
-                     "answered: the server rejects the request itself, so the "
-                     "run stops)";
-               }
-               // Stop strings the API refuses (white space only) are applied here.
-               if (c.ok() && c.finish_reason != "length") {
-                 if (size_t cut = first_stop(c.text, request.sampling.stop);
-                     cut != std::string::npos) {
-                   c.text.resize(cut);
-                   c.finish_reason = "stop";
-                 }
-               }
-               done(repaired(std::move(c)));
-             });
+  pool_.post(
+      url_, headers(), std::move(body),
+      [this, done = std::move(done), request = std::move(request), context = std::move(context),
+       body_hash](const HttpResult& http) {
+        Reply r;
+        Completion c = options_.stream && is_event_stream(http) ? message_stream(http, context, r)
+                                                                : message(http, context, r);
+        if (c.ok() || c.error == ErrorKind::kRefused) {
+          rejections_.answered();
+        } else if ((r.status == 400 || r.status == 422) &&
+                   rejections_.systematic(r.message, body_hash)) {
+          c.error = ErrorKind::kFatal;
+          c.error_message +=
+              " (the same rejection for different requests and none "
+              "answered: the server rejects the request itself, so the "
+              "run stops)";
+        }
+        // Stop strings the API refuses (white space only) are applied here.
+        if (c.ok() && c.finish_reason != "length") {
+          if (size_t cut = first_stop(c.text, request.sampling.stop); cut != std::string::npos) {
+            c.text.resize(cut);
+            c.finish_reason = "stop";
+          }
+        }
+        done(repaired(std::move(c)));
+      });
 }
 
 std::string AnthropicRunner::identity() const {
@@ -174,15 +316,20 @@ std::string AnthropicRunner::identity() const {
 }
 
 nlohmann::json AnthropicRunner::config() const {
-  return {{"provider", "anthropic"},
-          {"model", options_.model},
-          {"url", url_},
-          {"anthropic_version", options_.version},
-          {"thinking_budget", options_.thinking_budget},
-          {"api_key", options_.api_key.empty() ? "none" : "set (not stored)"},
-          {"max_in_flight", options_.http.max_in_flight},
-          {"timeout_s", options_.http.timeout_s},
-          {"max_retries", options_.http.retry.max_retries}};
+  nlohmann::json j = {{"provider", "anthropic"},
+                      {"model", options_.model},
+                      {"url", url_},
+                      {"anthropic_version", options_.version},
+                      {"thinking_budget", options_.thinking_budget},
+                      {"api_key", options_.api_key.empty() ? "none" : "set (not stored)"},
+                      {"max_in_flight", options_.http.max_in_flight},
+                      {"timeout_s", options_.http.timeout_s},
+                      {"max_retries", options_.http.retry.max_retries}};
+  if (options_.stream) {
+    j["stream"] = true;
+    j["read_timeout_s"] = options_.http.read_timeout_s;
+  }
+  return j;
 }
 
 }  // namespace ys

@@ -19,6 +19,9 @@ struct AnthropicOptions {
   // The request's max_tokens is the task's budget plus this one, so that thinking cannot
   // eat the answer's tokens.
   int thinking_budget = 0;
+  // Requests ask for a stream (SSE: "stream": true) and the answer's timing is measured
+  // (StreamTiming); http.read_timeout_s then applies.
+  bool stream = false;
   HttpPoolOptions http;
 };
 
@@ -37,6 +40,9 @@ class AnthropicRunner : public Runner {
   // when on; temperature, top_p, top_k when thinking is off (the API refuses them with
   // it); stop_sequences: the stop strings that hold a non-white-space character (the API
   // refuses others; those are applied to the answer here). No seed: the API has none.
+  // A message with parts has a list of blocks as content: {"type":"text","text":T} and
+  // {"type":"image","source":{"type":"base64","media_type":M,"data":DATA}}; a system
+  // message gives its text only. Streaming adds "stream": true.
   nlohmann::json request_body(const Request& request) const;
 
   // The HTTP headers sent (exposed for tests): content type, anthropic-version, and
@@ -62,5 +68,14 @@ class AnthropicRunner : public Runner {
 // "overloaded_error"}} is 529, transient, retried). An empty answer cut by max_tokens is
 // kTruncated, no text block kEmpty (type_missing_answer).
 Completion parse_anthropic_message(const HttpResult& http, const std::string& context);
+
+// Turns the final HTTP result of a streamed message into the Completion
+// parse_anthropic_message makes of the same message sent whole: message_start's usage,
+// text_delta and thinking_delta events (thinking blocks joined with "\n"), message_delta's
+// stop_reason and usage (counts given replace earlier ones), message_stop the end. An
+// answer that is not an event stream (see is_event_stream) is read by
+// parse_anthropic_message; failures of the stream itself (an error event: its type's
+// status, overloaded_error 529) are typed by read_event_stream (runners/stream.h).
+Completion parse_anthropic_stream(const HttpResult& http, const std::string& context);
 
 }  // namespace ys

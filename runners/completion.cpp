@@ -22,6 +22,12 @@ const char* error_kind_name(ErrorKind kind) {
       return "truncated";
     case ErrorKind::kEmpty:
       return "empty";
+    case ErrorKind::kStreamMalformed:
+      return "stream_malformed";
+    case ErrorKind::kStreamCut:
+      return "stream_cut";
+    case ErrorKind::kStreamStalled:
+      return "stream_stalled";
   }
   return "none";
 }
@@ -29,7 +35,8 @@ const char* error_kind_name(ErrorKind kind) {
 ErrorKind parse_error_kind(const std::string& name) {
   for (ErrorKind k :
        {ErrorKind::kTransient, ErrorKind::kRateLimited, ErrorKind::kRefused, ErrorKind::kInvalid,
-        ErrorKind::kFatal, ErrorKind::kTruncated, ErrorKind::kEmpty}) {
+        ErrorKind::kFatal, ErrorKind::kTruncated, ErrorKind::kEmpty, ErrorKind::kStreamMalformed,
+        ErrorKind::kStreamCut, ErrorKind::kStreamStalled}) {
     if (name == error_kind_name(k)) return k;
   }
   return ErrorKind::kNone;
@@ -48,6 +55,15 @@ nlohmann::json to_json(const Completion& c) {
   if (c.usage.cache_write_tokens) j["cache_write_tokens"] = c.usage.cache_write_tokens;
   if (c.usage.reasoning_tokens) j["reasoning_tokens"] = c.usage.reasoning_tokens;
   if (c.cost_usd >= 0) j["cost_usd"] = c.cost_usd;  // read by the report's efficiency chart
+  if (c.stream.streamed()) {
+    j["ttft_s"] = c.stream.ttft_s;
+    j["deltas"] = c.stream.deltas;
+    if (c.stream.deltas >= 2) {
+      j["itl_mean_ms"] = c.stream.itl_mean_ms;
+      j["itl_p50_ms"] = c.stream.itl_p50_ms;
+      j["itl_p90_ms"] = c.stream.itl_p90_ms;
+    }
+  }
   if (!c.continuations.empty()) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& s : c.continuations) {
@@ -74,6 +90,11 @@ Completion completion_from_json(const nlohmann::json& j) {
   c.usage.reasoning_tokens = j.value("reasoning_tokens", int64_t{0});
   c.latency_s = j.value("latency_s", 0.0);
   c.cost_usd = j.value("cost_usd", -1.0);
+  c.stream.ttft_s = j.value("ttft_s", -1.0);
+  c.stream.deltas = j.value("deltas", int64_t{0});
+  c.stream.itl_mean_ms = j.value("itl_mean_ms", 0.0);
+  c.stream.itl_p50_ms = j.value("itl_p50_ms", 0.0);
+  c.stream.itl_p90_ms = j.value("itl_p90_ms", 0.0);
   c.attempts = j.value("attempts", 1);
   c.error = parse_error_kind(j.value("error", "none"));
   c.error_message = j.value("error_message", "");

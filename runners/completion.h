@@ -17,6 +17,10 @@ enum class ErrorKind {
   kFatal,        // nothing further can succeed: bad key, unknown model (401/403/404)
   kTruncated,    // no answer: the token budget ran out first (empty text, finish "length")
   kEmpty,        // no answer: the server sent `content: null` (or no content at all)
+  // Streamed answers (SSE, docs/RUNNERS.md "Streaming"):
+  kStreamMalformed,  // an event that is not what the API sends (not JSON, unknown shape)
+  kStreamCut,        // the stream ended (or broke off) before its terminal event
+  kStreamStalled,    // no byte arrived for the read timeout in the middle of the stream
 };
 
 const char* error_kind_name(ErrorKind kind);
@@ -37,6 +41,19 @@ struct ContinuationScore {
   int64_t tokens = 0;   // how many tokens the continuation was
 };
 
+// How a streamed answer arrived; ttft_s < 0 when the answer was not streamed. A delta is
+// an event that carried answer or reasoning text; its time is when the bytes that end it
+// arrived.
+struct StreamTiming {
+  double ttft_s = -1;  // from sending the answered attempt to its first delta, seconds
+  int64_t deltas = 0;  // deltas received
+  // Gaps between consecutive deltas, milliseconds (0 with fewer than two deltas): their
+  // mean, and nearest-rank p50 and p90.
+  double itl_mean_ms = 0, itl_p50_ms = 0, itl_p90_ms = 0;
+
+  bool streamed() const { return ttft_s >= 0; }
+};
+
 struct Completion {
   std::string text;
   // Loglikelihood requests: one per continuation, in the request's order.
@@ -46,6 +63,7 @@ struct Completion {
   Usage usage;
   double latency_s = 0;  // from first send to final answer, retries included
   double cost_usd = -1;  // this answer's cost at the model's registry prices; -1 unknown
+  StreamTiming stream;   // streamed answers only
   int attempts = 1;
   ErrorKind error = ErrorKind::kNone;
   std::string error_message;  // never holds a secret

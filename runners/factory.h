@@ -25,6 +25,9 @@ struct RunnerOptions {
   HttpPoolOptions http;
   int thinking_budget = 0;       // anthropic: extended thinking tokens (0: off)
   std::string reasoning_effort;  // openai reasoning models: sent as reasoning_effort
+  // Remote models: generate requests are streamed (SSE), their timing measured; the
+  // pool's read_timeout_s applies. Mock and local models ignore it.
+  bool stream = false;
   // Remote models: aliases and providers (runners/registry.h); null: the default files.
   const ModelRegistry* registry = nullptr;
   uint64_t seed = 0;

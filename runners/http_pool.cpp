@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
@@ -54,7 +55,11 @@ struct Job {
   bool probe = false;                 // the attempt probes an endpoint that is out
   long last_status = 0;               // the last attempt's outcome, for a budget that ends it
   std::string last_error, last_body;
+  bool last_stalled = false;
   // Per attempt:
+  Clock::time_point sent{};
+  bool record_arrivals = false;
+  std::vector<BodyArrival> arrivals;
   CURL* easy = nullptr;
   curl_slist* header_list = nullptr;
   std::string response;
@@ -67,6 +72,10 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   size_t n = size * count;
   if (job->response.size() + n > kMaxBodyBytes) return 0;  // aborts the transfer
   job->response.append(data, n);
+  if (job->record_arrivals) {
+    job->arrivals.push_back(
+        {job->response.size(), std::chrono::duration<double>(Clock::now() - job->sent).count()});
+  }
   return n;
 }
 
@@ -214,6 +223,9 @@ struct HttpPool::Impl {
   void start_attempt(std::unique_ptr<Job> job, size_t endpoint, Clock::time_point now) {
     if (job->attempts == 0) job->first_sent = now;
     ++job->attempts;
+    job->sent = Clock::now();
+    job->record_arrivals = options.record_arrivals;
+    job->arrivals.clear();
     job->response.clear();
     job->retry_after.clear();
     job->error_buffer[0] = '\0';
@@ -248,6 +260,11 @@ struct HttpPool::Impl {
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, std::max(1L, static_cast<long>(timeout_s * 1000)));
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(options.connect_timeout_s * 1000));
+    if (options.read_timeout_s > 0) {  // under 1 byte/s for that long: stalled
+      curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+      curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
+                       static_cast<long>(std::ceil(options.read_timeout_s)));
+    }
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -404,6 +421,8 @@ struct HttpPool::Impl {
     }
     result.attempts = job->attempts;
     result.elapsed_s = std::chrono::duration<double>(Clock::now() - job->first_sent).count();
+    result.stalled = why.empty() && job->last_stalled;
+    result.arrivals = std::move(job->arrivals);
     job->done(std::move(result));
   }
 
@@ -425,6 +444,9 @@ struct HttpPool::Impl {
       transport_error = job->error_buffer[0] ? job->error_buffer : curl_easy_strerror(code);
     }
     const bool connect_failure = code != CURLE_OK && failed_to_connect(code, job->easy);
+    // curl says "Operation too slow" when the low-speed limit (read_timeout_s) fired.
+    const bool stalled = code == CURLE_OPERATION_TIMEDOUT && options.read_timeout_s > 0 &&
+                         transport_error.find("too slow") != std::string::npos;
     release_attempt(*job);
 
     const long counted = code != CURLE_OK || !options.retry_status
@@ -453,6 +475,7 @@ struct HttpPool::Impl {
       return;
     }
     job->last_status = status;
+    job->last_stalled = stalled;
     job->last_error = std::move(transport_error);
     job->last_body = std::move(job->response);
     const double left = budget_left_s(*job, now);

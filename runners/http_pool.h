@@ -70,6 +70,12 @@ struct HttpPoolOptions {
   // endpoint that just failed when another is usable. Empty: URLs are used as posted.
   std::vector<std::string> endpoints;
   EndpointPolicy endpoint_policy;
+  // An attempt that receives no byte for this many seconds (whole seconds, rounded up) is
+  // given up as stalled (HttpResult::stalled) and retried like a transport error; 0: off.
+  // For streamed answers, whose bytes come as they are generated.
+  double read_timeout_s = 0;
+  // Keep HttpResult::arrivals (when each piece of the body came), for streamed answers.
+  bool record_arrivals = false;
   RetryPolicy retry;
   uint64_t jitter_seed = 0;
   // The status a finished response counts as when deciding whether to retry it, from its
@@ -77,6 +83,13 @@ struct HttpPoolOptions {
   // pool's thread. Unset: the HTTP status itself. The final HttpResult keeps the real one.
   std::function<long(long status, const std::string& body)> retry_status;
   CircuitBreaker breaker;
+};
+
+// A piece of a response body: the body's size once it had arrived, and when it arrived,
+// in seconds since the attempt was sent.
+struct BodyArrival {
+  size_t bytes = 0;
+  double at_s = 0;
 };
 
 struct HttpResult {
@@ -88,6 +101,10 @@ struct HttpResult {
   // The pool's circuit breaker is open: this request was given up (transport_error says
   // why, naming the endpoint) and every later one will be.
   bool circuit_open = false;
+  // The last attempt was given up after HttpPoolOptions::read_timeout_s with no byte.
+  bool stalled = false;
+  // With HttpPoolOptions::record_arrivals: the last attempt's body pieces, in order.
+  std::vector<BodyArrival> arrivals;
 };
 
 class HttpPool {

@@ -6,6 +6,8 @@
 #include <optional>
 
 #include "runners/http_reply.h"
+#include "runners/stream.h"
+#include "util/base64.h"
 #include "util/hash.h"
 #include "util/strings.h"
 #include "util/utf8.h"
@@ -15,20 +17,26 @@ namespace {
 
 using namespace reply;  // NOLINT(google-build-using-namespace): this file's own helpers
 
+// j[key] when it is an integer, else 0 (a null or malformed count never throws).
+int64_t count_of(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return 0;
+  const auto it = j.find(key);
+  return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+}
+
 void read_usage(const nlohmann::json& j, Completion& c) {
   if (auto usage = j.find("usage"); usage != j.end() && usage->is_object()) {
-    c.usage.prompt_tokens = usage->value("prompt_tokens", int64_t{0});
-    c.usage.completion_tokens = usage->value("completion_tokens", int64_t{0});
+    c.usage.prompt_tokens = count_of(*usage, "prompt_tokens");
+    c.usage.completion_tokens = count_of(*usage, "completion_tokens");
     // OpenAI's and DeepSeek's details; DeepSeek also says prompt_cache_hit_tokens.
-    const nlohmann::json none = nlohmann::json::object();
-    const auto& prompt = usage->value("prompt_tokens_details", none);
-    const auto& completion = usage->value("completion_tokens_details", none);
-    if (prompt.is_object()) c.usage.cached_tokens = prompt.value("cached_tokens", int64_t{0});
+    const auto prompt = usage->find("prompt_tokens_details");
+    const auto completion = usage->find("completion_tokens_details");
+    if (prompt != usage->end()) c.usage.cached_tokens = count_of(*prompt, "cached_tokens");
     if (c.usage.cached_tokens == 0) {
-      c.usage.cached_tokens = usage->value("prompt_cache_hit_tokens", int64_t{0});
+      c.usage.cached_tokens = count_of(*usage, "prompt_cache_hit_tokens");
     }
-    if (completion.is_object()) {
-      c.usage.reasoning_tokens = completion.value("reasoning_tokens", int64_t{0});
+    if (completion != usage->end()) {
+      c.usage.reasoning_tokens = count_of(*completion, "reasoning_tokens");
     }
   }
 }
@@ -78,6 +86,22 @@ std::string read_content(const nlohmann::json& content, Completion& c, std::stri
   return "";
 }
 
+// Types an answer read in full: a content-filter finish or a refusal is kRefused; an empty
+// answer cut by the budget, or content null (tool calls, none offered) is typed by
+// type_missing_answer, so that it is counted apart and never scored as a wrong answer.
+Completion typed_answer(Completion c, const std::string& refusal, bool content_null,
+                        const std::string& context) {
+  if (c.finish_reason == "content_filter") {
+    return failed(std::move(c), ErrorKind::kRefused, context,
+                  "the provider's content filter refused to answer");
+  }
+  if (!refusal.empty()) {
+    return failed(std::move(c), ErrorKind::kRefused, context, "the model refused: " + refusal);
+  }
+  type_missing_answer(c, content_null, context);
+  return c;
+}
+
 Completion chat_completion(const HttpResult& http, const std::string& context, Reply& r) {
   Completion c;
   if (!read_reply(http, context, c, r)) return c;
@@ -105,18 +129,95 @@ Completion chat_completion(const HttpResult& http, const std::string& context, R
   if (reasoning.empty()) reasoning = string_or_empty(message, "reasoning");
   append(reasoning, c.reasoning, "\n");
   c.reasoning = std::move(reasoning);
-  if (c.finish_reason == "content_filter") {
-    return failed(std::move(c), ErrorKind::kRefused, context,
-                  "the provider's content filter refused to answer");
-  }
-  if (!refusal.empty()) {
-    return failed(std::move(c), ErrorKind::kRefused, context, "the model refused: " + refusal);
-  }
-  // An empty answer cut by the budget, or content null (tool calls, none offered): typed,
-  // so that it is counted apart and never scored as a wrong answer.
   const auto content = message.find("content");
-  type_missing_answer(c, content == message.end() || content->is_null(), context);
-  return c;
+  return typed_answer(std::move(c), refusal, content == message.end() || content->is_null(),
+                      context);
+}
+
+// Reads one chat.completion.chunk of a stream: choices[0].delta's content (answer),
+// reasoning_content or reasoning (reasoning) and refusal, its finish_reason, and the
+// usage the last chunk carries (stream_options.include_usage).
+struct ChatStream {
+  std::string refusal;
+  bool content_seen = false;  // a delta carried a content string
+
+  StreamEvent read(const SseEvent& e, const nlohmann::json& j, Completion& c, std::string& why) {
+    if (e.data == "[DONE]") return StreamEvent::kTerminal;
+    read_usage(j, c);
+    const auto choices = j.find("choices");
+    if (choices == j.end() || choices->is_null()) return StreamEvent::kOther;
+    if (!choices->is_array())
+      return malformed(why, "choices is a " + std::string(choices->type_name()));
+    bool delta_text = false;
+    for (const auto& choice : *choices) {
+      if (!choice.is_object()) return malformed(why, "a choice is not an object");
+      const auto index = choice.find("index");
+      if (index != choice.end() && index->is_number_integer() && index->get<int64_t>() != 0) {
+        continue;  // one answer is asked for
+      }
+      if (auto finish = choice.find("finish_reason"); finish != choice.end() && finish->is_string())
+        c.finish_reason = finish->get<std::string>();
+      const auto delta = choice.find("delta");
+      if (delta == choice.end() || delta->is_null()) continue;
+      if (!delta->is_object())
+        return malformed(why, "delta is a " + std::string(delta->type_name()));
+      for (const char* key : {"content", "reasoning_content", "reasoning", "refusal"}) {
+        const auto it = delta->find(key);
+        if (it == delta->end() || it->is_null()) continue;
+        if (!it->is_string()) {
+          return malformed(why, "delta." + std::string(key) + " is a " + it->type_name());
+        }
+        const std::string& piece = it->get_ref<const std::string&>();
+        const std::string_view k = key;
+        if (k == "content") {
+          content_seen = true;
+          c.text += piece;
+        } else if (k == "refusal") {
+          refusal += piece;
+        } else {
+          c.reasoning += piece;
+        }
+        delta_text = delta_text || (k != "refusal" && !piece.empty());
+      }
+    }
+    return delta_text ? StreamEvent::kDelta : StreamEvent::kOther;
+  }
+
+  static StreamEvent malformed(std::string& why, std::string what) {
+    why = std::move(what);
+    return StreamEvent::kMalformed;
+  }
+};
+
+Completion chat_stream(const HttpResult& http, const std::string& context, Reply& r) {
+  ChatStream stream;
+  Completion c =
+      read_event_stream(http, context, r,
+                        [&stream](const SseEvent& e, const nlohmann::json& j, Completion& out,
+                                  std::string& why) { return stream.read(e, j, out, why); });
+  if (!c.ok()) return c;
+  return typed_answer(std::move(c), stream.refusal, !stream.content_seen, context);
+}
+
+bool chat_stream_end(const SseEvent& e) {
+  return e.data == "[DONE]";
+}
+
+// A message's content as chat completions take it: its text, or a list of text parts and
+// image_url parts holding the image as a base64 data URL (RFC 2397).
+nlohmann::json openai_content(const Message& m) {
+  if (m.parts.empty()) return m.content;
+  nlohmann::json parts = nlohmann::json::array();
+  for (const ContentPart& p : m.parts) {
+    if (p.kind == ContentPart::Kind::kText) {
+      parts.push_back({{"type", "text"}, {"text", p.text}});
+    } else {
+      parts.push_back(
+          {{"type", "image_url"},
+           {"image_url", {{"url", "data:" + p.media_type + ";base64," + base64_encode(p.data)}}}});
+    }
+  }
+  return parts;
 }
 
 // A token's bytes: OpenAI writes a piece of a character as "bytes:\xHH\xHH..."; any other
@@ -226,6 +327,12 @@ Completion parse_chat_completion(const HttpResult& http, const std::string& cont
   return repaired(chat_completion(http, context, r));
 }
 
+Completion parse_chat_stream(const HttpResult& http, const std::string& context) {
+  Reply r;
+  return repaired(is_event_stream(http) ? chat_stream(http, context, r)
+                                        : chat_completion(http, context, r));
+}
+
 Completion parse_loglikelihoods(const HttpResult& http, const Request& request,
                                 const std::string& context) {
   Reply r;
@@ -255,19 +362,10 @@ bool RejectionTracker::systematic(const std::string& message, uint64_t request) 
   return requests.size() >= kDifferentRequests;
 }
 
-namespace {
-
-HttpPoolOptions with_retry_status(HttpPoolOptions http) {
-  http.retry_status = retry_status_of;
-  return http;
-}
-
-}  // namespace
-
 OpenAIRunner::OpenAIRunner(OpenAIOptions options)
     : options_(std::move(options)),
       style_(param_style_for(options_.model)),
-      pool_(with_retry_status(options_.http)) {
+      pool_(pool_options_for(options_.http, options_.stream, chat_stream_end)) {
   std::string base = options_.base_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
   url_ = base + "/chat/completions";
@@ -288,7 +386,7 @@ nlohmann::json OpenAIRunner::loglikelihood_body(const Request& request) const {
 nlohmann::json OpenAIRunner::request_body(const Request& request) const {
   nlohmann::json messages = nlohmann::json::array();
   for (const auto& m : request.messages) {
-    messages.push_back({{"role", m.role}, {"content", m.content}});
+    messages.push_back({{"role", m.role}, {"content", openai_content(m)}});
   }
   const Sampling& s = request.sampling;
   nlohmann::json body = {{"model", options_.model}, {"messages", messages}};
@@ -303,6 +401,10 @@ nlohmann::json OpenAIRunner::request_body(const Request& request) const {
   if (s.top_k && sends("top_k")) body["top_k"] = *s.top_k;  // vLLM, SGLang, llama.cpp
   if (!s.stop.empty() && sends("stop")) body["stop"] = s.stop;
   if (s.seed && sends("seed")) body["seed"] = *s.seed;
+  if (options_.stream) {
+    body["stream"] = true;
+    body["stream_options"] = {{"include_usage", true}};  // usage comes in the last chunk
+  }
   for (const auto& [key, value] : options_.extra_body.items()) {
     if (!body.contains(key)) body[key] = value;
   }
@@ -323,8 +425,9 @@ Completion OpenAIRunner::settle(const HttpResult& http, const Request& request, 
                                 const std::string& context) {
   Reply r;
   const bool generate = request.kind == RequestKind::kGenerate;
-  Completion c =
-      generate ? chat_completion(http, context, r) : loglikelihoods(http, request, context, r);
+  Completion c = !generate ? loglikelihoods(http, request, context, r)
+                 : options_.stream && is_event_stream(http) ? chat_stream(http, context, r)
+                                                            : chat_completion(http, context, r);
   if (c.ok() || c.error == ErrorKind::kRefused) {
     rejections_.answered();
   } else if ((r.status == 400 || r.status == 422) && rejections_.systematic(r.message, body_hash)) {
@@ -352,6 +455,7 @@ void OpenAIRunner::submit(Request request, Callback done) {
   std::string context = "request #" + std::to_string(++counter) + " to " + url;
   // "Expect:" stops libcurl from waiting for a 100-continue on large bodies.
   std::vector<std::string> headers = {"Content-Type: application/json", "Expect:"};
+  if (options_.stream && !loglikelihood) headers.push_back("Accept: text/event-stream");
   if (!options_.api_key.empty()) headers.push_back("Authorization: Bearer " + options_.api_key);
   std::string body = (loglikelihood ? loglikelihood_body(request) : request_body(request)).dump();
   const uint64_t body_hash = hash64(body);
@@ -388,6 +492,10 @@ nlohmann::json OpenAIRunner::config() const {
                       {"max_retries", options_.http.retry.max_retries}};
   if (options_.accepts) j["accepts"] = *options_.accepts;
   if (!options_.extra_body.empty()) j["extra_body"] = options_.extra_body;
+  if (options_.stream) {
+    j["stream"] = true;
+    j["read_timeout_s"] = options_.http.read_timeout_s;
+  }
   return j;
 }
 

@@ -28,6 +28,9 @@ struct OpenAIOptions {
   // Body fields sent with every request that the request itself does not set (model
   // registry `defaults`, --reasoning-effort).
   nlohmann::json extra_body = nlohmann::json::object();
+  // Generate requests ask for a stream (SSE: "stream": true with stream_options.include_usage)
+  // and the answer's timing is measured (StreamTiming); http.read_timeout_s then applies.
+  bool stream = false;
   HttpPoolOptions http;
 };
 
@@ -76,7 +79,10 @@ class OpenAIRunner : public Runner {
   std::string identity() const override;
   nlohmann::json config() const override;
 
-  // The JSON body sent for a generate `request` (exposed for tests).
+  // The JSON body sent for a generate `request` (exposed for tests). A message with parts
+  // has a list as content: {"type":"text","text":T} and {"type":"image_url","image_url":
+  // {"url":"data:MEDIA_TYPE;base64,DATA"}}. Streaming adds "stream": true and
+  // "stream_options": {"include_usage": true}.
   nlohmann::json request_body(const Request& request) const;
   // The JSON body sent for a loglikelihood `request`: one prompt per continuation
   // (context + continuation, see scored_text), echoed with logprobs (exposed for tests).
@@ -110,6 +116,15 @@ class OpenAIRunner : public Runner {
 // bytes of the body become U+FFFD before it is parsed). `context` names the request in
 // error messages.
 Completion parse_chat_completion(const HttpResult& http, const std::string& context);
+
+// Turns the final HTTP result of a streamed chat completion into the Completion
+// parse_chat_completion makes of the same answer sent whole: the deltas' content make the
+// text, their reasoning_content or reasoning the reasoning, refusal a refusal (kRefused);
+// the last finish_reason seen is the finish reason; usage comes from the chunk that
+// carries it. "data: [DONE]" ends the stream. An answer that is not an event stream (see
+// is_event_stream) is read by parse_chat_completion; failures of the stream itself are
+// typed by read_event_stream (runners/stream.h); StreamTiming is set from http.arrivals.
+Completion parse_chat_stream(const HttpResult& http, const std::string& context);
 
 // Turns the answer to loglikelihood_body(request) into a Completion with one score per
 // continuation: the summed logprobs of the echoed tokens that cover the continuation,

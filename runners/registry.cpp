@@ -280,6 +280,7 @@ std::unique_ptr<Runner> make_registered_runner(const std::string& spec,
     o.base_url = base_url;
     o.api_key = key;
     o.thinking_budget = options.thinking_budget;
+    o.stream = options.stream;
     o.http = http;
     return std::make_unique<AnthropicRunner>(std::move(o));
   }
@@ -294,6 +295,7 @@ std::unique_ptr<Runner> make_registered_runner(const std::string& spec,
   o.extra_body = m->defaults;
   if (!options.reasoning_effort.empty())
     o.extra_body["reasoning_effort"] = options.reasoning_effort;
+  o.stream = options.stream;
   o.http = http;
   return std::make_unique<OpenAIRunner>(std::move(o));
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -9,10 +10,32 @@
 
 namespace ys {
 
+// One piece of a message's content: text, or an image sent inline (base64) with it.
+struct ContentPart {
+  enum class Kind { kText, kImage };
+  Kind kind = Kind::kText;
+  std::string text;        // kText
+  std::string media_type;  // kImage: "image/png", "image/jpeg", "image/gif" or "image/webp"
+  std::string data;        // kImage: the image file's bytes
+
+  static ContentPart text_part(std::string text);
+  static ContentPart image(std::string bytes, std::string media_type);
+  // The image in file `path`; `media_type` empty: by its extension (.png, .jpg/.jpeg,
+  // .gif, .webp). Throws InputError naming the file when it cannot be read or its type is
+  // not one of those.
+  static ContentPart image_file(const std::filesystem::path& path, std::string media_type = "");
+};
+
 struct Message {
   std::string role;  // "system", "user" or "assistant"
   std::string content;
+  // When non-empty, the message's content in order (text and images) and `content` is not
+  // used; empty for text-only messages, which keep their form (and cache keys).
+  std::vector<ContentPart> parts = {};
 };
+
+// The message's text: `content`, or its text parts joined with nothing between.
+std::string text_of(const Message& message);
 
 struct Sampling {
   double temperature = 0.0;
@@ -58,8 +81,14 @@ struct ScoredText {
 ScoredText scored_text(const Request& request, size_t index);
 
 // The request as canonical JSON: every field that can change a model's answer, with
-// object keys sorted, and nothing else.
+// object keys sorted, and nothing else. A message with parts has as content a list of
+// {"type":"text","text":T} and {"type":"image","media_type":M,"data":BASE64} objects; a
+// text-only message's content is its string, as before parts existed.
 nlohmann::json canonical_json(const Request& request);
+
+// The request canonical_json(r) was made from (its oracle_text, never stored, excepted).
+// Throws InputError naming the first field that is missing or malformed.
+Request request_from_json(const nlohmann::json& j);
 
 // Cache key of `request` sent to the model named by `runner_identity`: a hash of both.
 std::string cache_key(const Request& request, const std::string& runner_identity);

@@ -6,28 +6,9 @@
 #include "harness/store/sqlite.h"
 
 namespace ys {
-namespace {
-
-// A migrated connection, closed on scope exit.
-struct Connection {
-  sqlite3* db;
-  explicit Connection(const std::filesystem::path& path) : db(open_connection(path, false)) {
-    try {
-      migrate_store(db);
-    } catch (...) {
-      sqlite3_close(db);
-      throw;
-    }
-  }
-  ~Connection() { sqlite3_close(db); }
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-};
-
-}  // namespace
 
 void write_effective_context(const std::filesystem::path& db, const EffectiveContext& e) {
-  Connection c(db);
+  StoreConnection c(db);
   nlohmann::json per_length = nlohmann::json::array();
   for (const auto& [length, average] : e.per_length) per_length.push_back({length, average});
   Statement s(c.db,
@@ -45,7 +26,7 @@ void write_effective_context(const std::filesystem::path& db, const EffectiveCon
 
 std::optional<EffectiveContext> read_effective_context(const std::filesystem::path& db,
                                                        int64_t run_id) {
-  Connection c(db);
+  StoreConnection c(db);
   Statement s(c.db,
               "SELECT threshold, effective_length, per_length, tasks FROM effective_context "
               "WHERE run_id=?");

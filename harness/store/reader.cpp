@@ -57,6 +57,10 @@ StoreReader::~StoreReader() {
   sqlite3_close(db_);
 }
 
+std::optional<StoredRunUsage> StoreReader::run_usage(int64_t run_id) {
+  return read_run_usage(db_, run_id);
+}
+
 std::vector<RunRecord> StoreReader::runs() {
   const std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id";
   Statement s(db_, sql.c_str());

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "harness/store/records.h"
+#include "harness/store/run_usage.h"
 
 struct sqlite3;
 
@@ -45,6 +46,9 @@ class StoreReader {
   std::vector<RunRecord> runs();
   // Run `run_id`, if there is one.
   std::optional<RunRecord> run(int64_t run_id);
+  // What run `run_id`'s answers used, as recorded when it last ended (run_usage.h); empty
+  // for a run that never ended or was stored before usage was recorded.
+  std::optional<StoredRunUsage> run_usage(int64_t run_id);
 
   // The stored samples of `run_id` (of `task` only, when given), ordered by task, sample
   // id and repeat, each with its completion and scores.

@@ -106,6 +106,27 @@ ALTER TABLE runs ADD COLUMN fingerprint_parts TEXT;
 ALTER TABLE runs ADD COLUMN shard TEXT;
 ALTER TABLE runs ADD COLUMN merged_from TEXT;
 )sql",
+    // 6: what each run's stored answers used (harness/store/run_usage.h), written when a
+    // run ends and recomputed when it is resumed. Runs stored before have no row.
+    R"sql(
+CREATE TABLE run_usage(
+  run_id INTEGER PRIMARY KEY REFERENCES runs(id),
+  samples INTEGER NOT NULL,
+  answers INTEGER NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  cached_input_tokens INTEGER NOT NULL,
+  cache_write_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  reasoning_tokens INTEGER NOT NULL,
+  cost_usd REAL,
+  latency_p50_s REAL NOT NULL,
+  latency_p90_s REAL NOT NULL,
+  latency_p99_s REAL NOT NULL,
+  streamed INTEGER NOT NULL,
+  ttft_p50_s REAL,
+  ttft_p90_s REAL,
+  updated_at TEXT NOT NULL);
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
@@ -158,6 +179,20 @@ void migrate_store(sqlite3* db) {
       throw;
     }
   }
+}
+
+StoreConnection::StoreConnection(const std::filesystem::path& path)
+    : db(open_connection(path, false)) {
+  try {
+    migrate_store(db);
+  } catch (...) {
+    sqlite3_close(db);
+    throw;
+  }
+}
+
+StoreConnection::~StoreConnection() {
+  sqlite3_close(db);
 }
 
 }  // namespace ys

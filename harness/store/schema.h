@@ -8,7 +8,7 @@ struct sqlite3;
 namespace ys {
 
 // PRAGMA user_version of a store this yardstick writes.
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 // Opens a connection to the database at `path` (creating it and its folder when
 // `create`), with a busy timeout. Throws StoreError naming the file.
@@ -21,5 +21,18 @@ void migrate_store(sqlite3* db);
 
 // The schema version of `db`.
 int schema_version(sqlite3* db);
+
+// A connection to an existing store, migrated, closed when it goes; for the store's
+// side tables (effective_context, run_usage). Throws StoreError as open_connection and
+// migrate_store do.
+class StoreConnection {
+ public:
+  explicit StoreConnection(const std::filesystem::path& path);
+  ~StoreConnection();
+  StoreConnection(const StoreConnection&) = delete;
+  StoreConnection& operator=(const StoreConnection&) = delete;
+
+  sqlite3* db;
+};
 
 }  // namespace ys

@@ -78,6 +78,12 @@ std::string response(int status, const std::string& body, const std::string& ext
   return head(status, "application/json", body.size(), extra) + body;
 }
 
+// One SSE event: its data line, and its "event:" line when `name` is set.
+std::string sse_event(const json& data, const char* name = nullptr) {
+  return (name ? std::string("event: ") + name + "\n" : std::string()) + "data: " + data.dump() +
+         "\n\n";
+}
+
 int64_t tokens_of(size_t bytes) {
   return std::max<int64_t>(1, static_cast<int64_t>(bytes / 4));
 }
@@ -119,11 +125,11 @@ size_t prompt_bytes(const json& body) {
 
 Fault parse_fault(const std::string& name) {
   for (Fault f : {Fault::k429, Fault::k500, Fault::k529, Fault::kReset, Fault::kTruncated,
-                  Fault::kStall, Fault::kErrorIn200}) {
+                  Fault::kStall, Fault::kErrorIn200, Fault::kBadEvent}) {
     if (name == fault_name(f)) return f;
   }
   throw std::invalid_argument("unknown fault '" + name +
-                              "' (429, 500, 529, reset, truncated, stall, error200)");
+                              "' (429, 500, 529, reset, truncated, stall, error200, bad_event)");
 }
 
 const char* fault_name(Fault fault) {
@@ -142,6 +148,8 @@ const char* fault_name(Fault fault) {
       return "stall";
     case Fault::kErrorIn200:
       return "error200";
+    case Fault::kBadEvent:
+      return "bad_event";
   }
   return "";
 }
@@ -352,7 +360,55 @@ struct LoadServer::Impl {
     if (flush(id) && last) parse_requests(id);
   }
 
-  void answer_fault(uint64_t id, Fault f, bool anthropic, const std::string& full_answer) {
+  // Starts a streamed answer of `events` on connection `id`: the headers, then one event
+  // every inter_token_ms; the stream ends cleanly after the last unless `stall_at_end`.
+  void start_stream(uint64_t id, std::shared_ptr<std::vector<std::string>> events,
+                    bool stall_at_end) {
+    send_now(id,
+             "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: "
+             "no-cache\r\nTransfer-Encoding: chunked\r\n\r\n",
+             false);
+    if (conns.count(id)) stream_from(id, std::move(events), 0, stall_at_end);
+  }
+
+  // A fault in a streamed answer of `events` (the whole stream): truncated ends cleanly
+  // after half the events (no terminal event), stall sends half and then nothing,
+  // error200 sends half and then an error event, bad_event replaces the middle event
+  // with data that is not JSON. Other faults are answered as without streaming.
+  bool stream_fault(uint64_t id, Fault f, bool anthropic, std::vector<std::string> events) {
+    const size_t half = events.size() / 2;
+    switch (f) {
+      case Fault::kTruncated:
+      case Fault::kStall:
+        events.resize(half);
+        break;
+      case Fault::kErrorIn200:
+        events.resize(half);
+        events.push_back(anthropic
+                             ? sse_event(json::parse(error_body(true, "overloaded_error",
+                                                                "upstream failed (injected)")),
+                                         "error")
+                             : sse_event(json{{"error",
+                                               {{"message", "upstream failed (injected)"},
+                                                {"type", "server_error"},
+                                                {"code", 503}}}}));
+        break;
+      case Fault::kBadEvent:
+        events[half] =
+            std::string(anthropic ? "event: content_block_delta\n" : "") + "data: {\"not json\n\n";
+        break;
+      default:
+        return false;
+    }
+    ++faults;
+    start_stream(id, std::make_shared<std::vector<std::string>>(std::move(events)),
+                 f == Fault::kStall);
+    return true;
+  }
+
+  void answer_fault(uint64_t id, Fault f, bool anthropic, const std::string& full_answer,
+                    const std::vector<std::string>* events) {
+    if (events && stream_fault(id, f, anthropic, *events)) return;
     ++faults;
     const std::string retry_after =
         "Retry-After: " + std::to_string(static_cast<int64_t>(std::ceil(o.retry_after_s))) + "\r\n";
@@ -393,6 +449,9 @@ struct LoadServer::Impl {
         send_now(id, head_part + full_answer.substr(0, full_answer.size() / 2), true, true);
         return;
       }
+      case Fault::kBadEvent:
+        send_now(id, response(200, "{\"not json"), true);
+        return;
       case Fault::kStall: {
         // The request stays in flight until the client hangs up.
         auto it = conns.find(id);
@@ -465,10 +524,8 @@ struct LoadServer::Impl {
                                          uint64_t n) const {
     std::vector<std::string> ev;
     const std::string model = body.value("model", "model");
-    auto data = [](const json& j) { return "data: " + j.dump() + "\n\n"; };
-    auto named = [](const char* name, const json& j) {
-      return std::string("event: ") + name + "\ndata: " + j.dump() + "\n\n";
-    };
+    auto data = [](const json& j) { return sse_event(j); };
+    auto named = [](const char* name, const json& j) { return sse_event(j, name); };
     if (anthropic) {
       json usage = anthropic_usage(body, r);
       json start_usage = usage;
@@ -539,15 +596,21 @@ struct LoadServer::Impl {
     return ev;
   }
 
-  void stream_from(uint64_t id, std::shared_ptr<std::vector<std::string>> events, size_t i) {
+  void stream_from(uint64_t id, std::shared_ptr<std::vector<std::string>> events, size_t i,
+                   bool stall_at_end) {
+    if (!conns.count(id)) return;
+    if (events->empty()) {  // a stall before any event
+      if (!stall_at_end) send_now(id, "0\r\n\r\n", true);
+      return;
+    }
     const bool last = i + 1 == events->size();
     std::string bytes = chunk((*events)[i]);
-    if (last) bytes += "0\r\n\r\n";
-    if (!conns.count(id)) return;
-    send_now(id, std::move(bytes), last);
+    if (last && !stall_at_end) bytes += "0\r\n\r\n";
+    send_now(id, std::move(bytes), last && !stall_at_end);
     if (last || !conns.count(id)) return;
-    schedule(id, o.inter_token_ms,
-             [this, id, events, i](Conn&) { stream_from(id, events, i + 1); });
+    schedule(id, o.inter_token_ms, [this, id, events, i, stall_at_end](Conn&) {
+      stream_from(id, events, i + 1, stall_at_end);
+    });
   }
 
   void handle(uint64_t id, const std::string& method, const std::string& path,
@@ -609,8 +672,12 @@ struct LoadServer::Impl {
     const double latency = draw_latency();
     if (fault) {
       std::string full = full_body(anthropic, body, reply, n);
-      schedule(id, latency, [this, id, f = *fault, anthropic, full](Conn&) {
-        answer_fault(id, f, anthropic, full);
+      auto events =
+          stream
+              ? std::make_shared<std::vector<std::string>>(stream_events(anthropic, body, reply, n))
+              : nullptr;
+      schedule(id, latency, [this, id, f = *fault, anthropic, full, events](Conn&) {
+        answer_fault(id, f, anthropic, full, events.get());
       });
       return;
     }
@@ -619,11 +686,7 @@ struct LoadServer::Impl {
           std::make_shared<std::vector<std::string>>(stream_events(anthropic, body, reply, n));
       schedule(id, latency, [this, id, events](Conn&) {
         count_answer();
-        send_now(id,
-                 "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: "
-                 "no-cache\r\nTransfer-Encoding: chunked\r\n\r\n",
-                 false);
-        if (conns.count(id)) stream_from(id, events, 0);
+        start_stream(id, events, false);
       });
       return;
     }

@@ -23,9 +23,16 @@ enum class Fault {
   kTruncated,   // headers announce the whole body, half of it comes, the connection closes
   kStall,       // headers and half the body, then nothing until the client hangs up
   kErrorIn200,  // 200 whose body is an error object (a 503 "server_error")
+  kBadEvent,    // 200 whose body is not JSON
+  // A streamed request ("stream": true) gets these in the stream instead: kTruncated ends
+  // it cleanly after half its events (no terminal event), kStall sends half its events and
+  // then nothing, kErrorIn200 sends half and then an error event (OpenAI: {"error":{...,
+  // "code":503}}; Anthropic: event "error", overloaded_error), kBadEvent replaces its
+  // middle event's data with text that is not JSON.
 };
 
-// "429", "500", "529", "reset", "truncated", "stall", "error200"; throws on others.
+// "429", "500", "529", "reset", "truncated", "stall", "error200", "bad_event"; throws on
+// others.
 Fault parse_fault(const std::string& name);
 const char* fault_name(Fault fault);
 

@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
   app.add_option("--stream-chunks", o.stream_chunks, "Text events per streamed answer");
   app.add_option("--fault-rate", o.fault_rate, "Fraction of attempts that fail")
       ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--faults", faults, "Comma-separated: 429,500,529,reset,truncated,stall,error200");
+  app.add_option("--faults", faults,
+                 "Comma-separated: 429,500,529,reset,truncated,stall,error200,bad_event");
   app.add_option("--max-faults-per-body", o.max_faults_per_body,
                  "Failed attempts per body, at most");
   app.add_option("--retry-after", o.retry_after_s, "Retry-After seconds sent with 429s");

@@ -1,0 +1,74 @@
+// Streamed answers (server-sent events): the framing, what the OpenAI and Anthropic
+// runners share when reading a stream (errors in the stream, a stream that broke off or
+// stalled, malformed events), and the timing of its deltas (docs/RUNNERS.md, "Streaming").
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runners/completion.h"
+#include "runners/http_pool.h"
+#include "runners/http_reply.h"
+
+namespace ys {
+
+struct SseEvent {
+  std::string name;  // the "event:" field; empty when the event has none
+  std::string data;  // the "data:" lines, joined with "\n"
+  size_t end = 0;    // offset in the body just past the blank line that ended the event
+};
+
+// The complete events of `body`, framed as the WHATWG HTML standard's "Interpreting an
+// event stream" says: lines end in CRLF, LF or CR; "field: value" (one space after the
+// colon dropped; a line with no colon is a field with an empty value); a line starting
+// with ':' is a comment; a blank line ends an event, which is kept when it had data.
+// Fields other than event and data are ignored. Text after the last blank line is an
+// event that never ended and is not returned.
+std::vector<SseEvent> parse_sse(std::string_view body);
+
+// Whether the answer to a streamed request is to be read as an event stream: the attempt
+// stalled, or it has a 2xx status (or none: it broke off) and a body that does not start
+// with '{' (a JSON body is a server that ignored "stream", or an error, read as usual).
+bool is_event_stream(const HttpResult& http);
+
+// What a provider's reader makes of one event.
+enum class StreamEvent {
+  kOther,      // nothing to time (metadata, usage, a block starting or stopping)
+  kDelta,      // it carried answer or reasoning text
+  kTerminal,   // the stream's last event ("[DONE]", message_stop)
+  kMalformed,  // not what the API sends; the reader says why
+};
+
+// Reads one event of a stream into `c`: `json` is the event's data parsed (null for data
+// that is exactly "[DONE]"); sets `why` when it returns kMalformed.
+using StreamEventReader = std::function<StreamEvent(
+    const SseEvent& event, const nlohmann::json& json, Completion& c, std::string& why)>;
+
+// Reads a streamed exchange (is_event_stream) into a Completion with attempts, latency and
+// the deltas' timing (StreamTiming, from http.arrivals). Each event's data must be a JSON
+// object (or "[DONE]") else the answer is kStreamMalformed, naming the event; an event
+// carrying an error object (embedded_error: OpenAI's {"error":...}, Anthropic's
+// {"type":"error",...}) types the answer by the status that error names, as a 2xx body
+// carrying one is typed (the server's message is put in `r`); `read` reads the others. A
+// stream with no terminal event is kStreamStalled when the attempt stalled, else
+// kStreamCut. Returns with c.ok() only when the stream reached its terminal event.
+Completion read_event_stream(const HttpResult& http, const std::string& context, reply::Reply& r,
+                             const StreamEventReader& read);
+
+// HttpPoolOptions::retry_status for streamed requests: a 2xx event stream that carries an
+// error event counts as the status that error names, and one without an event for which
+// `terminal` holds as 502 (broken off: retried); any other answer as retry_status_of says.
+long stream_retry_status(long status, const std::string& body,
+                         bool (*terminal)(const SseEvent& event));
+
+// The pool options of a runner: with `stream`, arrivals are recorded and responses are
+// retried per stream_retry_status with `terminal`; without, retry_status_of decides and
+// there is no read timeout (a whole answer comes at once, after the model is done).
+HttpPoolOptions pool_options_for(HttpPoolOptions http, bool stream,
+                                 bool (*terminal)(const SseEvent& event));
+
+}  // namespace ys
