@@ -69,23 +69,12 @@ struct Inbox {
     }
     ready.notify_one();
   }
-};
 
-// The metrics of `t` as the store aggregates them: its scorers', with mean metrics
-// aggregated per file too when its dataset groups samples by file, or else, for a
-// generative task run with repeats > 1, with pass@1 and maj@K over the repeats.
-std::vector<MetricInfo> declared_metrics(const EvalTask& t, int repeats) {
-  std::vector<MetricInfo> metrics = t.scorers.metrics();
-  const auto& dataset = t.task.spec().dataset;
-  const bool grouped = dataset && dataset->group_by_file;
-  const bool voted = !grouped && repeats > 1 && !t.task.spec().multiple_choice;
-  for (auto& m : metrics) {
-    if (m.aggregation != Aggregation::kMean) continue;
-    if (grouped) m.aggregation = Aggregation::kGroupMean;
-    if (voted) m.aggregation = Aggregation::kMajority;
+  bool has_items() {
+    std::lock_guard lock(mutex);
+    return !items.empty();
   }
-  return metrics;
-}
+};
 
 class Evaluation {
  public:
@@ -246,16 +235,16 @@ class Evaluation {
     const size_t window = static_cast<size_t>(std::max(1, options_.concurrency));
     const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                              std::chrono::duration<double>(options_.time_budget_s));
-    while ((next < pending_.size() || in_flight > 0 || scoring_ > 0) && outcome_.failure.empty() &&
-           !stop_requested()) {
+    while ((next < pending_.size() || in_flight > 0 || scoring_ > 0 || inbox_->has_items()) &&
+           outcome_.failure.empty() && !stop_requested()) {
       if (options_.time_budget_s > 0 && !outcome_.budget_spent && Clock::now() >= deadline &&
           (next < pending_.size() || in_flight > 0)) {
-        // Out of time: what is unanswered stays unstored and is sent on resume; answers
-        // still being scored are waited for.
+        // Out of time: nothing more is sent and what was sent is dropped when the runner
+        // can drop it (it stays unstored and is sent on resume). Answers that still come,
+        // those already received and those a runner cannot drop, are stored and scored.
         outcome_.budget_spent = true;
-        runner_.cancel();
+        if (runner_.cancel()) in_flight = 0;
         next = pending_.size();
-        in_flight = 0;
       }
       while (next < pending_.size() && in_flight < window) {
         size_t item = pending_[next++];
@@ -280,8 +269,7 @@ class Evaluation {
           finish(a.item, std::move(a.completion), std::move(a.scores));
           continue;
         }
-        if (outcome_.budget_spent) continue;  // answered after the budget: sent again on resume
-        --in_flight;
+        if (in_flight > 0) --in_flight;  // 0: dropped by cancel(), yet it had already arrived
         count_usage(a.completion);
         if (a.completion.error == ErrorKind::kFatal) {
           if (outcome_.failure.empty()) outcome_.failure = a.completion.error_message;
@@ -411,6 +399,19 @@ class Evaluation {
 };
 
 }  // namespace
+
+std::vector<MetricInfo> declared_metrics(const EvalTask& t, int repeats) {
+  std::vector<MetricInfo> metrics = t.scorers.metrics();
+  const auto& dataset = t.task.spec().dataset;
+  const bool grouped = dataset && dataset->group_by_file;
+  const bool voted = !grouped && repeats > 1 && !t.task.spec().multiple_choice;
+  for (auto& m : metrics) {
+    if (m.aggregation != Aggregation::kMean) continue;
+    if (grouped) m.aggregation = Aggregation::kGroupMean;
+    if (voted && m.votes) m.aggregation = Aggregation::kMajority;
+  }
+  return metrics;
+}
 
 nlohmann::json run_fingerprint_parts(const Runner& runner, const std::vector<EvalTask>& tasks,
                                      const EvalOptions& options) {

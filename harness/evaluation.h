@@ -44,10 +44,11 @@ struct EvalOptions {
   LongContextOptions long_context;          // token counting of generated long prompts
   std::optional<ModelPrice> price;          // the model's prices (registry), for the cost
   // Wall-clock seconds this invocation may send requests (--time-budget); 0: no limit.
-  // When spent, nothing more is sent, requests in flight are cancelled (Runner::cancel),
-  // answers already received are scored and stored, and the run ends 'incomplete'.
+  // When spent, nothing more is sent, requests in flight are cancelled where the runner
+  // can drop them (Runner::cancel; else they are waited for), every answer received is
+  // scored and stored, and the run ends 'incomplete'.
   double time_budget_s = 0;
-  std::optional<Shard> shard;               // only the samples of this shard (harness/shard.h)
+  std::optional<Shard> shard;  // only the samples of this shard (harness/shard.h)
 };
 
 // What the answers of one invocation used (docs/RUNNERS.md, "Usage and cost").
@@ -78,8 +79,8 @@ struct EvalOutcome {
   std::string status;             // completed, incomplete, interrupted, failed
   std::string failure;            // why a failed run stopped
   double wall_s = 0;
-  // From the store, with this invocation's wall times; without bootstrap intervals (each
-  // metric's ci is {mean, mean}).
+  // From the store (StoreReader::task_results, bootstrap intervals included), with this
+  // invocation's wall times.
   std::vector<TaskResult> results;
 };
 
@@ -96,6 +97,12 @@ nlohmann::json run_fingerprint_parts(const Runner& runner, const std::vector<Eva
 std::string run_fingerprint(const nlohmann::json& parts, const std::optional<Shard>& shard);
 std::string run_fingerprint(const Runner& runner, const std::vector<EvalTask>& tasks,
                             const EvalOptions& options);
+
+// The metrics of `t` as the store aggregates them: its scorers', with mean metrics
+// aggregated per file too when its dataset groups samples by file, or else, for a
+// generative task run with repeats > 1, with pass@1 and maj@K over the repeats for metrics
+// whose extracted answers can be voted on (MetricInfo::votes).
+std::vector<MetricInfo> declared_metrics(const EvalTask& t, int repeats);
 
 // Runs (or resumes) the evaluation and returns when every sample is answered, a fatal
 // runner error occurs, the store fails, or *options.stop is set. Samples are written as

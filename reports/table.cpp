@@ -37,8 +37,9 @@ std::string render_columns(const std::vector<std::vector<std::string>>& rows) {
 }
 
 std::string render_results_table(const std::vector<TaskResult>& results) {
-  std::vector<std::vector<std::string>> rows = {{"model", "task", "metric", "value", "± stderr",
-                                                 "95% CI", "samples", "errors", "tokens", "wall"}};
+  std::vector<std::vector<std::string>> rows = {{"model", "task", "metric", "value",
+                                                 "± clustered se", "95% CI", "samples", "errors",
+                                                 "tokens", "wall"}};
   for (const auto& r : results) {
     std::string tokens = std::to_string(r.prompt_tokens + r.completion_tokens);
     std::string wall = r.wall_s >= 0 ? format_duration(r.wall_s) : "-";

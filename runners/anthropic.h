@@ -30,7 +30,10 @@ class AnthropicRunner : public Runner {
   explicit AnthropicRunner(AnthropicOptions options);
 
   void submit(Request request, Callback done) override;
-  void cancel() override { pool_.cancel(); }
+  bool cancel() override {
+    pool_.cancel();
+    return true;
+  }
   std::string flow_summary() const override { return pool_.summary(); }
   std::string identity() const override;
   nlohmann::json config() const override;

@@ -74,7 +74,10 @@ class OpenAIRunner : public Runner {
   explicit OpenAIRunner(OpenAIOptions options);
 
   void submit(Request request, Callback done) override;
-  void cancel() override { pool_.cancel(); }
+  bool cancel() override {
+    pool_.cancel();
+    return true;
+  }
   std::string flow_summary() const override { return pool_.summary(); }
   std::string identity() const override;
   nlohmann::json config() const override;

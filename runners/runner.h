@@ -21,9 +21,10 @@ class Runner {
   // of requests already on the wire or drops them; it never calls `done` afterwards.
   virtual void submit(Request request, Callback done) = 0;
 
-  // Drops every request not yet answered: their callbacks are never called (a run whose
-  // time budget is spent). Runners that answer in-process let them finish.
-  virtual void cancel() {}
+  // Drops every request not yet answered, for a run whose time budget is spent. Returns
+  // true when their callbacks will never be called; false when the runner cannot drop
+  // them (it answers in-process) and every callback still comes.
+  virtual bool cancel() { return false; }
 
   // One line on what flow control did (remote runners: HttpPool::summary); "" for none.
   virtual std::string flow_summary() const { return ""; }

@@ -30,6 +30,9 @@ Aggregation parse_aggregation(const std::string& name);
 struct MetricInfo {
   std::string name;
   Aggregation aggregation = Aggregation::kMean;
+  // Whether the extracted answer is one value among many that repeats can vote on (maj@K):
+  // an exact, numeric or math answer, a chosen letter; not a found/wanted count.
+  bool votes = false;
 };
 
 // One figure of a task.

@@ -17,7 +17,7 @@ class ChoiceScorer : public Scorer {
   ChoiceScorer(std::string name, bool per_character)
       : name_(std::move(name)), per_character_(per_character) {}
 
-  std::vector<MetricInfo> metrics() const override { return {{name_, Aggregation::kMean}}; }
+  std::vector<MetricInfo> metrics() const override { return {{name_, Aggregation::kMean, true}}; }
 
   std::vector<Score> score(const Sample& sample, const Completion& answer,
                            const ScoringContext&) const override {

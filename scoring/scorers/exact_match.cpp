@@ -39,7 +39,7 @@ class ExactMatchScorer : public Scorer {
         normalization_(normalization),
         comparison_(std::move(comparison)) {}
 
-  std::vector<MetricInfo> metrics() const override { return {{name_, Aggregation::kMean}}; }
+  std::vector<MetricInfo> metrics() const override { return {{name_, Aggregation::kMean, true}}; }
 
   std::vector<Score> score(const Sample& sample, const Completion& answer,
                            const ScoringContext&) const override {

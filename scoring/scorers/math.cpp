@@ -24,7 +24,7 @@ class MathScorer : public Scorer {
         reference_field_(std::move(reference_field)),
         compare_(compare) {}
 
-  std::vector<MetricInfo> metrics() const override { return {{name_, Aggregation::kMean}}; }
+  std::vector<MetricInfo> metrics() const override { return {{name_, Aggregation::kMean, true}}; }
 
   std::vector<Score> score(const Sample& sample, const Completion& answer,
                            const ScoringContext&) const override {

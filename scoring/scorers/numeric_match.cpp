@@ -42,7 +42,7 @@ class NumericMatchScorer : public Scorer {
         reference_template_(std::move(reference_template)),
         reference_extractor_(std::move(reference_extractor)) {}
 
-  std::vector<MetricInfo> metrics() const override { return {{name_, Aggregation::kMean}}; }
+  std::vector<MetricInfo> metrics() const override { return {{name_, Aggregation::kMean, true}}; }
 
   std::vector<Score> score(const Sample& sample, const Completion& answer,
                            const ScoringContext&) const override {

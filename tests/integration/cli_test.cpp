@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <regex>
 
 #include "datasets/reader.h"
 #include "harness/store/reader.h"
@@ -376,6 +377,26 @@ TEST_F(Cli, BundledModelRunsByNameFromAnyWorkingDirectory) {
                                "SELECT AVG(value) FROM scores WHERE run_id = 2 AND "
                                "metric = 'acc'"),
             0.6);
+}
+
+// A time budget spent while an in-process model is answering: the runner cannot drop
+// what it is working on, so those answers are waited for and stored, not thrown away
+// (and paid for again on resume). Every request sent has its answer stored.
+TEST_F(Cli, TimeBudgetKeepsTheAnswersOfAModelThatCannotCancel) {
+  ChildResult r = test::run_child(
+      {test::yardstick_bin().string(), "run", "--model", "local:stories260K", "--tasks", "arith",
+       "--limit", "400", "--ctx", "1024", "--time-budget", "0.5", "--db", "budget.db"},
+      dir_.path());
+  ASSERT_EQ(r.exit_code, 4) << r.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.err, m, std::regex("(\\d+) requests sent"))) << r.err;
+  const double sent = std::stod(m[1]);
+  EXPECT_GT(sent, 0);
+  EXPECT_LT(sent, 400);
+  EXPECT_EQ(test::query_number(dir_ / "budget.db", "SELECT COUNT(*) FROM samples"), sent);
+  EXPECT_EQ(
+      test::query_number(dir_ / "budget.db", "SELECT COUNT(*) FROM samples WHERE scores IS NULL"),
+      0);
 }
 
 // Bundled names are looked up in $YARDSTICK_MODELS, then the user cache, then the source

@@ -195,5 +195,21 @@ TEST(Majority, OneRepeatRunKeepsPlainMeans) {
   for (const auto& m : out.results[0].metrics) EXPECT_EQ(m.metric.find('@'), std::string::npos);
 }
 
+// maj@K only where the extracted answer is an answer: a needle task's "found/wanted"
+// count is not voted on, so its metric stays a plain mean with repeats.
+TEST(Majority, OnlyMetricsWhoseAnswersCanBeVotedOn) {
+  TaskRegistry reg = TaskRegistry::load(std::filesystem::path(YS_SOURCE_DIR) / "tasks/specs");
+  ScoringResources resources;
+  EvalTask niah = load_eval_task(reg.tasks().at("niah_single_1"), DataLocation{}, resources);
+  for (const auto& m : declared_metrics(niah, 3)) {
+    EXPECT_EQ(m.aggregation, Aggregation::kMean) << m.name;
+  }
+  EvalTask arith = load_eval_task(reg.tasks().at("arith"), DataLocation{}, resources);
+  bool voted = false;
+  for (const auto& m : declared_metrics(arith, 3)) voted |= m.aggregation == Aggregation::kMajority;
+  EXPECT_TRUE(voted);
+  for (const auto& m : declared_metrics(arith, 1)) EXPECT_EQ(m.aggregation, Aggregation::kMean);
+}
+
 }  // namespace
 }  // namespace ys
