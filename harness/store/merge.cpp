@@ -8,6 +8,7 @@
 
 #include "harness/store/reader.h"
 #include "harness/store/run_rows.h"
+#include "harness/store/run_usage.h"
 #include "harness/store/schema.h"
 #include "harness/store/sqlite.h"
 #include "util/hash.h"
@@ -161,15 +162,11 @@ int64_t count(sqlite3* db, const std::string& sql, int64_t run_id) {
 // Copies the samples, scores, metrics and cached responses of run `from` of the attached
 // store `src` into run `to`.
 void merge_piece(sqlite3* db, int64_t from, int64_t to, MergeOutcome& out) {
-  // Whether row `r` is stored unscored (an error after its retries; refusals are scored).
-  auto unscored = [](const std::string& r) {
-    return "(" + r + ".error_kind IS NOT NULL AND " + r + ".error_kind!='refused')";
-  };
   const std::string same_key = "t.task=s.task AND t.sample_id=s.sample_id AND t.repeat=s.repeat";
   // Stored errors that the piece answered: dropped, then copied like new samples.
   const std::string replaceable = "SELECT t.id FROM main.samples t JOIN src.samples s ON " +
                                   same_key + " WHERE t.run_id=?1 AND s.run_id=?2 AND " +
-                                  unscored("t") + " AND NOT " + unscored("s");
+                                  unscored_sample("t") + " AND " + scored_sample("s");
   size_t replaced = 0;
   {
     Statement scores(db,
@@ -216,7 +213,8 @@ void merge_piece(sqlite3* db, int64_t from, int64_t to, MergeOutcome& out) {
   cache.bind(1, from).run();
 }
 
-// The run of `db` with fingerprint `base`, created from `model` when there is none.
+// The run of `db` with `model`'s base fingerprint, created from `model` when there is none.
+// Throws MergeConflict when the existing run differs from `model` (difference()).
 std::pair<RunRecord, bool> target_run(sqlite3* db, const Piece& model, const std::string& command,
                                       const std::filesystem::path& into) {
   const std::string find = std::string("SELECT ") + kRunColumns +
@@ -225,6 +223,12 @@ std::pair<RunRecord, bool> target_run(sqlite3* db, const Piece& model, const std
   s.bind(1, model.base_fingerprint);
   if (s.step()) {
     RunRecord run = read_run(s);
+    // The fingerprint holds no yardstick version: compare the rest like any piece.
+    const Piece existing{into, run, base_fingerprint(run)};
+    if (auto field = difference(model, existing)) {
+      throw MergeConflict("cannot merge " + describe(model) + " into " + describe(existing) +
+                          ": they are not pieces of one run; they differ in " + *field);
+    }
     if (!run.merged_from.is_array()) {  // a run of `into` itself counts as a piece
       run.merged_from = nlohmann::json::array();
       add_entry(run.merged_from, entry(into, run));
@@ -256,19 +260,6 @@ std::pair<RunRecord, bool> target_run(sqlite3* db, const Piece& model, const std
   run.shard.clear();
   run.merged_from = nlohmann::json::array();
   return {run, true};
-}
-
-// Runs `body` in one write transaction of `db`.
-template <typename Body>
-void in_transaction(sqlite3* db, Body&& body) {
-  exec_sql(db, "BEGIN IMMEDIATE");
-  try {
-    body();
-    exec_sql(db, "COMMIT");
-  } catch (...) {
-    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
-  }
 }
 
 }  // namespace
@@ -322,17 +313,20 @@ MergeOutcome merge_stores(const std::vector<std::filesystem::path>& inputs,
       exec_sql(db, "DETACH DATABASE src");
     }
     auto [whole, covered] = coverage(target.merged_from);
-    const int64_t unscored = count(db,
-                                   "SELECT count(*) FROM samples WHERE run_id=? AND error_kind "
-                                   "IS NOT NULL AND error_kind!='refused'",
-                                   target.id);
-    out.status = whole && unscored == 0 ? "completed" : "incomplete";
+    const int64_t unscored = count(
+        db, "SELECT count(*) FROM samples WHERE run_id=? AND " + unscored_sample(), target.id);
+    // A target completed before (e.g. resumed by `yardstick run` after an incomplete
+    // merge) stays completed: merging only adds answers, and its merged_from entries may
+    // predate that completion.
+    const bool was_completed = !out.created && target.status == "completed";
+    out.status = (whole || was_completed) && unscored == 0 ? "completed" : "incomplete";
     out.covered = covered;
     Statement finish(db,
                      "UPDATE runs SET merged_from=?, status=?, finished_at=?, command=? "
                      "WHERE id=?");
     finish.bind(1, target.merged_from.dump()).bind(2, out.status).bind(3, utc_now_iso());
     finish.bind(4, command).bind(5, target.id).run();
+    record_run_usage(db, target.id);  // what `yardstick runs` shows, over all merged samples
   } catch (const StoreError& e) {
     sqlite3_close(db);
     throw StoreError(into.string() + ": merge failed: " + e.what());

@@ -33,14 +33,17 @@ struct MergeOutcome {
 // when missing; other runs there are left alone). All those runs must share their
 // fingerprint parts (model/runner, limit, repeats, seed, tasks' spec and data hashes) and
 // yardstick version; their shard may differ. The run of `into` is the one with the
-// unsharded fingerprint (what an unsharded `yardstick run` resumes), created if absent.
+// unsharded fingerprint (what an unsharded `yardstick run` resumes), created if absent;
+// an existing one is compared with the pieces like another piece.
 //
 // Per (task, sample, repeat): a sample the run lacks is copied with its scores; a stored
 // unscored error is replaced by a scored piece; anything else is kept, so merging a piece
 // twice adds nothing. The run is 'completed' when its pieces together cover every shard
 // of some N with completed runs (or one completed unsharded run) and no sample is left
-// unscored; 'incomplete' otherwise. The response cache of the pieces is copied too.
-// `command` is stored as the merged run's command.
+// unscored; 'incomplete' otherwise. A run of `into` already 'completed' (e.g. resumed to
+// the end by `yardstick run`) stays so while no sample is left unscored. The response cache of the
+// pieces is copied too. `command` is stored as the merged run's command; the run's run_usage row is
+// recomputed over all its samples (run_usage.h).
 //
 // Throws MergeConflict (nothing written), StoreError (an input that is not a store, holds
 // no run, or is `into` itself; a failed write: pieces committed so far stay).

@@ -141,7 +141,9 @@ std::vector<TaskResult> StoreReader::task_results(std::optional<int64_t> run_id,
   {
     const std::string sql =
         "SELECT s.run_id, r.model, s.task, r.status, COALESCE(r.finished_at, ''), count(*), "
-        "sum(s.error_kind IS NOT NULL AND s.error_kind!='refused'), sum(s.prompt_tokens), "
+        "sum" +
+        unscored_sample("s") +
+        ", sum(s.prompt_tokens), "
         "sum(s.completion_tokens) FROM samples s JOIN runs r ON r.id=s.run_id" +
         filter + " GROUP BY s.run_id, s.task";
     Statement s(db_, sql.c_str());

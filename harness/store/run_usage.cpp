@@ -10,14 +10,11 @@
 namespace ys {
 namespace {
 
-// Scored samples: answers, and refusals (which score 0).
-constexpr const char* kScored = "(error_kind IS NULL OR error_kind='refused')";
-
 // The values of one column `expression` over the scored samples of `run_id` where it is
 // not NULL, ascending.
 std::vector<double> sorted_values(sqlite3* db, int64_t run_id, const std::string& expression) {
   const std::string sql = "SELECT v FROM (SELECT " + expression +
-                          " AS v FROM samples WHERE run_id=? AND " + kScored +
+                          " AS v FROM samples WHERE run_id=? AND " + scored_sample() +
                           ") WHERE v IS NOT NULL ORDER BY v";
   Statement s(db, sql.c_str());
   s.bind(1, run_id);
@@ -83,8 +80,12 @@ StoredRunUsage compute_run_usage(const std::filesystem::path& db, int64_t run_id
 
 StoredRunUsage record_run_usage(const std::filesystem::path& db, int64_t run_id) {
   StoreConnection c(db);
-  const StoredRunUsage u = compute(c.db, run_id);
-  Statement s(c.db,
+  return record_run_usage(c.db, run_id);
+}
+
+StoredRunUsage record_run_usage(sqlite3* db, int64_t run_id) {
+  const StoredRunUsage u = compute(db, run_id);
+  Statement s(db,
               "INSERT OR REPLACE INTO run_usage(run_id, samples, answers, input_tokens, "
               "cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, "
               "cost_usd, latency_p50_s, latency_p90_s, latency_p99_s, streamed, ttft_p50_s, "

@@ -1,4 +1,4 @@
-// The store's run_usage table (schema v5): per run, what its stored answers used — tokens,
+// The store's run_usage table (schema v6): per run, what its stored answers used — tokens,
 // cost, latency and time-to-first-token percentiles. Written by the harness when a run
 // ends (recomputed from the run's samples each time, so a resumed run's row covers all of
 // it); read by `yardstick runs`. docs/RUNNERS.md, "Usage and cost".
@@ -37,6 +37,8 @@ StoredRunUsage compute_run_usage(const std::filesystem::path& db, int64_t run_id
 
 // Computes run `run_id`'s usage and replaces its row; returns it. Throws StoreError.
 StoredRunUsage record_run_usage(const std::filesystem::path& db, int64_t run_id);
+// The same on an open, migrated connection (merge_stores).
+StoredRunUsage record_run_usage(sqlite3* db, int64_t run_id);
 
 // The stored row of `run_id`, if any. Throws StoreError.
 std::optional<StoredRunUsage> read_run_usage(const std::filesystem::path& db, int64_t run_id);

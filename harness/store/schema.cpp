@@ -147,6 +147,15 @@ sqlite3* open_connection(const std::filesystem::path& path, bool create) {
   return db;
 }
 
+std::string scored_sample(std::string_view alias) {
+  const std::string column = alias.empty() ? "error_kind" : std::string(alias) + ".error_kind";
+  return "(" + column + " IS NULL OR " + column + "='refused')";
+}
+
+std::string unscored_sample(std::string_view alias) {
+  return "(NOT " + scored_sample(alias) + ")";
+}
+
 int schema_version(sqlite3* db) {
   Statement s(db, "PRAGMA user_version");
   s.step();
@@ -162,22 +171,17 @@ void migrate_store(sqlite3* db) {
                      "); use a newer yardstick");
   }
   if (version == kSchemaVersion) return;
-  while (true) {
-    exec_sql(db, "BEGIN IMMEDIATE");
-    try {
+  for (bool done = false; !done;) {
+    in_transaction(db, [&] {
       // Read again under the write lock: another process may have migrated meanwhile.
       const int v = schema_version(db);
       if (v >= kSchemaVersion) {
-        exec_sql(db, "COMMIT");
+        done = true;
         return;
       }
       exec_sql(db, kMigrations[v]);
       exec_sql(db, ("PRAGMA user_version=" + std::to_string(v + 1)).c_str());
-      exec_sql(db, "COMMIT");
-    } catch (...) {
-      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-      throw;
-    }
+    });
   }
 }
 

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
+#include <string_view>
 
 struct sqlite3;
 
@@ -9,6 +11,13 @@ namespace ys {
 
 // PRAGMA user_version of a store this yardstick writes.
 inline constexpr int kSchemaVersion = 6;
+
+// SQL conditions on a row of the samples table, written `alias`.error_kind (bare
+// error_kind when `alias` is empty). Scored: an answer, or a refusal (which scores 0);
+// unscored: an error kept after its retries, which a resumed run or a merge replaces.
+// Neither is ever NULL, so sum() of one counts rows.
+std::string scored_sample(std::string_view alias = {});
+std::string unscored_sample(std::string_view alias = {});
 
 // Opens a connection to the database at `path` (creating it and its folder when
 // `create`), with a busy timeout. Throws StoreError naming the file.

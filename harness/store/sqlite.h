@@ -53,4 +53,20 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+// Runs `body` in one write transaction of `db` (BEGIN IMMEDIATE: the write lock is taken
+// up front, so a concurrent writer waits on the busy timeout instead of failing mid-way).
+// Commits when `body` returns; rolls back and rethrows when it throws. Throws StoreError
+// when the transaction cannot begin or commit.
+template <typename Body>
+void in_transaction(sqlite3* db, Body&& body) {
+  exec_sql(db, "BEGIN IMMEDIATE");
+  try {
+    body();
+    exec_sql(db, "COMMIT");
+  } catch (...) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
 }  // namespace ys

@@ -146,8 +146,7 @@ void Store::tag_run(int64_t run_id, const std::string& name) {
 
 void Store::declare_metrics(int64_t run_id, const std::string& task,
                             const std::vector<MetricInfo>& metrics) {
-  exec_sql(db_, "BEGIN IMMEDIATE");
-  try {
+  in_transaction(db_, [&] {
     Statement clear(db_, "DELETE FROM metrics WHERE run_id=? AND task=?");
     clear.bind(1, run_id).bind(2, task).run();
     Statement add(db_,
@@ -158,17 +157,13 @@ void Store::declare_metrics(int64_t run_id, const std::string& task,
       add.bind(4, std::string(aggregation_name(metrics[i].aggregation)));
       add.bind(5, static_cast<int64_t>(i)).run();
     }
-    exec_sql(db_, "COMMIT");
-  } catch (...) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
-  }
+  });
 }
 
 std::set<SampleKey> Store::answered_samples(int64_t run_id) {
-  Statement s(db_,
-              "SELECT task, sample_id, repeat FROM samples WHERE run_id=? AND "
-              "(error_kind IS NULL OR error_kind='refused')");
+  const std::string sql =
+      "SELECT task, sample_id, repeat FROM samples WHERE run_id=? AND " + scored_sample();
+  Statement s(db_, sql.c_str());
   s.bind(1, run_id);
   std::set<SampleKey> done;
   while (s.step()) done.emplace(s.text(0), s.text(1), static_cast<int>(s.integer(2)));
@@ -258,54 +253,53 @@ void Store::commit_batch(std::vector<SampleRecord>& batch) {
   Statement& clear_scores = statements_->clear_scores;
   Statement& add_score = statements_->add_score;
   Statement& cache = statements_->cache;
-  exec_sql(writer_db_, "BEGIN IMMEDIATE");
   try {
-    const std::string now = utc_now_iso();
-    for (auto& s : batch) {
-      make_valid_utf8(s.completion);
-      const Completion& c = s.completion;
-      nlohmann::json extracted = nlohmann::json::object(), scores = nlohmann::json::object();
-      for (const auto& sc : s.scores) {
-        extracted[sc.metric] = sc.extracted ? nlohmann::json(*sc.extracted) : nlohmann::json();
-        scores[sc.metric] = sc.value;
-      }
-      const std::string response = to_text(to_json(c));
-      upsert.bind(1, s.run_id).bind(2, s.task).bind(3, s.sample_id).bind(4, int64_t{s.repeat});
-      upsert.bind(5, s.cache_key).bind(6, to_text(s.request)).bind(7, response);
-      upsert.bind(8, valid_utf8(s.reference));
-      if (s.scores.empty()) {
-        upsert.bind_null(9).bind_null(10);
-      } else {
-        upsert.bind(9, to_text(extracted)).bind(10, to_text(scores));
-      }
-      upsert.bind(11, c.usage.prompt_tokens).bind(12, c.usage.completion_tokens);
-      upsert.bind(13, c.latency_s);
-      if (c.ok()) {
-        upsert.bind_null(14).bind_null(15);
-      } else {
-        upsert.bind(14, std::string(error_kind_name(c.error)))
-            .bind(15, valid_utf8(c.error_message));
-      }
-      upsert.bind(16, now);
-      if (!upsert.step()) throw StoreError("upsert of a sample returned no row");
-      int64_t row = upsert.integer(0);
-      upsert.reset();
-
-      clear_scores.bind(1, row).run();
-      if (c.scorable()) {
+    in_transaction(writer_db_, [&] {
+      const std::string now = utc_now_iso();
+      for (auto& s : batch) {
+        make_valid_utf8(s.completion);
+        const Completion& c = s.completion;
+        nlohmann::json extracted = nlohmann::json::object(), scores = nlohmann::json::object();
         for (const auto& sc : s.scores) {
-          add_score.bind(1, row).bind(2, s.run_id).bind(3, s.task).bind(4, sc.metric);
-          add_score.bind(5, sc.value).run();
+          extracted[sc.metric] = sc.extracted ? nlohmann::json(*sc.extracted) : nlohmann::json();
+          scores[sc.metric] = sc.value;
+        }
+        const std::string response = to_text(to_json(c));
+        upsert.bind(1, s.run_id).bind(2, s.task).bind(3, s.sample_id).bind(4, int64_t{s.repeat});
+        upsert.bind(5, s.cache_key).bind(6, to_text(s.request)).bind(7, response);
+        upsert.bind(8, valid_utf8(s.reference));
+        if (s.scores.empty()) {
+          upsert.bind_null(9).bind_null(10);
+        } else {
+          upsert.bind(9, to_text(extracted)).bind(10, to_text(scores));
+        }
+        upsert.bind(11, c.usage.prompt_tokens).bind(12, c.usage.completion_tokens);
+        upsert.bind(13, c.latency_s);
+        if (c.ok()) {
+          upsert.bind_null(14).bind_null(15);
+        } else {
+          upsert.bind(14, std::string(error_kind_name(c.error)))
+              .bind(15, valid_utf8(c.error_message));
+        }
+        upsert.bind(16, now);
+        if (!upsert.step()) throw StoreError("upsert of a sample returned no row");
+        int64_t row = upsert.integer(0);
+        upsert.reset();
+
+        clear_scores.bind(1, row).run();
+        if (c.scorable()) {
+          for (const auto& sc : s.scores) {
+            add_score.bind(1, row).bind(2, s.run_id).bind(3, s.task).bind(4, sc.metric);
+            add_score.bind(5, sc.value).run();
+          }
+        }
+        if (c.ok()) {
+          auto runner = s.request.value("runner", std::string());
+          cache.bind(1, s.cache_key).bind(2, runner).bind(3, response).bind(4, now).run();
         }
       }
-      if (c.ok()) {
-        auto runner = s.request.value("runner", std::string());
-        cache.bind(1, s.cache_key).bind(2, runner).bind(3, response).bind(4, now).run();
-      }
-    }
-    exec_sql(writer_db_, "COMMIT");
+    });
   } catch (...) {
-    sqlite3_exec(writer_db_, "ROLLBACK", nullptr, nullptr, nullptr);
     upsert.reset();  // a statement that failed mid-row must not stay bound to it
     clear_scores.reset();
     add_score.reset();

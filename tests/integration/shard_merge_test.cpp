@@ -12,6 +12,8 @@
 
 #include "harness/shard.h"
 #include "harness/store/reader.h"
+#include "harness/store/schema.h"
+#include "harness/store/sqlite.h"
 #include "tests/support/child.h"
 #include "tests/support/loadserver.h"
 #include "tests/support/test_paths.h"
@@ -247,6 +249,90 @@ TEST_F(ShardMerge, ACrashResumedPieceMergesCleanly) {
   EXPECT_EQ(metrics_of(path("m.db")), metrics_of(path("full.db")));
   EXPECT_EQ(only_run(path("m.db")).status, "completed");
   EXPECT_EQ(test::query_number(path("m.db"), "SELECT count(*) FROM samples"), 500.0);
+}
+
+// `yardstick runs` reads the run_usage row: a merged run gets one, over all its samples.
+TEST_F(ShardMerge, AMergedRunGetsTheUsageRowOfTheUnshardedRun) {
+  ASSERT_EQ(run(path("full.db"), {}, "mock:noisy:0.6", "30").exit_code, 0);
+  ASSERT_EQ(run(path("s0.db"), {"--shard", "0/2"}, "mock:noisy:0.6", "30").exit_code, 0);
+  ASSERT_EQ(run(path("s1.db"), {"--shard", "1/2"}, "mock:noisy:0.6", "30").exit_code, 0);
+  ChildResult m = yardstick({"merge", path("s0.db"), path("s1.db"), "--into", path("m.db")});
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+
+  const auto full = StoreReader(path("full.db")).run_usage(only_run(path("full.db")).id);
+  const auto merged = StoreReader(path("m.db")).run_usage(only_run(path("m.db")).id);
+  ASSERT_TRUE(full.has_value());
+  ASSERT_TRUE(merged.has_value()) << "no run_usage row for the merged run";
+  EXPECT_EQ(merged->samples, 60);
+  EXPECT_EQ(merged->samples, full->samples);
+  EXPECT_EQ(merged->answers, full->answers);
+  EXPECT_GT(merged->input_tokens, 0);
+  EXPECT_EQ(merged->input_tokens, full->input_tokens);
+  EXPECT_EQ(merged->output_tokens, full->output_tokens);
+  EXPECT_EQ(merged->cost_usd, full->cost_usd);
+
+  ChildResult runs = yardstick({"runs", "--db", path("m.db")});
+  ASSERT_EQ(runs.exit_code, 0) << runs.err;
+  EXPECT_NE(runs.out.find(std::to_string(merged->input_tokens) + "/" +
+                          std::to_string(merged->output_tokens)),
+            std::string::npos)
+      << runs.out;
+}
+
+// A merged run left incomplete, then resumed to the end by an unsharded `yardstick run`,
+// stays completed when the same pieces are merged again (their entries still say one was
+// incomplete).
+TEST_F(ShardMerge, MergingAgainKeepsATargetCompletedSinceCompleted) {
+  test::LoadServer server(test::failing_first(test::Fault::k500, 1));  // each body once
+  auto remote = [&](const std::string& db, std::vector<std::string> extra) {
+    std::vector<std::string> args = {
+        "run",     "--model", "openai:m", "--base-url", server.base_url(),
+        "--tasks", "arith",   "--limit",  "20",         "--retry-base-delay",
+        "0",       "--db",    db};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return yardstick(args);
+  };
+  ChildResult s0 = remote(path("s0.db"), {"--shard", "0/2"});
+  ASSERT_EQ(s0.exit_code, 0) << s0.err;
+  ChildResult s1 = remote(path("s1.db"), {"--shard", "1/2", "--max-retries", "0"});
+  EXPECT_EQ(only_run(path("s1.db")).status, "incomplete") << s1.err;
+
+  ChildResult m = yardstick({"merge", path("s0.db"), path("s1.db"), "--into", path("m.db")});
+  EXPECT_EQ(m.exit_code, 3) << m.err;
+  EXPECT_EQ(only_run(path("m.db")).status, "incomplete");
+
+  ChildResult resumed = remote(path("m.db"), {});  // unsharded: resumes the merged run
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("(resumed)"), std::string::npos) << resumed.err;
+  EXPECT_EQ(only_run(path("m.db")).status, "completed");
+
+  m = yardstick({"merge", path("s0.db"), path("s1.db"), "--into", path("m.db")});
+  EXPECT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_NE(m.err.find("0 samples added"), std::string::npos) << m.err;
+  EXPECT_EQ(only_run(path("m.db")).status, "completed");
+  EXPECT_EQ(
+      test::query_number(path("m.db"), "SELECT count(*) FROM samples WHERE " + unscored_sample()),
+      0.0);
+}
+
+// The run merged into is compared with the pieces like a piece: the fingerprint does not
+// hold the yardstick version.
+TEST_F(ShardMerge, ATargetRunOfAnotherYardstickVersionIsRefused) {
+  ASSERT_EQ(run(path("s0.db"), {"--shard", "0/2"}, "mock:noisy:0.6", "20").exit_code, 0);
+  ASSERT_EQ(run(path("s1.db"), {"--shard", "1/2"}, "mock:noisy:0.6", "20").exit_code, 0);
+  ChildResult m = yardstick({"merge", path("s0.db"), "--into", path("m.db")});
+  ASSERT_EQ(m.exit_code, 3) << m.err;  // half of the run
+  {
+    StoreConnection c(path("m.db"));
+    exec_sql(c.db, "UPDATE runs SET yardstick_version='0.0.1-older'");
+  }
+  const double before = test::query_number(path("m.db"), "SELECT count(*) FROM samples");
+  m = yardstick({"merge", path("s1.db"), "--into", path("m.db")});
+  EXPECT_EQ(m.exit_code, 2) << m.err;
+  EXPECT_NE(m.err.find("differ in yardstick version"), std::string::npos) << m.err;
+  EXPECT_NE(m.err.find("0.0.1-older"), std::string::npos) << m.err;
+  EXPECT_NE(m.err.find(path("m.db")), std::string::npos) << m.err;
+  EXPECT_EQ(test::query_number(path("m.db"), "SELECT count(*) FROM samples"), before);
 }
 
 TEST_F(ShardMerge, MergingAStoreIntoItselfOrAnEmptyStoreIsAnError) {
