@@ -73,7 +73,7 @@ TokenCounting token_counting_for(const Runner& runner, const LongContextOptions&
     // The mock models report (bytes + 3) / 4 prompt tokens: count exactly that.
     c.count = [](const Request& r) {
       size_t bytes = 0;
-      for (const auto& m : r.messages) bytes += m.content.size();
+      for (const auto& m : r.messages) bytes += text_of(m).size();
       return static_cast<int64_t>((bytes + 3) / 4);
     };
     c.name = "chars4";
@@ -89,7 +89,7 @@ TokenCounting estimator_counting(TokenFamily family) {
   // Chat APIs add a few tokens of markup per message: 4 is an upper estimate.
   c.count = [family](const Request& r) {
     int64_t n = 0;
-    for (const auto& m : r.messages) n += estimate_tokens(m.content, family) + 4;
+    for (const auto& m : r.messages) n += estimate_tokens(text_of(m), family) + 4;
     return n;
   };
   c.name = std::string("estimate:") + token_family_name(family);

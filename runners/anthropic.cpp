@@ -181,13 +181,6 @@ Completion message_stream(const HttpResult& http, const std::string& context, Re
   return typed_answer(std::move(c), stream.stop_reason, stream.any_text, context);
 }
 
-bool message_stream_end(const SseEvent& e) {
-  if (e.name == "message_stop") return true;
-  if (!e.name.empty()) return false;
-  const nlohmann::json j = nlohmann::json::parse(e.data, nullptr, false);
-  return j.is_object() && string_or_empty(j, "type") == "message_stop";
-}
-
 // A message's content as the Messages API takes it: its text, or a list of text blocks and
 // image blocks with a base64 source.
 nlohmann::json anthropic_content(const Message& m) {
@@ -213,6 +206,19 @@ Completion parse_anthropic_message(const HttpResult& http, const std::string& co
   return repaired(message(http, context, r));
 }
 
+std::optional<int64_t> anthropic_used_tokens(const std::string& body) {
+  MessageUsage usage;
+  for (const nlohmann::json& j : usage_holders(body)) {
+    if (const auto m = j.find("message"); m != j.end() && m->is_object()) usage.merge(*m);
+    usage.merge(j);  // a whole message, or message_delta
+  }
+  Completion c;
+  usage.into(c);
+  const int64_t used = c.usage.prompt_tokens + c.usage.completion_tokens;
+  if (used <= 0) return std::nullopt;
+  return used;
+}
+
 Completion parse_anthropic_stream(const HttpResult& http, const std::string& context) {
   Reply r;
   return repaired(is_event_stream(http) ? message_stream(http, context, r)
@@ -221,7 +227,7 @@ Completion parse_anthropic_stream(const HttpResult& http, const std::string& con
 
 AnthropicRunner::AnthropicRunner(AnthropicOptions options)
     : options_(std::move(options)),
-      pool_(pool_options_for(options_.http, options_.stream, message_stream_end)) {
+      pool_(pool_options_for(options_.http, options_.stream, parse_anthropic_stream)) {
   std::string base = options_.base_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
   url_ = base + "/messages";

@@ -81,4 +81,10 @@ Completion parse_anthropic_message(const HttpResult& http, const std::string& co
 // status, overloaded_error 529) are typed by read_event_stream (runners/stream.h).
 Completion parse_anthropic_stream(const HttpResult& http, const std::string& context);
 
+// HttpPoolOptions::used_tokens of a message, whole or streamed: prompt_tokens +
+// completion_tokens as parse_anthropic_message reads usage (input, cache read, cache write
+// and output tokens), from the whole body's usage, or message_start's merged with
+// message_delta's when streamed; nullopt when no usage reports a nonzero count.
+std::optional<int64_t> anthropic_used_tokens(const std::string& body);
+
 }  // namespace ys

@@ -1,6 +1,7 @@
 #include "runners/flow.h"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 namespace ys {
 
@@ -68,26 +69,6 @@ int64_t estimate_request_tokens(const std::string& body) {
     }
   }
   return tokens;
-}
-
-std::optional<int64_t> reported_tokens(const std::string& body) {
-  const nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
-  if (!j.is_object()) return std::nullopt;
-  auto usage = j.find("usage");
-  if (usage == j.end() || !usage->is_object()) return std::nullopt;
-  auto count = [&](const char* key) {
-    auto it = usage->find(key);
-    return it != usage->end() && it->is_number_integer() ? it->get<int64_t>() : int64_t{0};
-  };
-  if (usage->contains("total_tokens")) return count("total_tokens");
-  if (usage->contains("prompt_tokens") || usage->contains("completion_tokens")) {
-    return count("prompt_tokens") + count("completion_tokens");
-  }
-  if (usage->contains("input_tokens") || usage->contains("output_tokens")) {
-    return count("input_tokens") + count("cache_read_input_tokens") +
-           count("cache_creation_input_tokens") + count("output_tokens");
-  }
-  return std::nullopt;
 }
 
 }  // namespace ys

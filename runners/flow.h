@@ -4,8 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 
 namespace ys {
@@ -65,11 +63,5 @@ class Aimd {
 // high side) plus the output budget it asks for (max_tokens or max_completion_tokens; 0
 // when absent). A body that is not JSON counts its bytes / 4.
 int64_t estimate_request_tokens(const std::string& body);
-
-// The tokens an answer body reports it used: usage.total_tokens, else prompt_tokens +
-// completion_tokens (OpenAI), else input_tokens + cache_read_input_tokens +
-// cache_creation_input_tokens + output_tokens (Anthropic); nullopt when the body is not
-// JSON or reports no usage.
-std::optional<int64_t> reported_tokens(const std::string& body);
 
 }  // namespace ys

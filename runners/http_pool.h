@@ -56,7 +56,8 @@ struct HttpPoolOptions {
   // used_tokens(body), when the difference is given back or taken.
   double requests_per_min = 0;
   double tokens_per_min = 0;
-  // Estimated and reported tokens of a request / answer body (runners/flow.h); unset: each
+  // Estimated and reported tokens of a request / answer body (runners/flow.h,
+  // openai_used_tokens, anthropic_used_tokens); unset: each
   // request counts 0 tokens, so tokens_per_min has no effect.
   std::function<int64_t(const std::string& body)> estimate_tokens;
   std::function<std::optional<int64_t>(const std::string& body)> used_tokens;

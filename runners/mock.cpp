@@ -45,7 +45,7 @@ bool MockRunner::answers_rightly(const Request& request) const {
 std::string MockRunner::answer(const Request& request) const {
   if (behavior_ == Behavior::kTruncate) {
     std::string seen;
-    for (const auto& m : request.messages) seen += (seen.empty() ? "" : "\n\n") + m.content;
+    for (const auto& m : request.messages) seen += (seen.empty() ? "" : "\n\n") + text_of(m);
     seen.resize(static_cast<size_t>(static_cast<double>(seen.size()) * p_));
     std::string out;
     size_t start = 0;
@@ -91,6 +91,12 @@ void MockRunner::loop() {
       queue_.pop_front();
     }
     Completion c;
+    if (std::string why = images_unsupported(job.first, identity()); !why.empty()) {
+      c.error = ErrorKind::kInvalid;
+      c.error_message = std::move(why);
+      job.second(std::move(c));
+      continue;
+    }
     c.finish_reason = "stop";
     if (job.first.kind == RequestKind::kLoglikelihood) {
       // The preferred continuation has probability 1; every other is less likely per
@@ -108,7 +114,7 @@ void MockRunner::loop() {
       c.text = answer(job.first);
     }
     size_t prompt_chars = 0;
-    for (const auto& m : job.first.messages) prompt_chars += m.content.size();
+    for (const auto& m : job.first.messages) prompt_chars += text_of(m).size();
     c.usage.prompt_tokens += approx_tokens(prompt_chars);
     c.usage.completion_tokens = approx_tokens(c.text.size());
     job.second(std::move(c));

@@ -199,10 +199,6 @@ Completion chat_stream(const HttpResult& http, const std::string& context, Reply
   return typed_answer(std::move(c), stream.refusal, !stream.content_seen, context);
 }
 
-bool chat_stream_end(const SseEvent& e) {
-  return e.data == "[DONE]";
-}
-
 // A message's content as chat completions take it: its text, or a list of text parts and
 // image_url parts holding the image as a base64 data URL (RFC 2397).
 nlohmann::json openai_content(const Message& m) {
@@ -327,6 +323,14 @@ Completion parse_chat_completion(const HttpResult& http, const std::string& cont
   return repaired(chat_completion(http, context, r));
 }
 
+std::optional<int64_t> openai_used_tokens(const std::string& body) {
+  Completion c;
+  for (const nlohmann::json& j : usage_holders(body)) read_usage(j, c);  // the last one wins
+  const int64_t used = c.usage.prompt_tokens + c.usage.completion_tokens;
+  if (used <= 0) return std::nullopt;
+  return used;
+}
+
 Completion parse_chat_stream(const HttpResult& http, const std::string& context) {
   Reply r;
   return repaired(is_event_stream(http) ? chat_stream(http, context, r)
@@ -365,7 +369,7 @@ bool RejectionTracker::systematic(const std::string& message, uint64_t request) 
 OpenAIRunner::OpenAIRunner(OpenAIOptions options)
     : options_(std::move(options)),
       style_(param_style_for(options_.model)),
-      pool_(pool_options_for(options_.http, options_.stream, chat_stream_end)) {
+      pool_(pool_options_for(options_.http, options_.stream, parse_chat_stream)) {
   std::string base = options_.base_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
   url_ = base + "/chat/completions";

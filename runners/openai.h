@@ -129,6 +129,12 @@ Completion parse_chat_completion(const HttpResult& http, const std::string& cont
 // typed by read_event_stream (runners/stream.h); StreamTiming is set from http.arrivals.
 Completion parse_chat_stream(const HttpResult& http, const std::string& context);
 
+// HttpPoolOptions::used_tokens of a chat completion, whole or streamed: prompt_tokens +
+// completion_tokens of the last usage object the answer carries (a whole answer's, or
+// the last chunk's with stream_options.include_usage), as parse_chat_completion reads
+// it; nullopt when none reports a nonzero count (the estimate stands).
+std::optional<int64_t> openai_used_tokens(const std::string& body);
+
 // Turns the answer to loglikelihood_body(request) into a Completion with one score per
 // continuation: the summed logprobs of the echoed tokens that cover the continuation,
 // greedy when each was the top token. The prompt's tokens are those before the first

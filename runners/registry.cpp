@@ -239,7 +239,7 @@ std::unique_ptr<Runner> make_registered_runner(const std::string& spec,
   }
   std::string base_url = options.base_url;
   const bool own_url = !base_url.empty();
-  std::vector<std::string> endpoints;  // every replica, base_url first
+  std::vector<std::string> endpoints;  // every replica (sorted below)
   if (own_url) {
     endpoints.push_back(base_url);
     for (const auto& u : options.extra_base_urls) endpoints.push_back(u);
@@ -250,6 +250,12 @@ std::unique_ptr<Runner> make_registered_runner(const std::string& spec,
     endpoints = m->base_urls;
   }
   if (base_url.empty()) base_url = p.base_url;
+  // Replicas serve the same model, so their order must not change the runner's identity
+  // (cache keys, run fingerprints: shards started with the URLs in another order merge and
+  // share the cache). The identity names the first of the sorted set; one URL keeps it.
+  std::sort(endpoints.begin(), endpoints.end());
+  endpoints.erase(std::unique(endpoints.begin(), endpoints.end()), endpoints.end());
+  if (endpoints.size() > 1) base_url = endpoints.front();
   const std::string key_env = !options.api_key_env.empty() ? options.api_key_env
                               : !m->key_env.empty()        ? m->key_env
                                                            : p.key_env;
@@ -267,7 +273,8 @@ std::unique_ptr<Runner> make_registered_runner(const std::string& spec,
       options.tokens_per_min.value_or(static_cast<double>(m->limits.tokens_per_min));
   if (http.tokens_per_min > 0) {
     http.estimate_tokens = estimate_request_tokens;
-    http.used_tokens = reported_tokens;
+    // Each API reports usage its own way, whole or streamed.
+    http.used_tokens = p.api == "anthropic" ? anthropic_used_tokens : openai_used_tokens;
   }
   if (endpoints.size() > 1) http.endpoints = endpoints;
   if (p.api == "anthropic") {

@@ -1,5 +1,6 @@
 #include "runners/request.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -167,6 +168,21 @@ const char* request_kind_name(RequestKind kind) {
 
 std::string cache_key(const Request& request, const std::string& runner_identity) {
   return hash_hex(runner_identity + "\n" + canonical_json(request).dump());
+}
+
+std::string images_unsupported(const Request& request, const std::string& runner) {
+  for (size_t i = 0; i < request.messages.size(); ++i) {
+    const Message& m = request.messages[i];
+    const auto images = std::count_if(m.parts.begin(), m.parts.end(), [](const ContentPart& p) {
+      return p.kind == ContentPart::Kind::kImage;
+    });
+    if (images == 0) continue;
+    return "request " + hash_hex(canonical_json(request).dump()).substr(0, 12) + ": message " +
+           std::to_string(i + 1) + " (" + m.role + ") holds " + std::to_string(images) +
+           " image part(s) and " + runner +
+           " reads text only; use a model that takes images (openai:, anthropic:)";
+  }
+  return "";
 }
 
 ScoredText scored_text(const Request& request, size_t index) {

@@ -90,6 +90,13 @@ nlohmann::json canonical_json(const Request& request);
 // Throws InputError naming the first field that is missing or malformed.
 Request request_from_json(const nlohmann::json& j);
 
+// For runners that read text only (mock, local): "" when no message of `request` holds
+// an image part; else why `runner` (its identity) cannot answer it, naming the request
+// (the first 12 hex digits of the hash of its canonical JSON) and the first message with
+// an image. The runner answers such a request with ErrorKind::kInvalid and this message
+// rather than answer the text alone.
+std::string images_unsupported(const Request& request, const std::string& runner);
+
 // Cache key of `request` sent to the model named by `runner_identity`: a hash of both.
 std::string cache_key(const Request& request, const std::string& runner_identity);
 

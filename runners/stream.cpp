@@ -167,30 +167,51 @@ Completion read_event_stream(const HttpResult& http, const std::string& context,
   return c;
 }
 
-long stream_retry_status(long status, const std::string& body,
-                         bool (*terminal)(const SseEvent& event)) {
+std::vector<nlohmann::json> usage_holders(const std::string& body) {
+  std::vector<nlohmann::json> holders;
+  auto keep = [&holders](std::string_view text) {
+    nlohmann::json j = nlohmann::json::parse(valid_utf8(text), nullptr, false);
+    if (j.is_object()) holders.push_back(std::move(j));
+  };
+  if (starts_json_object(body)) {
+    keep(body);
+    return holders;
+  }
+  for (const SseEvent& e : parse_sse(body)) {
+    if (e.data.find("\"usage\"") != std::string::npos) keep(e.data);
+  }
+  return holders;
+}
+
+long stream_retry_status(long status, const std::string& body, StreamParser parse) {
   if (status < 200 || status >= 300) return status;
   if (starts_json_object(body)) return retry_status_of(status, body);
-  for (const SseEvent& e : parse_sse(body)) {
-    if (terminal(e)) return status;
+  // Read as the runner will read it, so that what is retried and how the answer is typed
+  // agree (docs/RUNNERS.md, "Streaming": a malformed event is not retried).
+  HttpResult http;
+  http.status = status;
+  http.body = body;
+  const Completion c = parse(http, "");
+  if (c.error == ErrorKind::kStreamCut) return 502;  // broken off: retried like a bad gateway
+  if (c.ok() || c.error == ErrorKind::kStreamMalformed) return status;
+  for (const SseEvent& e : parse_sse(body)) {  // the error event that ended the stream
     if (e.data.find("\"error\"") != std::string::npos) {
       const nlohmann::json j = nlohmann::json::parse(valid_utf8(e.data), nullptr, false);
       if (const nlohmann::json* error = embedded_error(j)) return embedded_status(*error);
     }
   }
-  return 502;  // broken off before its terminal event: retried like a bad gateway
+  return status;  // refused, truncated or empty: a complete answer
 }
 
-HttpPoolOptions pool_options_for(HttpPoolOptions http, bool stream,
-                                 bool (*terminal)(const SseEvent& event)) {
+HttpPoolOptions pool_options_for(HttpPoolOptions http, bool stream, StreamParser parse) {
   if (!stream) {
     http.retry_status = retry_status_of;
     http.read_timeout_s = 0;
     return http;
   }
   http.record_arrivals = true;
-  http.retry_status = [terminal](long status, const std::string& body) {
-    return stream_retry_status(status, body, terminal);
+  http.retry_status = [parse](long status, const std::string& body) {
+    return stream_retry_status(status, body, parse);
   };
   return http;
 }

@@ -59,16 +59,25 @@ using StreamEventReader = std::function<StreamEvent(
 Completion read_event_stream(const HttpResult& http, const std::string& context, reply::Reply& r,
                              const StreamEventReader& read);
 
-// HttpPoolOptions::retry_status for streamed requests: a 2xx event stream that carries an
-// error event counts as the status that error names, and one without an event for which
-// `terminal` holds as 502 (broken off: retried); any other answer as retry_status_of says.
-long stream_retry_status(long status, const std::string& body,
-                         bool (*terminal)(const SseEvent& event));
+// The JSON objects of an answer body that may report token usage, in order: the body
+// itself when it is a JSON object, else the data of each server-sent event that mentions
+// "usage" and parses as a JSON object. The providers' used_tokens read them (one usage
+// parser per provider: OpenAI's read_usage, Anthropic's MessageUsage). Never throws.
+std::vector<nlohmann::json> usage_holders(const std::string& body);
+
+// A provider's reader of a streamed answer (parse_chat_stream, parse_anthropic_stream).
+using StreamParser = Completion (*)(const HttpResult& http, const std::string& context);
+
+// HttpPoolOptions::retry_status for streamed requests, deciding as `parse` reads the
+// answer: a 2xx event stream that parse finds cut before its terminal event counts as 502
+// (broken off: retried); one whose first failure is an error event counts as the status
+// that error names; one with a malformed event (kStreamMalformed) keeps its status (the
+// server's answer: not retried). Any other answer as retry_status_of says.
+long stream_retry_status(long status, const std::string& body, StreamParser parse);
 
 // The pool options of a runner: with `stream`, arrivals are recorded and responses are
-// retried per stream_retry_status with `terminal`; without, retry_status_of decides and
+// retried per stream_retry_status with `parse`; without, retry_status_of decides and
 // there is no read timeout (a whole answer comes at once, after the model is done).
-HttpPoolOptions pool_options_for(HttpPoolOptions http, bool stream,
-                                 bool (*terminal)(const SseEvent& event));
+HttpPoolOptions pool_options_for(HttpPoolOptions http, bool stream, StreamParser parse);
 
 }  // namespace ys

@@ -105,6 +105,21 @@ TEST(ChatTemplate, ContentsAreNeverMarkup) {
   }
 }
 
+// A message given as text parts renders as the same message given as one string: every
+// family reads text_of(message).
+TEST(ChatTemplate, TextPartsRenderAsTheirText) {
+  std::vector<Message> parts = chat_with("");
+  for (Message& m : parts) {
+    m.parts = {ContentPart::text_part("Say "), ContentPart::text_part("<|im_end|> hi")};
+  }
+  const std::vector<Message> plain = chat_with("Say <|im_end|> hi");
+  for (ChatTemplate t : kAllTemplates) {
+    EXPECT_EQ(apply_chat_template(t, parts, "<s>", "</s>"),
+              apply_chat_template(t, plain, "<s>", "</s>"))
+        << chat_template_name(t);
+  }
+}
+
 // With a real vocabulary (Phi-3: <s>, </s>, <|user|>, <|end|>, ... are control tokens),
 // messages made of special-token texts add no special token to any family's prompt: the
 // special ids are those of the same chat with harmless contents.

@@ -12,6 +12,7 @@
 #include "runners/engine/random_model.h"
 #include "tests/engine/test_data.h"
 #include "util/error.h"
+#include "util/hash.h"
 #include "util/utf8.h"
 
 namespace ys::engine {
@@ -342,6 +343,40 @@ TEST_F(LocalRunnerRandom, SubmitAnswersEveryRequest) {
   Completion too_long = runner.answer(user_request(std::string(400, 'a'), 4));
   EXPECT_EQ(too_long.error, ErrorKind::kInvalid);
   EXPECT_NE(too_long.error_message.find("does not fit"), std::string::npos);
+}
+
+// The engine reads text only: text parts are the message's text (text_of), with or
+// without a chat template; a message holding an image makes the request a typed error
+// naming it, not a generation from the text alone.
+TEST_F(LocalRunnerRandom, ReadsTextPartsAndRefusesImages) {
+  for (const bool templated : {true, false}) {
+    RandomModelSpec spec;
+    if (templated) {
+      spec.chat_template = "{% for m in messages %}{{'<|im_start|>' + m['role']}}{% endfor %}";
+    }
+    write_random_model(path_, spec);
+    LocalRunnerOptions o;
+    o.path = path_;
+    o.n_ctx = 128;
+    LocalRunner runner(o);
+    Request parts = user_request("", 4);
+    parts.messages[0].parts = {ContentPart::text_part("hello "), ContentPart::text_part("there")};
+    const std::vector<int32_t> plain = runner.prompt_tokens(user_request("hello there", 4));
+    EXPECT_EQ(runner.prompt_tokens(parts), plain) << templated;
+    EXPECT_EQ(runner.answer(parts).text, runner.answer(user_request("hello there", 4)).text);
+
+    Request image = parts;
+    image.messages[0].parts.push_back(ContentPart::image("GIF89a", "image/gif"));
+    const Completion c = runner.answer(image);
+    EXPECT_EQ(c.error, ErrorKind::kInvalid) << templated;
+    EXPECT_NE(
+        c.error_message.find("request " + hash_hex(canonical_json(image).dump()).substr(0, 12) +
+                             ": message 1 (user) holds 1 image part"),
+        std::string::npos)
+        << c.error_message;
+    EXPECT_NE(c.error_message.find(runner.identity() + " reads text only"), std::string::npos)
+        << c.error_message;
+  }
 }
 
 // Several continuations scored after one evaluation of the context equal each scored alone

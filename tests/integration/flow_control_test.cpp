@@ -12,8 +12,10 @@
 #include <thread>
 
 #include "harness/store/reader.h"
+#include "runners/factory.h"
 #include "runners/flow.h"
 #include "runners/http_pool.h"
+#include "runners/openai.h"
 #include "tests/support/child.h"
 #include "tests/support/loadserver.h"
 #include "tests/support/test_paths.h"
@@ -170,7 +172,7 @@ TEST(FlowPool, TokensPerMinuteChargesTheEstimateAndCorrectsItFromUsage) {
     for (const auto& r : post_all(pool, url, 2)) ASSERT_EQ(r.status, 200);
     EXPECT_GE(since(start), 1.8);
   }
-  o.used_tokens = [](const std::string& body) { return reported_tokens(body) ? 10 : 0; };
+  o.used_tokens = [](const std::string& body) { return openai_used_tokens(body) ? 10 : 0; };
   HttpPool pool(o);
   const auto start = Clock::now();
   for (const auto& r : post_all(pool, url, 4)) ASSERT_EQ(r.status, 200);

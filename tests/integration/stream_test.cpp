@@ -12,6 +12,7 @@
 #include "harness/store/reader.h"
 #include "harness/store/run_usage.h"
 #include "runners/anthropic.h"
+#include "runners/factory.h"
 #include "runners/openai.h"
 #include "tasks/registry.h"
 #include "tests/support/child.h"
@@ -181,6 +182,41 @@ std::vector<std::unique_ptr<Runner>> streaming_runners(const LoadServer& server,
   out.push_back(std::make_unique<OpenAIRunner>(o));
   out.push_back(std::make_unique<AnthropicRunner>(a));
   return out;
+}
+
+// --stream with --tpm: a streamed answer's usage (OpenAI: the last chunk; Anthropic:
+// message_start and message_delta) corrects the bucket's estimate as a whole answer's does
+// (FlowPool.TokensPerMinuteChargesTheEstimateAndCorrectsItFromUsage). Requests asking for
+// max_tokens 2000 are estimated at over 2,000 tokens against a bucket of 1,000 (60,000 per
+// minute): uncorrected, each next request waits about 2 s for the debt; corrected (tens of
+// tokens used), three go within a second.
+TEST(StreamFlow, StreamedUsageCorrectsTheTokensPerMinuteEstimate) {
+  LoadServer server(LoadServerOptions{});
+  for (const std::string spec : {"openai:m", "anthropic:m"}) {
+    RunnerOptions o;
+    o.base_url = server.base_url();
+    o.stream = true;
+    o.tokens_per_min = 60000;
+    o.http.max_in_flight = 1;
+    auto runner = make_runner(spec, o);
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 3; ++i) {
+      Request r;
+      r.messages = {{"user", "What is " + std::to_string(i) + "+1?"}};
+      r.sampling.max_tokens = 2000;
+      std::promise<Completion> p;
+      auto f = p.get_future();
+      runner->submit(r, [&p](Completion c) { p.set_value(std::move(c)); });
+      const Completion c = f.get();
+      ASSERT_TRUE(c.ok()) << spec << ": " << c.error_message;
+      EXPECT_EQ(c.text, std::to_string(i + 1)) << spec;
+      EXPECT_GE(c.stream.deltas, 1) << spec << ": the answer was streamed";
+      EXPECT_GT(c.usage.prompt_tokens, 0) << spec;
+    }
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_LT(wall, 1.0) << spec << ": the estimates were not corrected";
+  }
 }
 
 TEST(StreamFaults, EveryFaultInAStreamIsRetriedAndThenAnswered) {

@@ -6,6 +6,8 @@
 
 #include <deque>
 
+#include "runners/anthropic.h"
+#include "runners/openai.h"
 #include "runners/retry.h"
 
 namespace ys {
@@ -86,16 +88,43 @@ TEST(TokenEstimate, CountsBodyBytesOverFourPlusTheOutputBudget) {
 }
 
 TEST(TokenEstimate, ReadsTheUsageEitherApiReports) {
+  EXPECT_EQ(openai_used_tokens(
+                R"({"usage":{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17}})"),
+            17);
+  EXPECT_EQ(openai_used_tokens(R"({"usage":{"prompt_tokens":12,"completion_tokens":5}})"), 17);
   EXPECT_EQ(
-      reported_tokens(R"({"usage":{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17}})"),
-      17);
-  EXPECT_EQ(reported_tokens(R"({"usage":{"prompt_tokens":12,"completion_tokens":5}})"), 17);
-  EXPECT_EQ(
-      reported_tokens(
+      anthropic_used_tokens(
           R"({"usage":{"input_tokens":10,"cache_read_input_tokens":4,"cache_creation_input_tokens":2,"output_tokens":7}})"),
       23);
-  EXPECT_EQ(reported_tokens(R"({"choices":[]})"), std::nullopt);
-  EXPECT_EQ(reported_tokens("data: {}"), std::nullopt);
+  EXPECT_EQ(openai_used_tokens(R"({"choices":[]})"), std::nullopt);
+  EXPECT_EQ(anthropic_used_tokens(R"({"type":"message","content":[]})"), std::nullopt);
+  EXPECT_EQ(openai_used_tokens("data: {}\n\n"), std::nullopt);
+  EXPECT_EQ(openai_used_tokens("not json"), std::nullopt);
+}
+
+// A streamed answer is not one JSON object: OpenAI's usage comes in the last chunk
+// (stream_options.include_usage; the others say "usage": null), Anthropic's in
+// message_start (input) and message_delta (output, replacing message_start's count).
+TEST(TokenEstimate, ReadsTheUsageOfAStreamedAnswer) {
+  const std::string openai =
+      "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"4\"}}],\"usage\":null}\n\n"
+      "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":30,\"completion_tokens\":3,"
+      "\"total_tokens\":33}}\n\n"
+      "data: [DONE]\n\n";
+  EXPECT_EQ(openai_used_tokens(openai), 33);
+  const std::string anthropic =
+      "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"type\":"
+      "\"message\",\"usage\":{\"input_tokens\":20,\"cache_read_input_tokens\":5,"
+      "\"output_tokens\":1}}}\n\n"
+      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+      "\"delta\":{\"type\":\"text_delta\",\"text\":\"hi\"}}\n\n"
+      "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
+      "\"end_turn\"},\"usage\":{\"output_tokens\":9}}\n\n"
+      "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+  EXPECT_EQ(anthropic_used_tokens(anthropic), 20 + 5 + 9);
+  // A stream whose usage never came leaves the estimate.
+  EXPECT_EQ(openai_used_tokens("data: {\"choices\":[],\"usage\":null}\n\ndata: [DONE]\n\n"),
+            std::nullopt);
 }
 
 TEST(Retry, ParsesTheObsoleteHttpDateFormsToo) {

@@ -9,11 +9,13 @@
 #include <map>
 #include <regex>
 
+#include "harness/longctx.h"
 #include "harness/store/effective_context.h"
 #include "harness/store/reader.h"
 #include "harness/store/store.h"
 #include "runners/engine/format/gguf.h"
 #include "runners/engine/format/tokenizer.h"
+#include "runners/mock.h"
 #include "tasks/longctx.h"
 #include "tasks/registry.h"
 #include "tasks/spec.h"
@@ -113,6 +115,28 @@ TEST(LongContext, NeedleAtTheAskedDepthInBytesAndTokens) {
     EXPECT_NEAR(tokens, depth / 100.0, 0.01) << depth;
     EXPECT_NEAR(d["needle_depths"][0].get<double>(), depth, 0.5) << depth;
     EXPECT_EQ(g.text.compare(g.needle_offsets[0], 26, "One of the special magic n"), 0);
+  }
+}
+
+// A message given as text parts is counted as its text (text_of), by the mock models' rule
+// and by the estimators alike; before, its parts were skipped and it counted as empty.
+TEST(LongContext, TextPartsAreCountedAsTheirText) {
+  const std::string text(400, 'x');
+  Request plain;
+  plain.messages = {{"system", "Answer briefly."}, {"user", text}};
+  Request parts = plain;
+  parts.messages[1] = {
+      "user",
+      "",
+      {ContentPart::text_part(text.substr(0, 150)), ContentPart::text_part(text.substr(150))}};
+  MockRunner mock(MockRunner::Behavior::kOracle, 1, 0);
+  const TokenCounting chars4 = token_counting_for(mock, LongContextOptions{});
+  EXPECT_GE(chars4.count(plain), 100);
+  EXPECT_EQ(chars4.count(parts), chars4.count(plain));
+  for (TokenFamily f : {TokenFamily::kSentencePiece, TokenFamily::kBytePairs}) {
+    const TokenCounting estimate = estimator_counting(f);
+    EXPECT_GT(estimate.count(plain), 50);
+    EXPECT_EQ(estimate.count(parts), estimate.count(plain)) << token_family_name(f);
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include "runners/factory.h"
 #include "util/error.h"
+#include "util/hash.h"
 
 namespace ys {
 namespace {
@@ -61,6 +62,48 @@ TEST(Mock, SubmitAnswersAsynchronously) {
   EXPECT_TRUE(c.ok());
   EXPECT_EQ(c.text, "#### 9");
   EXPECT_GT(c.usage.prompt_tokens, 0);
+}
+
+Completion submitted(Runner& runner, const Request& r) {
+  std::promise<Completion> done;
+  runner.submit(r, [&](Completion c) { done.set_value(std::move(c)); });
+  return done.get_future().get();
+}
+
+// A message made of text parts is read as its text (text_of), as a plain one is; one
+// holding an image is refused (the mocks read text only) with a typed error naming the
+// request, never answered as if its prompt were empty.
+TEST(Mock, ReadsTextPartsAndRefusesImagesNamingTheRequest) {
+  auto truncate = make_runner("mock:truncate:1", {});
+  Request parts;
+  parts.messages = {
+      {"user",
+       "",
+       {ContentPart::text_part("first line\n"), ContentPart::text_part("second line")}}};
+  parts.oracle_text = "first line\nsecond line";
+  Request plain = parts;
+  plain.messages[0] = {"user", "first line\nsecond line"};
+  const Completion from_parts = submitted(*truncate, parts);
+  ASSERT_TRUE(from_parts.ok()) << from_parts.error_message;
+  EXPECT_EQ(from_parts.text, "first line\nsecond line");  // the whole prompt was seen
+  EXPECT_EQ(from_parts.usage.prompt_tokens, submitted(*truncate, plain).usage.prompt_tokens);
+
+  auto oracle = make_runner("mock:oracle", {});
+  Request image = request(4);
+  image.messages.push_back(
+      {"user",
+       "",
+       {ContentPart::text_part("What is shown?"), ContentPart::image("PNG", "image/png")}});
+  const Completion c = submitted(*oracle, image);
+  EXPECT_EQ(c.error, ErrorKind::kInvalid);
+  EXPECT_TRUE(c.text.empty());
+  const std::string id = hash_hex(canonical_json(image).dump()).substr(0, 12);
+  EXPECT_NE(c.error_message.find("request " + id), std::string::npos) << c.error_message;
+  EXPECT_NE(c.error_message.find("message 2 (user) holds 1 image part"), std::string::npos)
+      << c.error_message;
+  EXPECT_NE(c.error_message.find("mock:oracle reads text only"), std::string::npos)
+      << c.error_message;
+  EXPECT_TRUE(submitted(*oracle, request(4)).ok());  // the same runner goes on answering
 }
 
 TEST(Factory, RejectsUnknownAndMalformedSpecs) {

@@ -3,6 +3,9 @@
 #include "runners/registry.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
 
 #include "runners/anthropic.h"
 #include "runners/factory.h"
@@ -163,6 +166,46 @@ TEST(ModelRegistry, BuildsTheRunnerItsEntrySaysWithTheParametersTheModelAccepts)
   EXPECT_THROW(make_runner("anthropic:claude-x", o), InputError);
   o.thinking_budget = 2048;
   EXPECT_THROW(make_runner("gpt-4o", o), InputError);  // thinking is Anthropic's
+}
+
+// Replicas (--base-url given more than once, or a registry entry's base_urls) serve the
+// same model: their order leaves the identity, and so cache keys and run fingerprints,
+// as they are, so that shards started with the URLs in different orders merge and share
+// the cache. The identity names the first URL of the sorted set.
+TEST(ModelRegistry, ReplicaOrderLeavesTheIdentity) {
+  ModelRegistry reg = ModelRegistry::load({bundled()});
+  const std::string a = "http://10.0.0.5:8000/v1", b = "http://10.0.0.6:8000/v1";
+  auto with = [&](const std::string& spec, const std::string& first, const std::string& second) {
+    RunnerOptions o;
+    o.registry = &reg;
+    o.base_url = first;
+    o.extra_base_urls = {second};
+    return make_runner(spec, o);
+  };
+  for (const std::string spec : {"openai:m", "anthropic:claude-x"}) {
+    auto ab = with(spec, a, b), ba = with(spec, b, a);
+    EXPECT_EQ(ab->identity(), ba->identity()) << spec;
+    EXPECT_NE(ab->identity().find("@" + a + "/"), std::string::npos) << ab->identity();
+    EXPECT_EQ(ab->config()["url"], ba->config()["url"]) << spec;
+    Request req;
+    req.messages = {{"user", "hi"}};
+    EXPECT_EQ(cache_key(req, ab->identity()), cache_key(req, ba->identity())) << spec;
+  }
+  // A registry entry's base_urls likewise.
+  auto entry = [&](const std::string& urls) {
+    const auto file = std::filesystem::temp_directory_path() /
+                      ("ys_replicas_" + std::to_string(::getpid()) + ".yaml");
+    std::ofstream(file) << "providers:\n  lab: {api: openai, base_url: \"http://127.0.0.1:1/v1\"}\n"
+                           "models:\n  pair: {provider: lab, id: m, base_urls: ["
+                        << urls << "]}\n";
+    ModelRegistry r = ModelRegistry::load({bundled(), file});
+    std::filesystem::remove(file);
+    RunnerOptions o;
+    o.registry = &r;
+    return make_runner("pair", o)->identity();
+  };
+  EXPECT_EQ(entry("\"" + b + "\", \"" + a + "\""), entry("\"" + a + "\", \"" + b + "\""));
+  EXPECT_EQ(entry("\"" + b + "\", \"" + a + "\""), "openai:m@" + a + "/chat/completions");
 }
 
 TEST(ModelRegistry, AMissingRequiredKeyNamesItsVariable) {

@@ -187,19 +187,53 @@ TEST(ChatStream, BrokenMalformedStalledAndErrorStreamsAreTyped) {
 }
 
 TEST(ChatStream, RetryStatusRetriesCutStreamsAndErrorEventsButNotMalformedOnes) {
-  auto terminal = [](const SseEvent& e) { return e.data == "[DONE]"; };
+  const StreamParser chat = parse_chat_stream;
   const std::string done = "data: {}\n\ndata: [DONE]\n\n";
-  EXPECT_EQ(stream_retry_status(200, done, terminal), 200);
-  EXPECT_EQ(stream_retry_status(200, "data: {}\n\n", terminal), 502);
-  EXPECT_EQ(stream_retry_status(200, "", terminal), 502);
-  EXPECT_EQ(stream_retry_status(200, "data: {oops\n\ndata: [DONE]\n\n", terminal), 200);
+  EXPECT_EQ(stream_retry_status(200, done, chat), 200);
+  EXPECT_EQ(stream_retry_status(200, "data: {}\n\n", chat), 502);
+  EXPECT_EQ(stream_retry_status(200, "", chat), 502);
+  EXPECT_EQ(stream_retry_status(200, "data: {oops\n\ndata: [DONE]\n\n", chat), 200);
   EXPECT_EQ(stream_retry_status(200,
                                 R"(data: {"error":{"type":"overloaded_error"}})"
                                 "\n\n",
-                                terminal),
+                                chat),
             529);
-  EXPECT_EQ(stream_retry_status(429, "", terminal), 429);
-  EXPECT_EQ(stream_retry_status(200, R"({"error":{"message":"x","code":503}})", terminal), 503);
+  EXPECT_EQ(stream_retry_status(429, "", chat), 429);
+  EXPECT_EQ(stream_retry_status(200, R"({"error":{"message":"x","code":503}})", chat), 503);
+}
+
+// docs/RUNNERS.md: a malformed event is the server's answer, not retried, also when the
+// stream then breaks off before its terminal event (the runner types it stream_malformed
+// all the same); the malformation may be the JSON or the API's shape. What came first
+// decides, as when the runner reads the answer: an error event before a malformed one is
+// retried by its status, a cut stream after good events is retried.
+TEST(ChatStream, RetryStatusNeverRetriesAMalformedEventEvenInACutStream) {
+  const StreamParser chat = parse_chat_stream, message = parse_anthropic_stream;
+  const std::string good = R"(data: {"choices":[{"index":0,"delta":{"content":"4"}}]})"
+                           "\n\n";
+  EXPECT_EQ(stream_retry_status(200, good + "data: {oops\n\n", chat), 200);
+  EXPECT_EQ(
+      stream_retry_status(
+          200, good + R"(data: {"choices":[{"index":0,"delta":{"content":5}}]})" + "\n\n", chat),
+      200);
+  EXPECT_EQ(stream_retry_status(200, good, chat), 502);
+  EXPECT_EQ(stream_retry_status(
+                200, good + R"(data: {"error":{"message":"x","code":503}})" + "\n\ndata: {oops\n\n",
+                chat),
+            503);
+  HttpResult cut;
+  cut.status = 200;
+  cut.body = good + "data: {oops\n\n";
+  EXPECT_EQ(parse_chat_stream(cut, "r").error, ErrorKind::kStreamMalformed);
+  // Anthropic: an event without a type, and a non-JSON one, in streams that never stop.
+  const std::string start =
+      "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{}}}\n\n";
+  EXPECT_EQ(stream_retry_status(200, start + "event: ping\ndata: {}\n\n", message), 200);
+  EXPECT_EQ(stream_retry_status(200, start + "data: not json\n\n", message), 200);
+  EXPECT_EQ(stream_retry_status(200, start, message), 502);
+  EXPECT_EQ(stream_retry_status(
+                200, start + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n", message),
+            200);
 }
 
 std::string named(const char* name, const nlohmann::json& data) {

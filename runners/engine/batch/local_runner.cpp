@@ -117,13 +117,16 @@ nlohmann::json LocalRunner::config() const {
 }
 
 std::vector<int32_t> LocalRunner::prompt_tokens(const Request& request) const {
+  if (std::string why = images_unsupported(request, identity_); !why.empty()) {
+    throw InputError(why);
+  }
   if (template_ && request.kind == RequestKind::kGenerate) {
     std::string bos = tokenizer_->bos() >= 0 ? tokenizer_->token_text(tokenizer_->bos()) : "";
     std::string eos = tokenizer_->eos() >= 0 ? tokenizer_->token_text(tokenizer_->eos()) : "";
     return tokenizer_->encode(render_chat_template(*template_, request.messages, bos, eos), false);
   }
   std::string text;
-  for (const Message& m : request.messages) text += (text.empty() ? "" : "\n\n") + m.content;
+  for (const Message& m : request.messages) text += (text.empty() ? "" : "\n\n") + text_of(m);
   std::vector<int32_t> ids = tokenizer_->encode(text, true, false);
   if (ids.empty() && tokenizer_->bos() >= 0) ids.push_back(tokenizer_->bos());
   return ids;

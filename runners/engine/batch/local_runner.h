@@ -84,7 +84,9 @@ class LocalRunner : public Runner {
   // The token ids `request`'s prompt is evaluated as: for a generation request with a chat
   // template, the template's markup (special tokens parsed) around the plain-text message
   // contents; otherwise BOS and the contents joined by blank lines, all plain text.
-  // Throws InputError for a message role the template does not know. Thread-safe.
+  // Throws InputError for a message role the template does not know, and for a message
+  // holding an image (images_unsupported: the engine reads text only; the request is
+  // answered kInvalid with that message). Thread-safe.
   std::vector<int32_t> prompt_tokens(const Request& request) const;
   const Tokenizer& tokenizer() const { return *tokenizer_; }
 

@@ -78,12 +78,15 @@ class PartWriter {
 
 }  // namespace
 
-std::vector<PromptPart> render_chat_template(ChatTemplate t, const std::vector<Message>& messages,
+std::vector<PromptPart> render_chat_template(ChatTemplate t, const std::vector<Message>& given,
                                              const std::string& bos, const std::string& eos) {
-  for (const Message& m : messages) {
+  std::vector<Message> messages;  // each as its text (text_of): content or text parts
+  messages.reserve(given.size());
+  for (const Message& m : given) {
     if (m.role != "system" && m.role != "user" && m.role != "assistant") {
       throw InputError("chat message with unknown role '" + m.role + "'");
     }
+    messages.push_back({m.role, text_of(m)});
   }
   // Roles are checked above, so writing them as markup is safe.
   PartWriter out;

@@ -31,11 +31,11 @@ const char* chat_template_name(ChatTemplate t);
 
 // The prompt for `messages`, ending with the assistant's turn opened, as parts: the
 // template's own markup (role headers, turn ends, and `bos` / `eos`, the texts of those
-// tokens, where the family's template writes them) and the messages' contents, which are
-// request text. Meant for Tokenizer::encode(parts, /*add_special=*/false): special tokens
-// are parsed in the markup only, so a message holding "<|im_end|>" stays plain text.
-// Adjacent parts of the same kind are merged; empty ones are left out.
-// Throws InputError for a role other than system, user and assistant.
+// tokens, where the family's template writes them) and the messages' texts (text_of:
+// content, or text parts joined; image parts have no text), which are request text. Meant for
+// Tokenizer::encode(parts, /*add_special=*/false): special tokens are parsed in the markup only, so
+// a message holding "<|im_end|>" stays plain text. Adjacent parts of the same kind are merged;
+// empty ones are left out. Throws InputError for a role other than system, user and assistant.
 std::vector<PromptPart> render_chat_template(ChatTemplate t, const std::vector<Message>& messages,
                                              const std::string& bos, const std::string& eos);
 
