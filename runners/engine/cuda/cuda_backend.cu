@@ -1,6 +1,7 @@
 // The CUDA backend: graph/backend.h on one GPU, with kernels.cu and cuBLAS.
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <unordered_map>
@@ -26,6 +27,44 @@ void check(cublasStatus_t s, const char* what) {
     throw InputError(std::string("cuBLAS: ") + what + " failed with status " +
                      std::to_string(static_cast<int>(s)));
   }
+}
+
+// cuBLAS, opened when the first CUDA backend is made rather than linked: linking it loads
+// libcublasLt (over 500 MB) into every yardstick process at start, about 0.4 s of CPU and
+// 200 MB resident even for runs that never touch a GPU (docs/PERFORMANCE.md, "Remote runs").
+struct Cublas {
+  decltype(&cublasCreate_v2) create = nullptr;
+  decltype(&cublasDestroy_v2) destroy = nullptr;
+  decltype(&cublasSetStream_v2) set_stream = nullptr;
+  decltype(&cublasSgemm_v2) sgemm = nullptr;
+  // The overload taking a cublasComputeType_t (the header also has a cudaDataType one).
+  cublasStatus_t (*gemm_ex)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int,
+                            const void*, const void*, cudaDataType, int, const void*, cudaDataType,
+                            int, const void*, void*, cudaDataType, int, cublasComputeType_t,
+                            cublasGemmAlgo_t) = nullptr;
+};
+
+// The library CMake found (YS_CUBLAS_LIBRARY), else its soname on the loader's path;
+// throws InputError with dlerror()'s reason when neither opens or a symbol is missing.
+const Cublas& cublas() {
+  static const Cublas api = [] {
+    const std::string soname = "libcublas.so." + std::to_string(CUBLAS_VER_MAJOR);
+    void* lib = dlopen(YS_CUBLAS_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) lib = dlopen(soname.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!lib) throw InputError(std::string("CUDA: cannot open cuBLAS: ") + dlerror());
+    auto symbol = [lib](auto& fn, const char* name) {
+      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(lib, name));
+      if (!fn) throw InputError(std::string("CUDA: cuBLAS has no ") + name);
+    };
+    Cublas c;
+    symbol(c.create, "cublasCreate_v2");
+    symbol(c.destroy, "cublasDestroy_v2");
+    symbol(c.set_stream, "cublasSetStream_v2");
+    symbol(c.sgemm, "cublasSgemm_v2");
+    symbol(c.gemm_ex, "cublasGemmEx");
+    return c;  // the library stays open for the process
+  }();
+  return api;
 }
 
 // A growable device buffer.
@@ -70,8 +109,8 @@ class CudaBackend final : public Backend {
     if (!cuda_available(&why)) throw InputError("--device cuda: " + why);
     check(cudaSetDevice(0), "cudaSetDevice");
     check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
-    check(cublasCreate(&blas_), "cublasCreate");
-    check(cublasSetStream(blas_, stream_), "cublasSetStream");
+    check(cublas().create(&blas_), "cublasCreate");
+    check(cublas().set_stream(blas_, stream_), "cublasSetStream");
     if (c_.head_dim > 256) {
       throw InputError(model.file().path() + ": head size " + std::to_string(c_.head_dim) +
                        " exceeds the CUDA backend's 256");
@@ -92,7 +131,7 @@ class CudaBackend final : public Backend {
 
   ~CudaBackend() override {
     for (auto& [host, dev] : weights_) cudaFree(dev);
-    if (blas_) cublasDestroy(blas_);
+    if (blas_) cublas().destroy(blas_);
     if (stream_) cudaStreamDestroy(stream_);
   }
 
@@ -147,8 +186,8 @@ class CudaBackend final : public Backend {
     const int m = static_cast<int>(w.rows), k = static_cast<int>(w.cols);
     const size_t nx = static_cast<size_t>(n) * w.cols;
     if (w.type == GgmlType::kF32) {
-      check(cublasSgemm(blas_, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &one,
-                        reinterpret_cast<const float*>(wd), k, x, k, &zero, y, m),
+      check(cublas().sgemm(blas_, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &one,
+                           reinterpret_cast<const float*>(wd), k, x, k, &zero, y, m),
             "cublasSgemm");
       return;
     }
@@ -166,8 +205,8 @@ class CudaBackend final : public Backend {
         a = wb;
       }
     }
-    check(cublasGemmEx(blas_, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &one, a, t, k, xh, t, k, &zero, y,
-                       CUDA_R_32F, m, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+    check(cublas().gemm_ex(blas_, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &one, a, t, k, xh, t, k, &zero,
+                           y, CUDA_R_32F, m, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
           "cublasGemmEx");
   }
 
