@@ -1,6 +1,9 @@
 #include "runners/http_pool.h"
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -9,11 +12,13 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <random>
+#include <stdexcept>
 #include <thread>
 
 #include "runners/flow.h"
@@ -120,9 +125,19 @@ void ensure_curl_global_init() {
 
 }  // namespace
 
+// The pool drives libcurl with curl_multi_socket_action over epoll: libcurl says which
+// sockets to watch and when its next timeout is due, and is told only about sockets that
+// are ready. curl_multi_perform instead visits every transfer on each wakeup (a poll()
+// per transfer in libcurl 7.x), which cost more CPU than the requests themselves at 64+
+// in flight (docs/PERFORMANCE.md, "Remote runs against the load-test server").
 struct HttpPool::Impl {
   HttpPoolOptions options;
   CURLM* multi = nullptr;
+  int epoll_fd = -1;
+  int wake_fd = -1;  // an eventfd: post(), cancel() and the destructor wake the loop
+  std::atomic<bool> wake_pending{false};
+  // When libcurl wants curl_multi_socket_action(CURL_SOCKET_TIMEOUT); max(): not at all.
+  Clock::time_point curl_due = Clock::time_point::max();
   std::thread thread;
   std::atomic<bool> stopping{false};
   std::atomic<bool> cancelled{false};
@@ -163,18 +178,68 @@ struct HttpPool::Impl {
     }
     stats.window = stats.min_window = aimd.window();
     ensure_curl_global_init();
+    epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (epoll_fd < 0 || wake_fd < 0) {
+      const std::string why = std::strerror(errno);
+      if (epoll_fd >= 0) close(epoll_fd);
+      if (wake_fd >= 0) close(wake_fd);
+      throw std::runtime_error("HTTP pool: cannot create its epoll instance: " + why);
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = wake_fd;
+    epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &ev);
     multi = curl_multi_init();
     curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
     thread = std::thread([this] { loop(); });
   }
 
   ~Impl() {
     stopping = true;
-    curl_multi_wakeup(multi);
+    wake();
     thread.join();
     for (auto& [easy, job] : active) release_attempt(*job);
     for (CURL* e : idle) curl_easy_cleanup(e);
     curl_multi_cleanup(multi);
+    close(wake_fd);
+    close(epoll_fd);
+  }
+
+  // Wakes the loop; one write per batch of posts (the loop clears wake_pending before it
+  // takes the posted requests).
+  void wake() {
+    if (wake_pending.exchange(true)) return;
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = write(wake_fd, &one, sizeof one);
+  }
+
+  // CURLMOPT_SOCKETFUNCTION: watch `s` for what libcurl waits on, or stop watching it.
+  static int on_socket(CURL*, curl_socket_t s, int what, void* user, void*) {
+    auto* self = static_cast<Impl*>(user);
+    if (what == CURL_POLL_REMOVE) {
+      epoll_ctl(self->epoll_fd, EPOLL_CTL_DEL, s, nullptr);  // may be closed already
+      return 0;
+    }
+    epoll_event ev{};
+    ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+    ev.data.fd = s;
+    if (epoll_ctl(self->epoll_fd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT) {
+      epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, s, &ev);
+    }
+    return 0;
+  }
+
+  // CURLMOPT_TIMERFUNCTION: libcurl's single timeout, -1 to delete it.
+  static int on_timer(CURLM*, long timeout_ms, void* user) {
+    auto* self = static_cast<Impl*>(user);
+    self->curl_due = timeout_ms < 0 ? Clock::time_point::max()
+                                    : Clock::now() + std::chrono::milliseconds(timeout_ms);
+    return 0;
   }
 
   double seconds(Clock::time_point t) const {
@@ -540,12 +605,12 @@ struct HttpPool::Impl {
     }
   }
 
-  // Milliseconds until the next retry is due or a blocked start may go, capped so that the
-  // loop notices stop requests.
+  // Milliseconds until libcurl's timeout, the next retry or a blocked start is due, capped
+  // so that the loop notices stop requests.
   int poll_timeout_ms() const {
     constexpr int kMaxWaitMs = 1000;
-    Clock::time_point wake = Clock::time_point::max();
-    if (!waiting.empty()) wake = waiting.begin()->first;
+    Clock::time_point wake = curl_due;
+    if (!waiting.empty()) wake = std::min(wake, waiting.begin()->first);
     if (!ready.empty() && blocked_until != Clock::time_point{})
       wake = std::min(wake, blocked_until);
     if (wake == Clock::time_point::max()) return kMaxWaitMs;
@@ -566,9 +631,39 @@ struct HttpPool::Impl {
     active.clear();
   }
 
+  // Hands libcurl what epoll reported and its due timeout, then finishes what is done.
+  void drive(const epoll_event* events, int n) {
+    int running = 0;
+    for (int i = 0; i < n; ++i) {
+      if (events[i].data.fd == wake_fd) continue;
+      int mask = 0;
+      if (events[i].events & EPOLLIN) mask |= CURL_CSELECT_IN;
+      if (events[i].events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
+      if (events[i].events & (EPOLLERR | EPOLLHUP)) mask |= CURL_CSELECT_ERR;
+      curl_multi_socket_action(multi, events[i].data.fd, mask, &running);
+    }
+    // A timeout of 0 (as after adding a handle) is due at once.
+    while (curl_due <= Clock::now()) {
+      curl_due = Clock::time_point::max();
+      curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      auto it = active.find(msg->easy_handle);
+      if (it == active.end()) continue;
+      std::unique_ptr<Job> job = std::move(it->second);
+      active.erase(it);
+      finish(std::move(job), msg->data.result);
+    }
+  }
+
   void loop() {
+    constexpr int kMaxEvents = 256;
+    epoll_event events[kMaxEvents];
     while (!stopping) {
       if (cancelled) drop_all();
+      wake_pending = false;
       {
         std::lock_guard lock(mutex);
         while (!incoming.empty()) {
@@ -583,22 +678,19 @@ struct HttpPool::Impl {
         waiting.erase(waiting.begin());
       }
       start_ready();
-
-      int running = 0;
-      curl_multi_perform(multi, &running);
-      int queued = 0;
-      while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
-        if (msg->msg != CURLMSG_DONE) continue;
-        auto it = active.find(msg->easy_handle);
-        if (it == active.end()) continue;
-        std::unique_ptr<Job> job = std::move(it->second);
-        active.erase(it);
-        finish(std::move(job), msg->data.result);
-      }
+      drive(nullptr, 0);  // libcurl starts what was added (a timeout of 0)
       if (stopping) break;
       bool startable = !ready.empty() && static_cast<int>(active.size()) < window() &&
                        blocked_until == Clock::time_point{};
-      curl_multi_poll(multi, nullptr, 0, startable ? 0 : poll_timeout_ms(), nullptr);
+      int n = epoll_wait(epoll_fd, events, kMaxEvents, startable ? 0 : poll_timeout_ms());
+      if (n < 0) n = 0;  // EINTR
+      for (int i = 0; i < n; ++i) {
+        if (events[i].data.fd == wake_fd) {
+          uint64_t count = 0;
+          [[maybe_unused]] ssize_t r = read(wake_fd, &count, sizeof count);
+        }
+      }
+      drive(events, n);
     }
   }
 
@@ -619,7 +711,7 @@ struct HttpPool::Impl {
       std::lock_guard lock(mutex);
       incoming.push_back(std::move(job));
     }
-    curl_multi_wakeup(multi);
+    wake();
   }
 };
 
@@ -638,7 +730,7 @@ void HttpPool::post(std::string url, std::vector<std::string> headers, std::stri
 
 void HttpPool::cancel() {
   impl_->cancelled = true;
-  curl_multi_wakeup(impl_->multi);
+  impl_->wake();
 }
 
 HttpPool::Stats HttpPool::stats() const {
