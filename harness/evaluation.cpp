@@ -220,14 +220,16 @@ class Evaluation {
       for (size_t i = 0; i < items_.size(); ++i) pending_.push_back(i);
       return;
     }
-    for (size_t i = 0; i < items_.size(); ++i) {
-      if (auto cached = store_.cached_response(items_[i].key)) {
-        ++outcome_.cache_hits;
-        record(i, std::move(*cached));
-      } else {
-        pending_.push_back(i);
-      }
-    }
+    size_t next = 0;  // items before it without an answer are pending
+    store_.cached_responses(
+        items_.size(), [this](size_t i) -> const std::string& { return items_[i].key; },
+        [&](size_t i, Completion cached) {
+          for (; next < i; ++next) pending_.push_back(next);
+          next = i + 1;
+          ++outcome_.cache_hits;
+          record(i, std::move(cached));
+        });
+    for (; next < items_.size(); ++next) pending_.push_back(next);
   }
 
   void send_and_collect() {

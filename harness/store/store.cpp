@@ -41,7 +41,9 @@ struct Store::WriterStatements {
                "prompt_tokens=excluded.prompt_tokens, "
                "completion_tokens=excluded.completion_tokens, "
                "latency_s=excluded.latency_s, error_kind=excluded.error_kind, "
-               "error=excluded.error, written_at=excluded.written_at RETURNING id"),
+               "error=excluded.error, written_at=excluded.written_at"),
+        find_row(db,
+                 "SELECT id FROM samples WHERE run_id=? AND task=? AND sample_id=? AND repeat=?"),
         clear_scores(db, "DELETE FROM scores WHERE sample_row=?"),
         add_score(db,
                   "INSERT INTO scores(sample_row, run_id, task, metric, value) "
@@ -49,7 +51,10 @@ struct Store::WriterStatements {
         cache(db,
               "INSERT OR IGNORE INTO responses(cache_key, runner, response, written_at) "
               "VALUES(?,?,?,?)") {}
-  Statement upsert, clear_scores, add_score, cache;
+  // The upsert has no RETURNING: SQLite buffers a RETURNING row in a temporary table, which
+  // cost more than the insert. A new row's id is sqlite3_last_insert_rowid; a replaced
+  // row's is looked up with find_row.
+  Statement upsert, find_row, clear_scores, add_score, cache;
 };
 
 Store::Store(const std::filesystem::path& path) : path_(path) {
@@ -188,6 +193,20 @@ std::optional<Completion> Store::cached_response(const std::string& cache_key) {
   return completion_from_json(j);
 }
 
+void Store::cached_responses(size_t count, const std::function<const std::string&(size_t)>& key,
+                             const std::function<void(size_t, Completion)>& found) {
+  exec_sql(db_, "BEGIN");  // deferred: a read transaction, the writer thread is not held up
+  try {
+    for (size_t i = 0; i < count; ++i) {
+      if (auto c = cached_response(key(i))) found(i, std::move(*c));
+    }
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  exec_sql(db_, "COMMIT");
+}
+
 void Store::rethrow_writer_error() {
   if (writer_error_) {
     try {
@@ -250,6 +269,7 @@ void Store::writer_loop() {
 void Store::commit_batch(std::vector<SampleRecord>& batch) {
   if (!statements_) statements_ = std::make_unique<WriterStatements>(writer_db_);
   Statement& upsert = statements_->upsert;
+  Statement& find_row = statements_->find_row;
   Statement& clear_scores = statements_->clear_scores;
   Statement& add_score = statements_->add_score;
   Statement& cache = statements_->cache;
@@ -282,9 +302,17 @@ void Store::commit_batch(std::vector<SampleRecord>& batch) {
               .bind(15, valid_utf8(c.error_message));
         }
         upsert.bind(16, now);
-        if (!upsert.step()) throw StoreError("upsert of a sample returned no row");
-        int64_t row = upsert.integer(0);
-        upsert.reset();
+        // An upsert that updates leaves the last insert rowid as it was: 0 says it did.
+        sqlite3_set_last_insert_rowid(writer_db_, 0);
+        upsert.run();
+        int64_t row = sqlite3_last_insert_rowid(writer_db_);
+        if (row == 0) {
+          find_row.bind(1, s.run_id).bind(2, s.task).bind(3, s.sample_id);
+          find_row.bind(4, int64_t{s.repeat});
+          if (!find_row.step()) throw StoreError("upsert of a sample left no row");
+          row = find_row.integer(0);
+          find_row.reset();
+        }
 
         clear_scores.bind(1, row).run();
         if (c.scorable()) {
@@ -301,6 +329,7 @@ void Store::commit_batch(std::vector<SampleRecord>& batch) {
     });
   } catch (...) {
     upsert.reset();  // a statement that failed mid-row must not stay bound to it
+    find_row.reset();
     clear_scores.reset();
     add_score.reset();
     cache.reset();

@@ -7,6 +7,7 @@
 #include <deque>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -56,6 +57,12 @@ class Store {
   std::set<SampleKey> answered_samples(int64_t run_id);
   // A previously received successful response for `cache_key`.
   std::optional<Completion> cached_response(const std::string& cache_key);
+  // cached_response for keys key(0) … key(count - 1), in one read transaction (one per
+  // lookup cost more than the lookup: file locks and a check of the WAL each); calls
+  // found(i, completion) for each key that has one, in order. `found` must not use this
+  // Store's reading methods (it may write()).
+  void cached_responses(size_t count, const std::function<const std::string&(size_t)>& key,
+                        const std::function<void(size_t, Completion)>& found);
   // Queues `sample` for the writer thread (batched transactions). A second write of the
   // same (run, task, sample, repeat) replaces the first. Text that is not valid UTF-8 is
   // stored with U+FFFD in place of each bad byte. Rethrows a failure of an earlier batch
