@@ -141,7 +141,7 @@ run_case() {
       max_in_flight=$(sed -n 's/.*"max_in_flight": \([0-9]*\).*/\1/p' <<< "$stats")
       add "$name/$build/us" "$(awk -v c="$cpu" -v n="$n" 'BEGIN { printf "%.1f", c * 1e6 / n }')"
       add "$name/$build/rss" "$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')"
-      add "$name/$build/rate" "$(awk -v a="$answered" -v s="${span:-0}" 'BEGIN { printf "%.0f", s > 0 ? a / s : 0 }')"
+      add "$name/$build/rate" "$(awk -v a="$answered" -v s="${span:-0}" 'BEGIN { printf "%.0f", (s > 0 ? a / s : 0) }')"
       add "$name/$build/errors" "$errors"
       add "$name/$build/inflight" "${max_in_flight:-0}"
       add "$name/$build/load" "$(cut -d' ' -f1 /proc/loadavg)"
