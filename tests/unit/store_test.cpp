@@ -111,6 +111,61 @@ TEST(Store, RewritingASampleReplacesIt) {
   EXPECT_DOUBLE_EQ(results[0].metrics[0].mean, 1.0);
 }
 
+TEST(Store, RewritingAScoredSampleInALaterBatchReplacesItsScores) {
+  ScratchDir dir;
+  Store store(dir / "y.db");
+  int64_t run = store.create_run(run_record("fp"));
+  store.declare_metrics(run, "t", {{"em", Aggregation::kMean}, {"flex", Aggregation::kMean}});
+  store.write(sample(run, "b", 1.0));
+  store.write(sample(run, "a", 1.0));
+  store.flush();
+  store.write(sample(run, "a", 0.0));  // an update: the row keeps its id, its scores change
+  store.flush();
+  auto results = StoreReader(dir / "y.db").task_results(run);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].samples, 2u);
+  EXPECT_DOUBLE_EQ(results[0].metrics[0].mean, 0.5);  // a 0, b 1
+  sqlite3* db = open_connection(dir / "y.db", false);
+  {
+    Statement rows(db, "SELECT count(*) FROM scores");
+    ASSERT_TRUE(rows.step());
+    EXPECT_EQ(rows.integer(0), 4);  // em and flex of a and of b, none left over
+    Statement a_em(db,
+                   "SELECT s.value FROM scores s JOIN samples x ON x.id = s.sample_row "
+                   "WHERE x.sample_id = 'a' AND s.metric = 'em'");
+    ASSERT_TRUE(a_em.step());
+    EXPECT_DOUBLE_EQ(a_em.real(0), 0.0);
+    EXPECT_FALSE(a_em.step());
+  }
+  sqlite3_close(db);
+}
+
+TEST(Store, CachedResponsesLooksUpEveryKeyAndReportsTheHitsInOrder) {
+  ScratchDir dir;
+  Store store(dir / "y.db");
+  int64_t run = store.create_run(run_record("fp"));
+  store.declare_metrics(run, "t", {{"em", Aggregation::kMean}, {"flex", Aggregation::kMean}});
+  SampleRecord b = sample(run, "b", 1.0);
+  b.completion.text = "#### 5";
+  store.write(sample(run, "a", 1.0));
+  store.write(b);
+  store.write(sample(run, "c", 0.0, ErrorKind::kTransient));  // never cached
+  store.flush();
+  const std::vector<std::string> keys = {"key-b", "key-x", "key-c", "key-a"};
+  std::vector<std::pair<size_t, std::string>> found;
+  store.cached_responses(
+      keys.size(), [&keys](size_t i) -> const std::string& { return keys[i]; },
+      [&](size_t i, Completion c) {
+        found.emplace_back(i, c.text);
+        store.write(sample(run, "d" + std::to_string(i), 1.0));  // writing is allowed
+      });
+  const std::vector<std::pair<size_t, std::string>> want = {{0, "#### 5"}, {3, "#### 4"}};
+  EXPECT_EQ(found, want);
+  store.flush();
+  EXPECT_EQ(store.answered_samples(run).size(), 4u);         // a, b, d0, d3
+  EXPECT_TRUE(store.cached_response("key-d0").has_value());  // the new rows are seen
+}
+
 TEST(Store, FindsOnlyUnfinishedRunsByFingerprint) {
   ScratchDir dir;
   Store store(dir / "y.db");
