@@ -143,9 +143,10 @@ class CpuBackend final : public Backend {
           const int p = j0 + j;
           const float* k =
               kv.k + kv.offset(r.blocks[p / kv.block_size], layer, p % kv.block_size) + head_off;
-          float s = 0;
-          for (int d = 0; d < hd; ++d) s += q[d] * k[d];
-          w[j] = s * scale;
+          // The matmul kernel's dot product (AVX2 where present): a plain loop here is one
+          // chain of dependent additions, slower than the exps for 64-dim heads.
+          w[j] =
+              vec_dot(GgmlType::kF32, reinterpret_cast<const uint8_t*>(k), q, nullptr, hd) * scale;
           chunk_max = std::max(chunk_max, w[j]);
         }
         if (chunk_max > m) {
