@@ -93,7 +93,7 @@ struct RunArgs {
   double timeout_s = 300, retry_base_s = 1.0, read_timeout_s = 120;
   bool no_cache = false, stream = false;
   std::string sandbox_mode = "default", python = "/usr/bin/python3";
-  int threads = 1, ctx = 0;
+  int threads = 1, ctx = 0, batch = 4;
   std::string device = "cpu";
   std::optional<int> fewshot;  // overrides the specs' few-shot count
   std::string preset;          // a sampling preset (apply_sampling_preset)
@@ -182,6 +182,9 @@ void add_run_command(CLI::App& app, RunArgs& a) {
   run->add_option("--ctx", a.ctx,
                   "Context positions per sequence of a local: model (0: the model's)")
       ->check(CLI::NonNegativeNumber);
+  run->add_option("--batch", a.batch,
+                  "Requests a local: model evaluates together (continuous batching)")
+      ->check(CLI::Range(1, 256));
   run->add_option("--device", a.device,
                   "Where a local: model runs: cpu, cuda (exit 2 without a GPU) or auto (the GPU "
                   "when there is one)")
@@ -332,6 +335,7 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
   ro.seed = a.seed.value_or(0);
   ro.threads = a.threads;
   ro.ctx = a.ctx;
+  ro.batch = a.batch;
   ro.device = a.device;
   // Remote models come from the model registry, read once (docs/MODELS.md).
   std::optional<ModelRegistry> models;

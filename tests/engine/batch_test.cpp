@@ -181,6 +181,36 @@ TEST(Scheduler, PreemptsTheNewestAndRequeuesItFirst) {
   EXPECT_TRUE(s.free_blocks() >= 0);
 }
 
+// A job (a loglikelihood question) holds its blocks from admission and never grows; it is
+// admitted under the same rule as a sequence, and preempted like one when it is the newest.
+TEST(Scheduler, JobsHoldFixedBlocksAndArePreemptedLikeSequences) {
+  Scheduler s(8, 4, 4);
+  s.add(0, 4, 32);  // one block now
+  s.add_job(1, 6);
+  EXPECT_THROW(s.add_job(2, 9), InputError);  // more than the pool
+  Scheduler::Step st = s.next();
+  EXPECT_EQ(st.admitted, (std::vector<int>{0, 1}));
+  EXPECT_EQ(s.free_blocks(), 1);
+  EXPECT_EQ(s.tokens(1), 0);
+  st = s.next();  // sequence 0 takes its second block; the job runs on
+  EXPECT_EQ(st.decode, (std::vector<int>{0}));
+  EXPECT_EQ(st.jobs, (std::vector<int>{1}));
+  EXPECT_EQ(s.free_blocks(), 0);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(s.next().preempted.empty());  // 6, 7, 8 tokens
+  st = s.next();  // token 9 needs a block: the job, newest, gives way
+  EXPECT_EQ(st.preempted, (std::vector<int>{1}));
+  EXPECT_EQ(st.decode, (std::vector<int>{0}));
+  EXPECT_TRUE(st.admitted.empty());  // 6 blocks + 1 of headroom > 5 free
+  EXPECT_EQ(s.free_blocks(), 5);
+  s.finish(0);
+  st = s.next();
+  EXPECT_EQ(st.admitted, (std::vector<int>{1}));
+  EXPECT_EQ(s.free_blocks(), 2);
+  s.finish(1);
+  EXPECT_TRUE(s.idle());
+  EXPECT_EQ(s.free_blocks(), 8);
+}
+
 TEST(Scheduler, EverySequenceFinishesUnderPressure) {
   // Random lengths through a small pool: everything finishes, blocks all come back, and
   // admission never leaves the arrival order.

@@ -2,7 +2,10 @@
 // 100M parameters in F16, Q8_0, Q4_K_M-like (Q4_K with output, attn_v, ffn_down in Q6_K) and
 // Q6_K, prompt and generation tokens/s with 1 and 2 threads.
 // Usage: ys_engine_bench [--quick]
+//        ys_engine_bench --prefill N: prompt tokens/s of one N-token prompt on a random model
+//        of dim 256, 2 layers, 4 heads of 64 (attention dominates: docs/PERFORMANCE.md).
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -12,7 +15,39 @@
 
 using namespace ys::engine;
 
+namespace {
+
+int bench_prefill(int n) {
+  RandomModelSpec spec;
+  spec.n_vocab = 32000;
+  spec.dim = 256;
+  spec.n_layers = 2;
+  spec.n_heads = spec.n_kv_heads = 4;
+  spec.ffn_dim = 512;
+  spec.n_ctx = n + 16;
+  spec.type = GgmlType::kF16;
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "ys_bench_prefill.gguf").string();
+  write_random_model(path, spec);
+  std::unique_ptr<Model> m = Model::load(path);
+  std::printf("| prompt tokens | threads | prompt tok/s |\n| --- | --- | --- |\n");
+  for (int threads : {1, 2}) {
+    BenchOptions o;
+    o.threads = threads;
+    o.prompt_tokens = n;
+    o.gen_tokens = 1;
+    o.repeats = 2;
+    std::printf("| %d | %d | %.1f |\n", n, threads, bench_model(*m, o).prompt_tokens_per_s);
+    std::fflush(stdout);
+  }
+  std::filesystem::remove(path);
+  return 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  if (argc > 2 && std::strcmp(argv[1], "--prefill") == 0) return bench_prefill(std::atoi(argv[2]));
   bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
   namespace fs = std::filesystem;
   std::vector<std::pair<std::string, std::string>> models;  // label, path

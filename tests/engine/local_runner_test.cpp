@@ -300,6 +300,77 @@ TEST(LocalRunner, Stories260KMixedKinds) {
   EXPECT_NE(too_long.error_message.find("do not fit"), std::string::npos) << too_long.error_message;
 }
 
+// The requests of a task (few-shot generation prompts, greedy and sampled, and
+// multiple-choice questions after the same few-shot text, with one- and several-token
+// choices) answered by a runner that batches them and shares prompt prefixes equal, bit
+// for bit, the answers of a runner taking one request at a time and sharing no prefix
+// between requests (only a question's choices share its context); and the batched runner
+// did share KV blocks (its counters).
+TEST(LocalRunner, Stories260KBatchedAndSharedEqualsSequential) {
+  YS_SHARED_FILE(model_path, "models/stories260K.gguf");
+  const std::string shots =
+      "Once upon a time, there was a little girl named Lily. She loved to play outside in the "
+      "park. One day, she saw a big red ball under a tree.";
+  std::vector<Request> requests;
+  const char* starts[] = {"Tom", "The dog", "Lily", "Mom said", "The sun", "A bird"};
+  for (size_t i = 0; i < 6; ++i) {
+    requests.push_back(user_request(shots + " " + starts[i], 24));
+    if (i % 2 == 1) {
+      requests.back().sampling.temperature = 0.8;
+      requests.back().sampling.seed = 7 + i;
+    }
+    const std::string q = shots + " " + starts[i] + " was very";
+    requests.push_back(loglikelihood_request(q, {" happy", " sad and tired", " big", " hungry."}));
+  }
+  LocalRunnerOptions o;
+  o.path = model_path;
+  o.batch = 1;
+  o.share_prefixes = false;
+  std::vector<Completion> want;
+  LocalRunnerStats alone_stats;
+  {
+    LocalRunner alone(o);
+    for (const Request& r : requests) want.push_back(alone.answer(r));
+    alone_stats = alone.stats();
+  }
+  EXPECT_EQ(alone_stats.reused_tokens, 0);
+  EXPECT_EQ(alone_stats.max_running, 1);
+  o.batch = 8;
+  o.share_prefixes = true;
+  o.threads = 2;
+  LocalRunner batched(o);
+  std::vector<std::promise<Completion>> promises(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    batched.submit(requests[i], [&promises, i](Completion c) { promises[i].set_value(c); });
+  }
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const Completion got = promises[i].get_future().get();
+    const Completion& w = want[i];
+    ASSERT_TRUE(got.ok() && w.ok()) << got.error_message << w.error_message;
+    EXPECT_EQ(got.text, w.text) << i;
+    EXPECT_EQ(got.finish_reason, w.finish_reason) << i;
+    EXPECT_EQ(got.usage.prompt_tokens, w.usage.prompt_tokens) << i;
+    EXPECT_EQ(got.usage.completion_tokens, w.usage.completion_tokens) << i;
+    ASSERT_EQ(got.continuations.size(), w.continuations.size()) << i;
+    for (size_t k = 0; k < got.continuations.size(); ++k) {
+      EXPECT_EQ(got.continuations[k].logprob, w.continuations[k].logprob) << i << " " << k;
+      EXPECT_EQ(got.continuations[k].greedy, w.continuations[k].greedy) << i << " " << k;
+      EXPECT_EQ(got.continuations[k].tokens, w.continuations[k].tokens) << i << " " << k;
+    }
+  }
+  const LocalRunnerStats st = batched.stats();
+  EXPECT_GT(st.max_running, 1);            // requests really ran together
+  EXPECT_LT(st.steps, alone_stats.steps);  // in fewer passes
+  EXPECT_GT(st.shared_blocks, 0);          // the few-shot text and questions' contexts
+  EXPECT_GT(st.reused_tokens, 0);
+  EXPECT_GT(st.copied_blocks, 0);  // partial blocks shared, then copied before a write
+  EXPECT_EQ(st.prompt_tokens, alone_stats.prompt_tokens);
+  EXPECT_NE(batched.flow_summary().find(std::to_string(st.reused_tokens) + " of " +
+                                        std::to_string(st.prompt_tokens) + " prompt tokens"),
+            std::string::npos)
+      << batched.flow_summary();
+}
+
 class LocalRunnerRandom : public ::testing::Test {
  protected:
   void SetUp() override {

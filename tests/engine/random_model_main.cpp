@@ -1,6 +1,7 @@
 // ys_random_model OUT.gguf TYPE [SHAPE]: writes a random llama model for benchmarks
 // (bench/cuda_check.sh). TYPE: F16, BF16, Q8_0, Q4_0, Q4_K or Q6_K. SHAPE: llama3-8b (the
-// default: dim 4096, 32 layers, 32/8 heads, ffn 14336, vocabulary 128256) or tiny.
+// default: dim 4096, 32 layers, 32/8 heads, ffn 14336, vocabulary 128256), 125m (ys_engine_bench's
+// CPU model: dim 768, 12 layers, 12/4 heads, ffn 2048, vocabulary 32000) or tiny.
 #include <cstdio>
 #include <string>
 
@@ -11,7 +12,7 @@
 int main(int argc, char** argv) {
   using namespace ys::engine;
   if (argc < 3) {
-    std::fprintf(stderr, "usage: ys_random_model OUT.gguf TYPE [llama3-8b|tiny]\n");
+    std::fprintf(stderr, "usage: ys_random_model OUT.gguf TYPE [llama3-8b|125m|tiny]\n");
     return 2;
   }
   try {
@@ -34,6 +35,14 @@ int main(int argc, char** argv) {
       s.n_kv_heads = 8;
       s.ffn_dim = 14336;
       s.n_ctx = 8192;
+    } else if (shape == "125m") {
+      s.n_vocab = 32000;
+      s.dim = 768;
+      s.n_layers = 12;
+      s.n_heads = 12;
+      s.n_kv_heads = 4;
+      s.ffn_dim = 2048;
+      s.n_ctx = 2048;
     } else if (shape == "tiny") {
       s.dim = 256;
       s.ffn_dim = 512;

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <regex>
+#include <tuple>
 
 #include "datasets/reader.h"
 #include "harness/store/reader.h"
@@ -377,6 +378,52 @@ TEST_F(Cli, BundledModelRunsByNameFromAnyWorkingDirectory) {
                                "SELECT AVG(value) FROM scores WHERE run_id = 2 AND "
                                "metric = 'acc'"),
             0.6);
+}
+
+// A run of a generation task and the multiple-choice task on the bundled model stores the
+// same outputs (texts, loglikelihoods, scores) whether the local runner takes one request at
+// a time (--batch 1) or batches 8 with shared prefixes; the batched run says it shared KV
+// blocks (its flow line).
+TEST_F(Cli, LocalBatchedRunStoresTheSameOutputsAsSequential) {
+  auto run = [&](const std::string& db, const std::string& batch) {
+    ChildResult r =
+        test::run_child({test::yardstick_bin().string(), "run", "--model", "local:stories260K",
+                         "--tasks", "arith,story-words", "--limit", "12", "--fewshot", "0",
+                         "--batch", batch, "-c", "16", "--db", db},
+                        dir_.path());
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.err;
+  };
+  run("one.db", "1");
+  const std::string batched = run("eight.db", "8");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      batched, m, std::regex("(\\d+) of (\\d+) prompt tokens \\((\\d+) KV blocks\\) shared")))
+      << batched;
+  EXPECT_GT(std::stol(m[1]), 0);
+  EXPECT_GT(std::stol(m[3]), 0);
+  StoreReader one((dir_ / "one.db").string()), eight((dir_ / "eight.db").string());
+  std::vector<StoredSample> a = one.samples(1), b = eight.samples(1);
+  ASSERT_EQ(a.size(), 24u);
+  ASSERT_EQ(b.size(), a.size());
+  auto order = [](const StoredSample& x, const StoredSample& y) {
+    return std::tie(x.task, x.sample_id, x.repeat) < std::tie(y.task, y.sample_id, y.repeat);
+  };
+  std::sort(a.begin(), a.end(), order);
+  std::sort(b.begin(), b.end(), order);
+  size_t scored_choices = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(a[i].sample_id, b[i].sample_id);
+    EXPECT_EQ(a[i].completion.text, b[i].completion.text) << a[i].sample_id;
+    EXPECT_EQ(a[i].scores, b[i].scores) << a[i].sample_id;
+    ASSERT_EQ(a[i].completion.continuations.size(), b[i].completion.continuations.size());
+    for (size_t k = 0; k < a[i].completion.continuations.size(); ++k) {
+      EXPECT_EQ(a[i].completion.continuations[k].logprob, b[i].completion.continuations[k].logprob)
+          << a[i].sample_id << " " << k;
+      ++scored_choices;
+    }
+  }
+  EXPECT_EQ(scored_choices, 12u * 4);
 }
 
 // A time budget spent while an in-process model is answering: the runner cannot drop

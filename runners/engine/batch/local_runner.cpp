@@ -35,7 +35,61 @@ size_t common_prefix(const std::vector<int32_t>& a, const std::vector<int32_t>& 
   return n;
 }
 
+int ceil_div(int64_t a, int b) {
+  return static_cast<int>((a + b - 1) / b);
+}
+
+Completion invalid(std::string message) {
+  Completion c;
+  c.error = ErrorKind::kInvalid;
+  c.error_message = std::move(message);
+  return c;
+}
+
 }  // namespace
+
+// A request being answered: a generation sequence, or a loglikelihood question (a job of
+// the scheduler: its context, then its continuations in groups that fit its blocks).
+struct LocalRunner::Seq {
+  int id = 0;
+  Request request;
+  Callback done;
+  Completion completion;
+  double t0 = 0;
+  std::unique_ptr<Context> ctx;  // the sequence, or the question's context
+  // Generation.
+  std::vector<int32_t> history;  // prompt and generated tokens; the last is evaluated next
+  std::optional<Sampler> sampler;
+  // Question.
+  bool question = false;
+  std::vector<int32_t> context_ids;
+  std::vector<std::vector<int32_t>> continuations;
+  int job_blocks = 0;         // blocks the scheduler holds for it
+  bool context_done = false;  // the context is evaluated; continuations come next
+  size_t next_continuation = 0;
+  std::vector<Loglikelihood> scores;
+  std::vector<std::unique_ptr<Context>> group;  // continuations evaluated in this pass
+  std::vector<size_t> group_index;
+};
+
+// One forward pass: entries of (context, tokens, all logits), grouped by request.
+struct LocalRunner::Pass {
+  std::vector<Context*> contexts;
+  std::vector<std::vector<int32_t>> tokens;
+  std::vector<bool> all_logits;
+  std::vector<std::pair<Seq*, size_t>> parts;  // a request and its first entry
+  int new_blocks = 0;  // blocks the pass will take (copies of shared blocks included)
+
+  void add(Context& ctx, std::vector<int32_t> t, bool all, const BlockAllocator& blocks) {
+    const int bs = blocks.block_size(), past = ctx.n_past();
+    new_blocks +=
+        ceil_div(past + static_cast<int64_t>(t.size()), bs) - static_cast<int>(ctx.blocks().size());
+    if (past % bs != 0 && blocks.ref_count(ctx.blocks().back()) > 1) ++new_blocks;
+    contexts.push_back(&ctx);
+    tokens.push_back(std::move(t));
+    all_logits.push_back(all);
+  }
+};
 
 LocalRunner::LocalRunner(const LocalRunnerOptions& options) : options_(options) {
   if (options.threads < 0 || options.n_ctx < 0 || options.batch < 1 || options.batch > 256) {
@@ -55,11 +109,15 @@ LocalRunner::LocalRunner(const LocalRunnerOptions& options) : options_(options) 
   options_.n_ctx = options.n_ctx > 0 ? options.n_ctx : std::min(model_->config().n_ctx_train, 2048);
   options_.threads = std::max(1, options.threads);
   pool_ = std::make_unique<ThreadPool>(options_.threads);
-  slots_.resize(static_cast<size_t>(options.batch));
   std::string note;
   backend_ = make_backend(parse_device(options_.device), *model_, *pool_, &note);
   if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
-  for (Slot& s : slots_) s.ctx = std::make_unique<Context>(*model_, options_.n_ctx, *backend_);
+  // As much KV memory as `batch` full contexts, plus one block each for the copy of a
+  // shared partial block (a question's context and one continuation fit in one context's
+  // blocks plus that copy, so any question fits the pool).
+  const int n_blocks = options.batch * (ceil_div(options_.n_ctx, block_size_) + 1);
+  blocks_ = std::make_unique<BlockAllocator>(*backend_, n_blocks, block_size_);
+  scheduler_ = std::make_unique<Scheduler>(n_blocks, block_size_, options.batch);
   identity_ = "local:" + std::filesystem::path(options.path).filename().string() + "#" +
               hash_hex(model_->file().bytes()).substr(0, 16) +
               ";ctx=" + std::to_string(options_.n_ctx);
@@ -79,6 +137,9 @@ LocalRunner::~LocalRunner() {
   }
   wake_.notify_all();
   thread_.join();
+  // Contexts hand their blocks back to blocks_: gone before it.
+  seqs_.clear();
+  retained_.clear();
 }
 
 void LocalRunner::submit(Request request, Callback done) {
@@ -104,6 +165,15 @@ LocalRunnerStats LocalRunner::stats() const {
   return stats_;
 }
 
+std::string LocalRunner::flow_summary() const {
+  const LocalRunnerStats s = stats();
+  return std::to_string(s.steps) + " passes of up to " + std::to_string(s.max_running) +
+         " requests; " + std::to_string(s.reused_tokens) + " of " +
+         std::to_string(s.prompt_tokens) + " prompt tokens (" + std::to_string(s.shared_blocks) +
+         " KV blocks) shared from other sequences, " + std::to_string(s.copied_blocks) +
+         " blocks copied on write, " + std::to_string(s.preemptions) + " preempted";
+}
+
 nlohmann::json LocalRunner::config() const {
   return {{"provider", "local"},
           {"model", identity_},
@@ -113,6 +183,9 @@ nlohmann::json LocalRunner::config() const {
           {"device", backend_->name()},
           {"n_ctx", options_.n_ctx},
           {"batch", options_.batch},
+          {"kv_blocks", blocks_->n_blocks()},
+          {"kv_block_size", block_size_},
+          {"share_prefixes", options_.share_prefixes},
           {"chat_template", template_ ? chat_template_name(*template_) : "none"}};
 }
 
@@ -132,239 +205,332 @@ std::vector<int32_t> LocalRunner::prompt_tokens(const Request& request) const {
   return ids;
 }
 
-Completion LocalRunner::score_continuations(Slot& slot, const Request& request) {
-  const double t0 = now_s();
-  Completion c;
-  c.finish_reason = "stop";
-  if (request.continuations.empty()) {
-    c.error = ErrorKind::kInvalid;
-    c.error_message = "loglikelihood: the request has no continuations";
-    return c;
-  }
-  const std::string context = scored_text(request, 0).context;
-  std::vector<int32_t> context_ids = tokenizer_->encode(context, true, false);
-  if (context_ids.empty() && tokenizer_->bos() >= 0) context_ids.push_back(tokenizer_->bos());
-  if (context_ids.empty()) {
-    c.error = ErrorKind::kInvalid;
-    c.error_message = "loglikelihood: the context is empty and the model has no BOS token";
-    return c;
-  }
-  std::vector<std::vector<int32_t>> continuations;
-  int64_t evaluated = static_cast<int64_t>(context_ids.size());
-  for (size_t i = 0; i < request.continuations.size(); ++i) {
-    std::vector<int32_t> whole =
-        tokenizer_->encode(context + scored_text(request, i).continuation, true, false);
-    auto& continuation = continuations.emplace_back();
-    if (whole.size() > context_ids.size()) {
-      continuation.assign(whole.begin() + static_cast<std::ptrdiff_t>(context_ids.size()),
-                          whole.end());
-    }
-    if (continuation.empty()) {
-      c.error = ErrorKind::kInvalid;
-      c.error_message = "loglikelihood: continuation " + std::to_string(i) + " has no tokens";
-      return c;
-    }
-    evaluated += static_cast<int64_t>(continuation.size());
-  }
-  const int64_t reused =
-      std::min<int64_t>(static_cast<int64_t>(common_prefix(slot.ctx->tokens(), context_ids)),
-                        static_cast<int64_t>(context_ids.size()) - 1);
+void LocalRunner::answer_now(Callback& done, Completion c) {
+  make_valid_utf8(c);
+  done(std::move(c));
+}
+
+void LocalRunner::accept(Request request, Callback done) {
+  std::vector<int32_t> prompt;
   try {
-    std::vector<Loglikelihood> scores = loglikelihoods(*slot.ctx, context_ids, continuations);
-    for (size_t i = 0; i < scores.size(); ++i) {
-      c.continuations.push_back(
-          {scores[i].logprob, scores[i].greedy, static_cast<int64_t>(continuations[i].size())});
-    }
-  } catch (const InputError& e) {
-    c.error = ErrorKind::kInvalid;
-    c.error_message = e.what();
-    return c;
+    prompt = prompt_tokens(request);
+  } catch (const std::exception& e) {
+    answer_now(done, invalid(e.what()));
+    return;
   }
-  c.usage.prompt_tokens = evaluated;
-  c.latency_s = now_s() - t0;
+  auto seq = std::make_unique<Seq>();
+  seq->id = next_id_++;
+  seq->t0 = now_s();
+  const int n_ctx = options_.n_ctx;
+  if (request.kind == RequestKind::kLoglikelihood) {
+    Completion c;
+    c.finish_reason = "stop";
+    if (request.continuations.empty()) {
+      c.error = ErrorKind::kInvalid;
+      c.error_message = "loglikelihood: the request has no continuations";
+      answer_now(done, std::move(c));
+      return;
+    }
+    const std::string context = scored_text(request, 0).context;
+    std::vector<int32_t>& context_ids = seq->context_ids;
+    context_ids = tokenizer_->encode(context, true, false);
+    if (context_ids.empty() && tokenizer_->bos() >= 0) context_ids.push_back(tokenizer_->bos());
+    if (context_ids.empty()) {
+      c.error = ErrorKind::kInvalid;
+      c.error_message = "loglikelihood: the context is empty and the model has no BOS token";
+      answer_now(done, std::move(c));
+      return;
+    }
+    int64_t evaluated = static_cast<int64_t>(context_ids.size());
+    for (size_t i = 0; i < request.continuations.size(); ++i) {
+      std::vector<int32_t> whole =
+          tokenizer_->encode(context + scored_text(request, i).continuation, true, false);
+      auto& continuation = seq->continuations.emplace_back();
+      if (whole.size() > context_ids.size()) {
+        continuation.assign(whole.begin() + static_cast<std::ptrdiff_t>(context_ids.size()),
+                            whole.end());
+      }
+      if (continuation.empty()) {
+        c.error = ErrorKind::kInvalid;
+        c.error_message = "loglikelihood: continuation " + std::to_string(i) + " has no tokens";
+        answer_now(done, std::move(c));
+        return;
+      }
+      evaluated += static_cast<int64_t>(continuation.size());
+    }
+    const int64_t n_context = static_cast<int64_t>(context_ids.size());
+    // Blocks: the context's, then for each continuation of 2+ tokens (the others are scored
+    // from the context's last row) the copy of the context's partial block and its own.
+    int64_t blocks = ceil_div(n_context, block_size_);
+    for (const auto& continuation : seq->continuations) {
+      if (n_context + static_cast<int64_t>(continuation.size()) > n_ctx) {
+        c.error = ErrorKind::kInvalid;
+        c.error_message = "context and continuation of " +
+                          std::to_string(n_context + static_cast<int64_t>(continuation.size())) +
+                          " tokens do not fit the context of " + std::to_string(n_ctx);
+        answer_now(done, std::move(c));
+        return;
+      }
+      if (continuation.size() > 1) {
+        blocks += ceil_div(n_context + static_cast<int64_t>(continuation.size()) - 1, block_size_) -
+                  n_context / block_size_;
+      }
+    }
+    seq->question = true;
+    seq->job_blocks = static_cast<int>(std::min<int64_t>(blocks, blocks_->n_blocks()));
+    seq->completion = std::move(c);
+    seq->completion.usage.prompt_tokens = evaluated;
+    scheduler_->add_job(seq->id, seq->job_blocks);
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats_.prompt_tokens += evaluated;
+  } else {
+    Completion& c = seq->completion;
+    c.usage.prompt_tokens = static_cast<int64_t>(prompt.size());
+    c.finish_reason = "length";
+    if (prompt.empty() || static_cast<int>(prompt.size()) > n_ctx) {
+      c.error = ErrorKind::kInvalid;
+      c.error_message = "prompt of " + std::to_string(prompt.size()) +
+                        " tokens does not fit the context of " + std::to_string(n_ctx);
+    }
+    if (!c.ok() || request.sampling.max_tokens <= 0) {
+      c.latency_s = now_s() - seq->t0;
+      answer_now(done, std::move(c));
+      return;
+    }
+    SamplingParams sp;
+    sp.temperature = static_cast<float>(request.sampling.temperature);
+    if (request.sampling.top_p) sp.top_p = static_cast<float>(*request.sampling.top_p);
+    if (request.sampling.top_k) sp.top_k = *request.sampling.top_k;
+    // Repeats of one prompt are distinct samples: the repeat index enters the seed.
+    sp.seed = request.sampling.seed ? *request.sampling.seed
+                                    : hash64(std::to_string(request.repeat), options_.seed);
+    seq->sampler.emplace(sp);
+    seq->history = std::move(prompt);
+    const int64_t most = std::min<int64_t>(
+        n_ctx, static_cast<int64_t>(seq->history.size()) + request.sampling.max_tokens);
+    scheduler_->add(seq->id, static_cast<int>(seq->history.size()), static_cast<int>(most));
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats_.prompt_tokens += static_cast<int64_t>(seq->history.size());
+  }
+  seq->request = std::move(request);
+  seq->done = std::move(done);
+  seqs_.emplace(seq->id, std::move(seq));
+}
+
+std::unique_ptr<Context> LocalRunner::context_sharing(const std::vector<int32_t>& tokens) {
+  auto ctx = std::make_unique<Context>(*model_, options_.n_ctx, *backend_, *blocks_);
+  if (!options_.share_prefixes || tokens.size() < 2) return ctx;
+  const Context* best = nullptr;
+  size_t best_n = 0;
+  auto consider = [&](const Context* from) {
+    if (!from) return;
+    const size_t n = std::min(common_prefix(from->tokens(), tokens), tokens.size() - 1);
+    if (n > best_n) {
+      best = from;
+      best_n = n;
+    }
+  };
+  for (const auto& [id, s] : seqs_) consider(s->ctx.get());
+  for (auto it = retained_.rbegin(); it != retained_.rend(); ++it) consider(it->get());
+  if (!best) return ctx;
+  share_prefix(*blocks_, *best, static_cast<int>(best_n), *ctx);
   std::lock_guard<std::mutex> lock(mutex_);
-  stats_.prompt_tokens += evaluated;
-  stats_.reused_tokens += reused;
-  return c;
+  stats_.reused_tokens += static_cast<int64_t>(best_n);
+  stats_.shared_blocks += static_cast<int64_t>(ctx->blocks().size());
+  return ctx;
+}
+
+void LocalRunner::plan(Seq& seq, bool admitted, Pass& pass) {
+  pass.parts.emplace_back(&seq, pass.contexts.size());
+  if (!seq.question) {
+    if (admitted) {
+      seq.ctx = context_sharing(seq.history);
+      const auto from = seq.history.begin() + seq.ctx->n_past();
+      pass.add(*seq.ctx, std::vector<int32_t>(from, seq.history.end()), false, *blocks_);
+    } else {
+      pass.add(*seq.ctx, {seq.history.back()}, false, *blocks_);
+    }
+    return;
+  }
+  if (admitted) {  // the context (again, after a preemption)
+    seq.ctx = context_sharing(seq.context_ids);
+    seq.context_done = false;
+    seq.scores.assign(seq.continuations.size(), Loglikelihood{});
+    const auto from = seq.context_ids.begin() + seq.ctx->n_past();
+    pass.add(*seq.ctx, std::vector<int32_t>(from, seq.context_ids.end()), false, *blocks_);
+    return;
+  }
+  // The next continuations whose blocks fit in the job's (at least one), each sharing the
+  // context's blocks and evaluating all its tokens but the last.
+  const int n_context = static_cast<int>(seq.context_ids.size());
+  int room = seq.job_blocks - ceil_div(n_context, block_size_);
+  seq.group.clear();
+  seq.group_index.clear();
+  for (size_t i = seq.next_continuation; i < seq.continuations.size(); ++i) {
+    const std::vector<int32_t>& cont = seq.continuations[i];
+    if (cont.size() < 2) continue;
+    const int own = ceil_div(n_context + static_cast<int64_t>(cont.size()) - 1, block_size_) -
+                    n_context / block_size_;
+    if (own > room && !seq.group.empty()) break;
+    room -= own;
+    auto c = std::make_unique<Context>(*model_, options_.n_ctx, *backend_, *blocks_);
+    share_prefix(*blocks_, *seq.ctx, n_context, *c);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stats_.shared_blocks += static_cast<int64_t>(c->blocks().size());
+    }
+    pass.add(*c, std::vector<int32_t>(cont.begin(), cont.end() - 1), true, *blocks_);
+    seq.group.push_back(std::move(c));
+    seq.group_index.push_back(i);
+  }
+}
+
+void LocalRunner::collect(Seq& seq, size_t at) {
+  const std::vector<const float*>& logits = last_logits_;
+  const int n_vocab = model_->config().n_vocab;
+  if (!seq.question) {
+    step(seq, logits[at]);
+    return;
+  }
+  auto add = [&](Loglikelihood& r, const float* row, int32_t id) {
+    r.logprob += log_softmax_at(row, n_vocab, id);
+    r.greedy = r.greedy && argmax(row, n_vocab) == id;
+  };
+  if (!seq.context_done) {
+    // The row after the context scores every continuation's first token.
+    for (size_t i = 0; i < seq.continuations.size(); ++i) {
+      seq.scores[i].greedy = true;
+      add(seq.scores[i], logits[at], seq.continuations[i][0]);
+    }
+    seq.context_done = true;
+    seq.next_continuation = 0;
+  } else {
+    for (size_t k = 0; k < seq.group.size(); ++k) {
+      const size_t i = seq.group_index[k];
+      const std::vector<int32_t>& cont = seq.continuations[i];
+      for (size_t j = 1; j < cont.size(); ++j) {
+        add(seq.scores[i], logits[at + k] + (j - 1) * static_cast<size_t>(n_vocab), cont[j]);
+      }
+      seq.next_continuation = i + 1;
+    }
+    seq.group.clear();
+    seq.group_index.clear();
+  }
+  while (seq.next_continuation < seq.continuations.size() &&
+         seq.continuations[seq.next_continuation].size() < 2) {
+    ++seq.next_continuation;
+  }
+  if (seq.next_continuation < seq.continuations.size()) return;  // more in the next pass
+  Completion& c = seq.completion;
+  for (size_t i = 0; i < seq.scores.size(); ++i) {
+    c.continuations.push_back({seq.scores[i].logprob, seq.scores[i].greedy,
+                               static_cast<int64_t>(seq.continuations[i].size())});
+  }
+  finish(seq);
 }
 
 void LocalRunner::loop() {
-  std::vector<std::pair<Request, Callback>> admitted;
-  std::vector<Context*> batch_ctx;
-  std::vector<std::vector<int32_t>> batch_tokens;
-  std::vector<Slot*> batch_slots;
+  std::vector<std::pair<Request, Callback>> incoming;
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
-    auto any_active = [&] {
-      for (const Slot& s : slots_) {
-        if (s.active) return true;
-      }
-      return false;
-    };
-    wake_.wait(lock, [&] { return stopping_ || !queue_.empty() || any_active(); });
+    wake_.wait(lock, [&] { return stopping_ || !queue_.empty() || !scheduler_->idle(); });
     if (stopping_) return;
-    size_t free = 0;
-    for (const Slot& s : slots_) free += s.active ? 0 : 1;
-    admitted.clear();
-    while (!queue_.empty() && admitted.size() < free) {
-      admitted.push_back(std::move(queue_.front()));
-      queue_.pop_front();
-    }
+    for (auto& q : queue_) incoming.push_back(std::move(q));
+    queue_.clear();
     lock.unlock();
-
-    // Admit: each request to the free slot sharing the longest prefix with its prompt.
-    for (auto& [request, done] : admitted) {
-      Slot* best = nullptr;
-      std::vector<int32_t> prompt;
-      size_t best_shared = 0;
-      try {
-        prompt = prompt_tokens(request);
-      } catch (const std::exception& e) {
-        Completion c;
-        c.error = ErrorKind::kInvalid;
-        c.error_message = e.what();
-        done(std::move(c));
-        continue;
-      }
-      for (Slot& s : slots_) {
-        if (s.active) continue;
-        size_t shared = common_prefix(s.ctx->tokens(), prompt);
-        if (!best || shared > best_shared) {
-          best = &s;
-          best_shared = shared;
-        }
-      }
-      if (request.kind == RequestKind::kLoglikelihood) {
-        done(score_continuations(*best, request));
-        continue;
-      }
-      best->request = std::move(request);
-      best->done = std::move(done);
-      start(*best, std::move(prompt));
-    }
-
-    // Prefill the new sequences together, then sample their first tokens.
-    batch_ctx.clear();
-    batch_tokens.clear();
-    batch_slots.clear();
-    for (Slot& s : slots_) {
-      if (!s.active || s.next >= 0) continue;
-      int kept = s.ctx->reuse_prefix(s.history);
-      {
-        std::lock_guard<std::mutex> stats_lock(mutex_);
-        stats_.prompt_tokens += static_cast<int64_t>(s.history.size());
-        stats_.reused_tokens += kept;
-      }
-      batch_ctx.push_back(s.ctx.get());
-      batch_tokens.emplace_back(s.history.begin() + kept, s.history.end());
-      batch_slots.push_back(&s);
-    }
-    run_batch(batch_ctx, batch_tokens, batch_slots);
-
-    // One decoding step for every sequence still going (token lists reused, not reallocated).
-    batch_ctx.clear();
-    batch_slots.clear();
-    for (Slot& s : slots_) {
-      if (!s.active || s.next < 0) continue;
-      if (batch_tokens.size() <= batch_ctx.size()) batch_tokens.emplace_back();
-      batch_tokens[batch_ctx.size()].assign(1, s.next);
-      batch_ctx.push_back(s.ctx.get());
-      batch_slots.push_back(&s);
-    }
-    batch_tokens.resize(batch_ctx.size());
-    run_batch(batch_ctx, batch_tokens, batch_slots);
+    for (auto& [request, done] : incoming) accept(std::move(request), std::move(done));
+    incoming.clear();
+    if (!scheduler_->idle()) run_step();
     lock.lock();
   }
 }
 
-void LocalRunner::run_batch(const std::vector<Context*>& contexts,
-                            const std::vector<std::vector<int32_t>>& tokens,
-                            const std::vector<Slot*>& slots) {
-  if (slots.empty()) return;
+void LocalRunner::run_step() {
+  const Scheduler::Step step = scheduler_->next();
+  for (int id : step.preempted) {
+    Seq& s = *seqs_.at(id);
+    s.ctx.reset();  // its blocks go back; it is redone from its tokens when readmitted
+    s.group.clear();
+    s.group_index.clear();
+  }
+  Pass pass;
+  for (int id : step.decode) plan(*seqs_.at(id), false, pass);
+  for (int id : step.jobs) plan(*seqs_.at(id), false, pass);
+  for (int id : step.admitted) plan(*seqs_.at(id), true, pass);
+  make_room(pass.new_blocks);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++stats_.steps;
+    stats_.preemptions += static_cast<int64_t>(step.preempted.size());
+    stats_.max_running = std::max(stats_.max_running, scheduler_->n_running());
+  }
+  if (pass.contexts.empty()) return;
   try {
-    const std::vector<const float*>& logits = Context::eval_batch(contexts, tokens);
-    for (size_t i = 0; i < slots.size(); ++i) step(*slots[i], logits[i]);
+    // A copy: the list belongs to the pass's first context, which may finish below.
+    last_logits_ = Context::eval_batch(pass.contexts, pass.tokens, pass.all_logits);
   } catch (const std::exception& e) {
-    // Not expected (start() checks what eval_batch would refuse); fail the batch's requests
-    // rather than the runner's thread.
-    for (Slot* s : slots) {
-      if (!s->active) continue;
-      s->completion.error = ErrorKind::kFatal;
-      s->completion.error_message = e.what();
-      s->ctx->truncate(0);
-      finish(*s);
+    // Not expected (accept() checks what eval_batch would refuse, the scheduler keeps
+    // blocks free); fail the pass's requests rather than the runner's thread.
+    for (auto& [seq, at] : pass.parts) {
+      seq->completion.error = ErrorKind::kFatal;
+      seq->completion.error_message = e.what();
+      seq->ctx.reset();
+      seq->group.clear();
+      finish(*seq);
     }
-  }
-}
-
-void LocalRunner::start(Slot& slot, std::vector<int32_t> prompt) {
-  const Request& r = slot.request;
-  slot.completion = Completion();
-  slot.completion.usage.prompt_tokens = static_cast<int64_t>(prompt.size());
-  slot.completion.finish_reason = "length";
-  slot.t0 = now_s();
-  slot.next = -1;
-  slot.history = std::move(prompt);
-  slot.active = true;
-  if (slot.history.empty() || static_cast<int>(slot.history.size()) > slot.ctx->n_ctx()) {
-    slot.completion.error = ErrorKind::kInvalid;
-    slot.completion.error_message = "prompt of " + std::to_string(slot.history.size()) +
-                                    " tokens does not fit the context of " +
-                                    std::to_string(slot.ctx->n_ctx());
-    finish(slot);
     return;
   }
-  if (r.sampling.max_tokens <= 0) {
-    finish(slot);
-    return;
-  }
-  SamplingParams sp;
-  sp.temperature = static_cast<float>(r.sampling.temperature);
-  if (r.sampling.top_p) sp.top_p = static_cast<float>(*r.sampling.top_p);
-  if (r.sampling.top_k) sp.top_k = *r.sampling.top_k;
-  // Repeats of one prompt are distinct samples: the repeat index enters the seed.
-  sp.seed = r.sampling.seed ? *r.sampling.seed : hash64(std::to_string(r.repeat), options_.seed);
-  slot.sampler.emplace(sp);
+  for (auto& [seq, at] : pass.parts) collect(*seq, at);
+  std::lock_guard<std::mutex> lock(mutex_);
+  stats_.copied_blocks = blocks_->copies();
 }
 
-void LocalRunner::step(Slot& slot, const float* logits) {
-  Completion& c = slot.completion;
-  int32_t id = slot.sampler->sample(logits, model_->config().n_vocab, slot.history);
-  slot.history.push_back(id);
+void LocalRunner::make_room(int blocks) {
+  while (blocks_->n_free() < blocks && !retained_.empty()) retained_.pop_front();
+}
+
+void LocalRunner::step(Seq& seq, const float* logits) {
+  Completion& c = seq.completion;
+  int32_t id = seq.sampler->sample(logits, model_->config().n_vocab, seq.history);
+  seq.history.push_back(id);
   ++c.usage.completion_tokens;
   if (tokenizer_->is_end_of_generation(id)) {
     c.finish_reason = "stop";
-    finish(slot);
+    finish(seq);
     return;
   }
   c.text += tokenizer_->piece(id);
-  if (size_t at = find_stop(c.text, slot.request.sampling.stop); at != std::string::npos) {
+  if (size_t at = find_stop(c.text, seq.request.sampling.stop); at != std::string::npos) {
     c.text.resize(at);
     c.finish_reason = "stop";
-    finish(slot);
+    finish(seq);
     return;
   }
-  if (c.usage.completion_tokens >= slot.request.sampling.max_tokens ||
-      slot.ctx->n_past() >= slot.ctx->n_ctx()) {
-    finish(slot);
-    return;
+  if (c.usage.completion_tokens >= seq.request.sampling.max_tokens ||
+      seq.ctx->n_past() >= seq.ctx->n_ctx()) {
+    finish(seq);
   }
-  slot.next = id;
 }
 
-void LocalRunner::finish(Slot& slot) {
+void LocalRunner::finish(Seq& seq) {
   // Pieces are raw bytes (a byte token may be half a character) so that stop strings match
   // across tokens; what leaves the runner is valid UTF-8.
-  make_valid_utf8(slot.completion);
-  slot.completion.latency_s = now_s() - slot.t0;
+  seq.completion.latency_s = now_s() - seq.t0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stats_.generated_tokens += slot.completion.usage.completion_tokens;
+    stats_.generated_tokens += seq.completion.usage.completion_tokens;
   }
-  slot.active = false;
-  slot.next = -1;
-  Callback done = std::move(slot.done);
-  done(std::move(slot.completion));
+  seq.group.clear();
+  if (seq.ctx && options_.share_prefixes) {
+    retained_.push_back(std::move(seq.ctx));
+    while (static_cast<int>(retained_.size()) > options_.batch) retained_.pop_front();
+  }
+  seq.ctx.reset();
+  scheduler_->finish(seq.id);
+  Callback done = std::move(seq.done);
+  Completion c = std::move(seq.completion);
+  seqs_.erase(seq.id);  // `seq` is gone
+  answer_now(done, std::move(c));
 }
 
 }  // namespace ys::engine

@@ -44,18 +44,32 @@ void Scheduler::add(int id, int prompt_tokens, int max_tokens) {
   waiting_.push_back({id, prompt_tokens, max_tokens});
 }
 
+void Scheduler::add_job(int id, int blocks) {
+  if (blocks < 1 || blocks > n_blocks_) {
+    throw InputError("scheduler: job " + std::to_string(id) + " needs " + std::to_string(blocks) +
+                     " KV blocks, the pool has " + std::to_string(n_blocks_));
+  }
+  if (find(id)) throw InputError("scheduler: sequence " + std::to_string(id) + " already queued");
+  waiting_.push_back({id, 0, 0, blocks});
+}
+
 Scheduler::Step Scheduler::next() {
   Step step;
   // Growth in admission order; the newest sequences give way when blocks run out (the
   // growing one itself when it is the newest).
   for (size_t i = 0; i < running_.size();) {
     Seq& s = running_[i];
+    if (s.job_blocks > 0) {  // holds its blocks already
+      step.jobs.push_back(s.id);
+      ++i;
+      continue;
+    }
     if (s.tokens % block_size_ == 0) {
       while (free_ == 0 && running_.size() > i) {
         Seq victim = running_.back();
         running_.pop_back();
-        free_ += blocks_for(victim.tokens);
-        ++victim.tokens;  // its pending token is recomputed with the rest
+        free_ += held(victim);
+        if (victim.job_blocks == 0) ++victim.tokens;  // its pending token is recomputed too
         step.preempted.push_back(victim.id);
         waiting_.push_front(victim);  // recomputed first when room comes back
       }
@@ -70,9 +84,9 @@ Scheduler::Step Scheduler::next() {
   std::reverse(waiting_.begin(), waiting_.begin() + static_cast<long>(step.preempted.size()));
   while (!waiting_.empty() && static_cast<int>(running_.size()) < max_batch_) {
     const Seq& w = waiting_.front();
-    const int need = blocks_for(w.tokens) + static_cast<int>(running_.size());
+    const int need = held(w) + static_cast<int>(running_.size());
     if (need > free_) break;  // FIFO: nobody overtakes the head of the queue
-    free_ -= blocks_for(w.tokens);
+    free_ -= held(w);
     running_.push_back(w);
     step.admitted.push_back(w.id);
     waiting_.pop_front();
@@ -85,7 +99,7 @@ void Scheduler::finish(int id) {
       std::find_if(running_.begin(), running_.end(), [id](const Seq& s) { return s.id == id; });
   if (it == running_.end())
     throw InputError("scheduler: sequence " + std::to_string(id) + " is not running");
-  free_ += blocks_for(it->tokens);
+  free_ += held(*it);
   running_.erase(it);
 }
 

@@ -33,11 +33,16 @@ class Scheduler {
   // when max_tokens blocks exceed the whole pool (it could never finish) or id is in use.
   void add(int id, int prompt_tokens, int max_tokens);
 
+  // Queues job `id` (unique) holding `blocks` (>= 1) KV blocks while it runs. Throws
+  // InputError when blocks exceed the whole pool or id is in use.
+  void add_job(int id, int blocks);
+
   struct Step {
     // To prefill now: the prompt, or after a preemption the prompt and every token
     // generated so far (tokens(id) positions).
     std::vector<int> admitted;
     std::vector<int> decode;     // running before this step: one token each
+    std::vector<int> jobs;       // jobs running before this step
     std::vector<int> preempted;  // dropped back to the queue: free their KV blocks
   };
   // Plans the next step: growth and preemption of the running sequences (each gains one
@@ -51,7 +56,8 @@ class Scheduler {
   int n_waiting() const { return static_cast<int>(waiting_.size()); }
   int free_blocks() const { return free_; }
   bool idle() const { return running_.empty() && waiting_.empty(); }
-  // Positions sequence `id` holds (running) or will hold when admitted (waiting).
+  // Positions sequence `id` holds (running) or will hold when admitted (waiting); 0 for a
+  // job.
   int tokens(int id) const;
 
  private:
@@ -59,8 +65,10 @@ class Scheduler {
     int id;
     int tokens;  // positions held (running) or to prefill (waiting)
     int max_tokens;
+    int job_blocks = 0;  // > 0: a job holding this many blocks
   };
   int blocks_for(int tokens) const { return (tokens + block_size_ - 1) / block_size_; }
+  int held(const Seq& s) const { return s.job_blocks > 0 ? s.job_blocks : blocks_for(s.tokens); }
   Seq* find(int id);
 
   int n_blocks_, block_size_, max_batch_;

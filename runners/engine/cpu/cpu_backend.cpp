@@ -4,12 +4,16 @@
 #include <vector>
 
 #include "runners/engine/cpu/quant.h"
+#include "runners/engine/cpu/vec_exp.h"
 #include "runners/engine/graph/backend.h"
 #include "runners/engine/graph/model.h"
 #include "util/error.h"
 
 namespace ys::engine {
 namespace {
+
+// Positions whose scores are exponentiated together in attention (a stack buffer).
+constexpr int kAttentionChunk = 64;
 
 struct HostKv : KvStore {
   std::unique_ptr<float[]> k_mem, v_mem;
@@ -126,25 +130,39 @@ class CpuBackend final : public Backend {
       const float* q = q_all + static_cast<size_t>(t) * q_dim + h * hd;
       float* out = out_all + static_cast<size_t>(t) * q_dim + h * hd;
       const size_t head_off = static_cast<size_t>(h / group) * hd;
-      // Softmax in one pass (running maximum, rescaled sums; Milakov & Gimelshein 2018).
+      // Softmax in one pass over chunks of positions (running maximum, rescaled sums;
+      // Milakov & Gimelshein 2018): a chunk's scores, then their exps at once (vec_exp.h),
+      // so that std::exp runs once per chunk, not once per score.
       float m = -INFINITY, sum = 0;
+      float w[kAttentionChunk];
       std::fill_n(out, hd, 0.0f);
-      for (int j = 0; j <= r.pos; ++j) {
-        const size_t at = kv.offset(r.blocks[j / kv.block_size], layer, j % kv.block_size);
-        const float* k = kv.k + at + head_off;
-        float s = 0;
-        for (int d = 0; d < hd; ++d) s += q[d] * k[d];
-        s *= scale;
-        if (s > m) {
-          float rs = std::exp(m - s);
+      for (int j0 = 0; j0 <= r.pos; j0 += kAttentionChunk) {
+        const int len = std::min(kAttentionChunk, r.pos + 1 - j0);
+        float chunk_max = -INFINITY;
+        for (int j = 0; j < len; ++j) {
+          const int p = j0 + j;
+          const float* k =
+              kv.k + kv.offset(r.blocks[p / kv.block_size], layer, p % kv.block_size) + head_off;
+          // The matmul kernel's dot product (AVX2 where present): a plain loop here is one
+          // chain of dependent additions, slower than the exps for 64-dim heads.
+          w[j] =
+              vec_dot(GgmlType::kF32, reinterpret_cast<const uint8_t*>(k), q, nullptr, hd) * scale;
+          chunk_max = std::max(chunk_max, w[j]);
+        }
+        if (chunk_max > m) {
+          const float rs = std::exp(m - chunk_max);
           sum *= rs;
           for (int d = 0; d < hd; ++d) out[d] *= rs;
-          m = s;
+          m = chunk_max;
         }
-        float w = std::exp(s - m);
-        sum += w;
-        const float* v = kv.v + at + head_off;
-        for (int d = 0; d < hd; ++d) out[d] += w * v[d];
+        exp_shifted(w, len, m);
+        for (int j = 0; j < len; ++j) {
+          const int p = j0 + j;
+          const float* v =
+              kv.v + kv.offset(r.blocks[p / kv.block_size], layer, p % kv.block_size) + head_off;
+          sum += w[j];
+          for (int d = 0; d < hd; ++d) out[d] += w[j] * v[d];
+        }
       }
       for (int d = 0; d < hd; ++d) out[d] /= sum;
     });

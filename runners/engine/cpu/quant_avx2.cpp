@@ -4,6 +4,7 @@
 
 #include <immintrin.h>
 
+#include <cmath>
 #include <cstring>
 
 namespace ys::engine::avx2 {
@@ -48,7 +49,9 @@ float dot_f32(const float* w, const float* x, int64_t n) {
     acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), acc1);
   }
   float sum = hsum(_mm256_add_ps(acc0, acc1));
-  for (; i < n; ++i) sum += w[i] * x[i];
+  // Tails as explicit fused multiply-adds, here and in the _x4 kernels, so that a row's
+  // product does not depend on which kernel computed it (batching).
+  for (; i < n; ++i) sum = std::fma(w[i], x[i], sum);
   return sum;
 }
 
@@ -62,7 +65,7 @@ float dot_f16(const uint8_t* w, const float* x, int64_t n) {
     acc1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x + i + 8), acc1);
   }
   float sum = hsum(_mm256_add_ps(acc0, acc1));
-  for (; i < n; ++i) sum += _cvtsh_ss(load_u16(w + 2 * i)) * x[i];
+  for (; i < n; ++i) sum = std::fma(_cvtsh_ss(load_u16(w + 2 * i)), x[i], sum);
   return sum;
 }
 
@@ -138,8 +141,9 @@ void dot_f32_x4(const float* w, const float* const* x, int64_t n, float* out) {
     YS_FMA4(hi, w1, i + 8);
   }
   for (int k = 0; k < 4; ++k) {
-    out[k] = hsum(_mm256_add_ps(lo[k], hi[k]));
-    for (int64_t j = i; j < n; ++j) out[k] += w[j] * x[k][j];
+    float sum = hsum(_mm256_add_ps(lo[k], hi[k]));
+    for (int64_t j = i; j < n; ++j) sum = std::fma(w[j], x[k][j], sum);
+    out[k] = sum;
   }
 }
 
@@ -154,8 +158,9 @@ void dot_f16_x4(const uint8_t* w, const float* const* x, int64_t n, float* out) 
     YS_FMA4(hi, w1, i + 8);
   }
   for (int k = 0; k < 4; ++k) {
-    out[k] = hsum(_mm256_add_ps(lo[k], hi[k]));
-    for (int64_t j = i; j < n; ++j) out[k] += _cvtsh_ss(load_u16(w + 2 * j)) * x[k][j];
+    float sum = hsum(_mm256_add_ps(lo[k], hi[k]));
+    for (int64_t j = i; j < n; ++j) sum = std::fma(_cvtsh_ss(load_u16(w + 2 * j)), x[k][j], sum);
+    out[k] = sum;
   }
 }
 

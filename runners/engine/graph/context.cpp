@@ -90,7 +90,7 @@ void Context::reserve_blocks(int n) {
 
 const float* Context::eval(const std::vector<int32_t>& tokens, bool all_logits) {
   Context* self = this;
-  return forward(&self, &tokens, 1, all_logits)[0];
+  return forward(&self, &tokens, 1, [all_logits](size_t) { return all_logits; })[0];
 }
 
 const std::vector<const float*>& Context::eval_batch(
@@ -99,12 +99,25 @@ const std::vector<const float*>& Context::eval_batch(
   if (contexts.empty() || contexts.size() != tokens.size()) {
     throw InputError("eval_batch: one token list per context is needed");
   }
-  return forward(contexts.data(), tokens.data(), contexts.size(), all_logits);
+  return forward(contexts.data(), tokens.data(), contexts.size(),
+                 [all_logits](size_t) { return all_logits; });
 }
 
+const std::vector<const float*>& Context::eval_batch(
+    const std::vector<Context*>& contexts, const std::vector<std::vector<int32_t>>& tokens,
+    const std::vector<bool>& all_logits) {
+  if (contexts.empty() || contexts.size() != tokens.size() ||
+      contexts.size() != all_logits.size()) {
+    throw InputError("eval_batch: one token list and logits choice per context is needed");
+  }
+  return forward(contexts.data(), tokens.data(), contexts.size(),
+                 [&all_logits](size_t s) { return static_cast<bool>(all_logits[s]); });
+}
+
+template <typename AllLogits>
 const std::vector<const float*>& Context::forward(Context* const* contexts,
                                                   const std::vector<int32_t>* tokens, size_t n_seq,
-                                                  bool all_logits) {
+                                                  AllLogits all_logits) {
   Context& lead = *contexts[0];
   const Model& model = lead.model_;
   const ModelConfig& c = model.config();
@@ -199,7 +212,7 @@ const std::vector<const float*>& Context::forward(Context* const* contexts,
   for (size_t s = 0; s < n_seq; ++s) {
     const size_t len = tokens[s].size();
     first_out.push_back(static_cast<size_t>(n_out));
-    if (all_logits) {
+    if (all_logits(s)) {
       be.rms_norm(x + row * dim, model.output_norm().data(), static_cast<int>(len), dim, c.rms_eps,
                   xb + static_cast<size_t>(n_out) * dim);
       n_out += static_cast<int>(len);

@@ -66,6 +66,12 @@ class Context {
   static const std::vector<const float*>& eval_batch(
       const std::vector<Context*>& contexts, const std::vector<std::vector<int32_t>>& tokens,
       bool all_logits = false);
+  // The same with all_logits chosen per context (all_logits[i] for contexts[i]), so that
+  // loglikelihood continuations (every row) and decoding sequences (the last row) share
+  // one pass.
+  static const std::vector<const float*>& eval_batch(
+      const std::vector<Context*>& contexts, const std::vector<std::vector<int32_t>>& tokens,
+      const std::vector<bool>& all_logits);
 
   // Drops cached positions from `n` on (n <= n_past()).
   void truncate(int n);
@@ -93,10 +99,12 @@ class Context {
   const Model& model() const { return model_; }
 
  private:
-  // The forward pass of eval_batch over `n` contexts and their token lists.
+  // The forward pass of eval_batch over `n` contexts and their token lists; all rows'
+  // logits for context s when all_logits(s).
+  template <typename AllLogits>
   static const std::vector<const float*>& forward(Context* const* contexts,
                                                   const std::vector<int32_t>* tokens, size_t n,
-                                                  bool all_logits);
+                                                  AllLogits all_logits);
   // Paged: blocks for positions up to n_past() + n - 1, the ones to be written writable.
   void reserve_blocks(int n);
   void release_blocks_from(size_t keep);
