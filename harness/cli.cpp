@@ -16,6 +16,7 @@
 
 #include "datasets/catalogue.h"
 #include "datasets/locate.h"
+#include "harness/cli_checks.h"
 #include "harness/commands/compare.h"
 #include "harness/commands/data.h"
 #include "harness/commands/export.h"
@@ -33,6 +34,7 @@
 #include "runners/engine/bundled.h"
 #include "runners/engine/commands.h"
 #include "runners/factory.h"
+#include "runners/http_pool.h"
 #include "runners/registry.h"
 #include "scoring/sandbox/sandbox.h"
 #include "tasks/registry.h"
@@ -114,61 +116,66 @@ void add_run_command(CLI::App& app, RunArgs& a) {
   run->add_option("--limit,-n", a.limit,
                   "Only N samples of each task: the first N in dataset order, or for a task "
                   "grouped by file (bbh) N spread evenly over its groups (docs/TASKS.md)")
-      ->check(CLI::NonNegativeNumber);
-  run->add_option("--repeats,-k", a.repeats, "Answers per sample")->check(CLI::PositiveNumber);
+      ->check(kNonNegative);
+  run->add_option("--repeats,-k", a.repeats, "Answers per sample")->check(kPositive);
   run->add_option("--fewshot", a.fewshot, "Few-shot examples per prompt, overriding the task specs")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   run->add_option("--preset", a.preset, "Sampling preset of every generating task: r1, greedy")
       ->check(CLI::IsMember({"r1", "greedy"}));
   run->add_option("--seed", a.seed, "Sampling seed sent with each request (plus the repeat index)");
   run->add_option("--shard", a.shard,
                   "Only shard i of N (i/N, 0 <= i < N): a deterministic split of the samples; "
                   "`yardstick merge` combines the shards' stores (docs/SCALING.md)");
-  run->add_option("--concurrency,-c", a.concurrency, "Requests in flight")
-      ->check(CLI::PositiveNumber);
+  run->add_option("--concurrency,-c", a.concurrency, "Requests in flight")->check(kPositive);
   run->add_option("--data", a.data,
                   "A task's dataset file, or a folder searched first for datasets");
   run->add_option("--base-url", a.base_urls,
                   "Base URL of the model's server (…/v1), overriding the model registry's; "
-                  "give it again for replicas, spread by least outstanding requests");
+                  "give it again for replicas, spread by least outstanding requests")
+      ->check(CLI::Validator(
+          [](std::string& url) {
+            const std::string why = base_url_problem(url);
+            return why.empty() ? why : "'" + url + "': " + why;
+          },
+          "URL", "BASE_URL"));
   run->add_option("--rpm", a.rpm,
                   "Requests per minute at most, paced client-side (default: the model "
                   "registry's limit; 0: none)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   run->add_option("--tpm", a.tpm,
                   "Tokens per minute at most, estimated before sending and corrected from the "
                   "reported usage (default: the model registry's limit; 0: none)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   run->add_flag("--fixed-concurrency", a.fixed_concurrency,
                 "Keep --concurrency requests in flight: no halving on 429/529 (AIMD off)");
   run->add_option("--request-timeout", a.request_timeout_s,
                   "Seconds one request may take from its first send, retries and waits "
                   "included (0: no limit beyond --timeout per attempt)")
-      ->check(CLI::NonNegativeNumber);
-  run->add_option("--time-budget", a.time_budget_s,
-                  "Seconds each run may send requests; then in-flight requests are cancelled, "
-                  "answers stored and the run left incomplete (exit 4; rerun to resume)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
+  run->add_option(
+         "--time-budget", a.time_budget_s,
+         "Seconds each run may send requests; then in-flight requests are cancelled, "
+         "answers stored and the run left incomplete (exit 4; rerun to resume); 0: no limit")
+      ->check(kNonNegative);
   run->add_option("--api-key-env", a.api_key_env,
                   "Environment variable holding the API key (default: the provider's, see "
                   "`yardstick models`)");
   run->add_option("--thinking-budget", a.thinking_budget,
                   "anthropic: models: extended thinking with this many tokens (>= 1024)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   run->add_option("--reasoning-effort", a.reasoning_effort,
                   "OpenAI reasoning models: reasoning_effort (e.g. low, medium, high)");
-  run->add_option("--timeout", a.timeout_s, "Seconds per request attempt")
-      ->check(CLI::PositiveNumber);
+  run->add_option("--timeout", a.timeout_s, "Seconds per request attempt")->check(kPositive);
   run->add_flag("--stream", a.stream,
                 "Stream answers (SSE) from remote models and store time to first token and "
                 "inter-token latency");
   run->add_option("--read-timeout", a.read_timeout_s,
                   "With --stream: seconds without a byte after which a stream counts as stalled")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   run->add_option("--max-retries", a.max_retries, "Retries of a failed request")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   run->add_option("--retry-base-delay", a.retry_base_s, "First retry delay in seconds (doubles)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   run->add_flag("--no-cache", a.no_cache, "Do not reuse stored responses to identical requests");
   run->add_option("--sandbox", a.sandbox_mode,
                   "Code sandbox: 'default' uses every protection available, 'strict' refuses to "
@@ -176,12 +183,11 @@ void add_run_command(CLI::App& app, RunArgs& a) {
       ->check(CLI::IsMember({"default", "strict"}));
   run->add_option("--python", a.python, "Python interpreter for generated code");
   run->add_option("--scoring-threads", a.scoring_threads, "Workers running generated code")
-      ->check(CLI::PositiveNumber);
-  run->add_option("--threads", a.threads, "CPU threads of a local: model")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
+  run->add_option("--threads", a.threads, "CPU threads of a local: model")->check(kPositive);
   run->add_option("--ctx", a.ctx,
                   "Context positions per sequence of a local: model (0: the model's)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   run->add_option("--batch", a.batch,
                   "Requests a local: model evaluates together (continuous batching)")
       ->check(CLI::Range(1, 256));
@@ -213,9 +219,8 @@ CLI::App* add_engine_command(CLI::App& app, EngineArgs& a) {
   gen->add_option("file", a.file, "GGUF file, or a bundled model name")->required();
   gen->add_option("--prompt,-p", a.generate.prompt, "Prompt text")->required();
   gen->add_flag("--chat", a.generate.chat, "Apply the model's chat template");
-  gen->add_option("--max-tokens,-n", a.generate.max_tokens, "Tokens to generate")
-      ->check(CLI::PositiveNumber);
-  gen->add_option("--threads", a.generate.threads, "CPU threads")->check(CLI::PositiveNumber);
+  gen->add_option("--max-tokens,-n", a.generate.max_tokens, "Tokens to generate")->check(kPositive);
+  gen->add_option("--threads", a.generate.threads, "CPU threads")->check(kPositive);
   gen->add_option("--ctx", a.generate.n_ctx, "Context positions");
   gen->add_option("--temperature", a.generate.sampling.temperature, "0: greedy");
   gen->add_option("--top-k", a.generate.sampling.top_k, "Keep the k most likely tokens");
@@ -375,7 +380,9 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
   const bool any_long_context = std::any_of(
       tasks.begin(), tasks.end(), [](const EvalTask& t) { return t.task.long_context(); });
   int exit_code = kExitOk;
-  for (auto& [spec, runner] : runners) {
+  bool failed = false;  // a run stopped: exit kExitRunFailed once every model ran
+  for (size_t i = 0; i < runners.size(); ++i) {
+    auto& [spec, runner] = runners[i];
     eo.model_spec = spec;
     eo.price = prices[spec];
     EvalOutcome out = run_evaluation(*runner, tasks, store, eo);
@@ -414,10 +421,18 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
     }
     if (out.status == "incomplete" && out.unscored > 0) {
       std::fprintf(stderr,
-                   "run %lld is incomplete: %zu samples are stored with errors and no score; "
-                   "rerun the same command to send them again\n",
-                   static_cast<long long>(out.run_id), out.unscored);
+                   "run %lld is incomplete: %s stored with errors and no score; "
+                   "rerun the same command to send %s again\n",
+                   static_cast<long long>(out.run_id),
+                   count_of(out.unscored, "sample is", "samples are").c_str(),
+                   out.unscored == 1 ? "it" : "them");
       exit_code = kExitIncomplete;
+    }
+    if (out.planned == 0) {
+      const std::string why = shard ? "--shard " + a.shard + " holds none of these tasks' samples"
+                                    : "the tasks have none, or --limit 0";
+      std::fprintf(stderr, "run %lld: no sample to evaluate: %s\n",
+                   static_cast<long long>(out.run_id), why.c_str());
     }
     for (auto& r : out.results) all.push_back(std::move(r));
     // Only runs with long-context tasks have one (the computation reads every sample).
@@ -428,16 +443,27 @@ int do_run(const RunArgs& a, const CommonOptions& common, const std::string& com
       effective.push_back(line);
     }
     if (out.status == "failed") {
+      // The other models' runs still go ahead (one provider's outage says nothing of
+      // another's); the exit code says a run failed.
       std::fprintf(stderr, "error: run %lld stopped: %s\n", static_cast<long long>(out.run_id),
                    out.failure.c_str());
-      std::cout << render_results_table(all);
-      return kExitRunFailed;
+      failed = true;
     }
     if (out.status == "interrupted") {
-      std::fprintf(stderr, "interrupted: rerun the same command to resume run %lld\n",
-                   static_cast<long long>(out.run_id));
+      std::string not_run;
+      for (size_t j = i + 1; j < runners.size(); ++j) {
+        not_run += (not_run.empty() ? "" : ", ") + runners[j].first;
+      }
+      std::fprintf(stderr, "interrupted: rerun the same command to resume run %lld%s%s\n",
+                   static_cast<long long>(out.run_id), not_run.empty() ? "" : " and to run ",
+                   not_run.c_str());
+      std::cout << render_results_table(all);
       return kExitInterrupted;
     }
+  }
+  if (failed) {
+    std::cout << render_results_table(all);
+    return kExitRunFailed;
   }
   std::cout << render_results_table(all);
   for (const auto& line : effective) std::cout << line << "\n";
@@ -601,8 +627,10 @@ int run_cli(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? kExitOk : kExitBadInput;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // One line, like every other input error (scripts grep for "error: ").
+    std::fprintf(stderr, "error: %s (see --help)\n", e.what());
+    return kExitBadInput;
   }
   try {
     if (app.got_subcommand("run")) return do_run(run_args, common, command_line(argc, argv));

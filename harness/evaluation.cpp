@@ -280,7 +280,7 @@ class Evaluation {
         record(a.item, std::move(a.completion));
       }
       if (arrived.empty()) {
-        progress_->update(done_, outcome_.errors, accuracy_.count() ? accuracy_.mean() : -1);
+        update_progress();
       }
     }
   }
@@ -370,7 +370,13 @@ class Evaluation {
     if (!completion.ok()) {
       ++outcome_.errors;
       ++outcome_.error_kinds[error_kind_name(completion.error)];
-      if (outcome_.first_error.empty()) outcome_.first_error = completion.error_message;
+      // The runner's message names the request; the task and sample id find it in the
+      // store (`yardstick show`).
+      if (outcome_.first_error.empty()) {
+        outcome_.first_error = task.name() + " sample " + sample.id +
+                               (item.repeat > 0 ? " repeat " + std::to_string(item.repeat) : "") +
+                               ": " + completion.error_message;
+      }
     }
     if (!completion.scorable()) ++outcome_.unscored;
     row.completion = std::move(completion);
@@ -379,7 +385,12 @@ class Evaluation {
     auto& wall = task_wall_[task.name()];
     if (wall.first == Clock::time_point{}) wall.first = Clock::now();
     wall.second = Clock::now();
-    progress_->update(done_, outcome_.errors, accuracy_.mean());
+    update_progress();
+  }
+
+  // The progress line; accuracy is "-" until a sample has a score.
+  void update_progress() {
+    progress_->update(done_, outcome_.errors, accuracy_.count() ? accuracy_.mean() : -1);
   }
 
   Runner& runner_;

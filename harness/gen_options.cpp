@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "harness/cli_checks.h"
 #include "tasks/longctx.h"
 #include "tasks/spec.h"
 #include "util/hash.h"
@@ -11,7 +12,7 @@ namespace ys {
 
 void add_generated_task_options(CLI::App* run, GeneratedTaskOptions& o) {
   run->add_option("--gen-count", o.count, "Generated tasks (arith, gen_*): samples per task")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   run->add_option("--gen-seed", o.seed,
                   "Generated tasks (arith, gen_*): the generator's seed (new problems)");
   run->add_option("--difficulty", o.difficulty, "Generated reasoning tasks (gen_*): 1, 2 or 3")

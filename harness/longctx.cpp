@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "harness/cli_checks.h"
 #include "harness/evaluation.h"
 #include "harness/store/effective_context.h"
 #include "reports/longctx.h"
@@ -25,7 +26,7 @@ void add_long_context_options(CLI::App* run, LongContextOptions& o) {
   run->add_option("--max-context", o.max_context,
                   "The model's context window in tokens when the runner cannot tell (openai:, "
                   "mock:); a longer long-context task is refused before any request")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   run->add_option("--token-estimator", o.estimator,
                   "Tokenizer family for counting long-context prompts of models without a local "
                   "tokenizer: bpe (GPT-style) or spm (Llama-2-style)")

@@ -16,12 +16,15 @@
 #include <ctime>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <new>
 #include <random>
 #include <stdexcept>
 #include <thread>
 
 #include "runners/flow.h"
+#include "util/strings.h"
 
 namespace ys {
 namespace {
@@ -102,6 +105,8 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
 // Whether a transfer failed before a connection to the server was made.
 bool failed_to_connect(CURLcode code, CURL* easy) {
   switch (code) {
+    case CURLE_UNSUPPORTED_PROTOCOL:  // the URL can never work: stop like a refused one
+    case CURLE_URL_MALFORMAT:
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
@@ -124,6 +129,32 @@ void ensure_curl_global_init() {
 }
 
 }  // namespace
+
+std::string base_url_problem(const std::string& url) {
+  if (url.empty()) return "the URL is empty";
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> u(curl_url(), curl_url_cleanup);
+  if (!u) throw std::bad_alloc();
+  // Without a scheme libcurl would guess one; a base URL names it.
+  if (CURLUcode rc = curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0); rc != CURLUE_OK) {
+    return curl_url_strerror(rc);
+  }
+  char* scheme = nullptr;
+  curl_url_get(u.get(), CURLUPART_SCHEME, &scheme, 0);
+  const std::string s = scheme ? scheme : "";
+  curl_free(scheme);
+  if (s != "http" && s != "https") return "the scheme '" + s + "' is not http or https";
+  char* host = nullptr;
+  const bool has_host = curl_url_get(u.get(), CURLUPART_HOST, &host, 0) == CURLUE_OK && *host;
+  curl_free(host);
+  if (!has_host) return "no host";
+  char* port = nullptr;
+  if (curl_url_get(u.get(), CURLUPART_PORT, &port, 0) == CURLUE_OK && std::string(port) == "0") {
+    curl_free(port);
+    return "port 0 is not a port";
+  }
+  curl_free(port);
+  return "";
+}
 
 // The pool drives libcurl with curl_multi_socket_action over epoll: libcurl says which
 // sockets to watch and when its next timeout is due, and is told only about sockets that
@@ -742,9 +773,9 @@ std::string HttpPool::summary() const {
   const Stats s = stats();
   std::string out;
   if (s.overloaded > 0) {
-    out = std::to_string(s.overloaded) + " answers 429/529, window halved " +
-          std::to_string(s.decreases) + " times to " + std::to_string(s.min_window) + ", now " +
-          std::to_string(s.window);
+    out = count_of(static_cast<size_t>(s.overloaded), "answer", "answers") +
+          " 429/529, window halved " + count_of(static_cast<size_t>(s.decreases), "time", "times") +
+          " to " + std::to_string(s.min_window) + ", now " + std::to_string(s.window);
   }
   if (s.endpoints.size() >= 2) {
     std::string each;

@@ -41,6 +41,12 @@ struct EndpointPolicy {
   double max_probe_after_s = 30;
 };
 
+// Why `url` cannot be a base URL for HTTP requests, or "" when it can: the scheme must be
+// http or https, with a host and, if given, a port in 1–65535 (parsed by libcurl's URL API,
+// the parser the requests will use). A mistake here would otherwise only show as failed
+// attempts.
+std::string base_url_problem(const std::string& url);
+
 struct HttpPoolOptions {
   // Requests in flight at most: the cap of the adaptive window (see `adaptive`).
   int max_in_flight = 16;

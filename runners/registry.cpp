@@ -9,6 +9,7 @@
 #include "runners/anthropic.h"
 #include "runners/factory.h"
 #include "runners/flow.h"
+#include "runners/http_pool.h"
 #include "runners/openai.h"
 #include "util/error.h"
 #include "util/paths.h"
@@ -23,6 +24,14 @@ std::string where(const std::filesystem::path& file, const YAML::Node& node) {
 [[noreturn]] void bad(const std::filesystem::path& file, const YAML::Node& node,
                       const std::string& why) {
   throw InputError(where(file, node) + ": " + why);
+}
+
+// Refuses a base URL that requests could never use (see base_url_problem).
+void check_base_url(const std::filesystem::path& file, const YAML::Node& node,
+                    const std::string& url) {
+  if (std::string why = base_url_problem(url); !why.empty()) {
+    bad(file, node, "base URL '" + url + "': " + why);
+  }
 }
 
 // Refuses keys of `node` not among `known`, naming the first one found.
@@ -108,6 +117,7 @@ void read_file(const std::filesystem::path& file, std::map<std::string, Provider
     }
     p.base_url = get<std::string>(file, n, "base_url", "");
     if (p.base_url.empty()) bad(file, n, "provider '" + p.name + "' has no base_url");
+    check_base_url(file, n["base_url"], p.base_url);
     p.key_env = get<std::string>(file, n, "key_env", "");
     p.key_required = get<bool>(file, n, "key_required", false);
     p.source = where(file, n);
@@ -128,6 +138,7 @@ void read_file(const std::filesystem::path& file, std::map<std::string, Provider
     m.id = get<std::string>(file, n, "id", m.alias);
     if (n["base_url"]) m.base_urls = string_list(file, n["base_url"], "base_url");
     if (n["base_urls"]) m.base_urls = string_list(file, n["base_urls"], "base_urls");
+    for (const auto& u : m.base_urls) check_base_url(file, n, u);
     m.key_env = get<std::string>(file, n, "key_env", "");
     if (n["accepts"]) {
       m.accepts = string_list(file, n["accepts"], "accepts");
@@ -256,6 +267,15 @@ std::unique_ptr<Runner> make_registered_runner(const std::string& spec,
   std::sort(endpoints.begin(), endpoints.end());
   endpoints.erase(std::unique(endpoints.begin(), endpoints.end()), endpoints.end());
   if (endpoints.size() > 1) base_url = endpoints.front();
+  if (own_url) {
+    for (const auto& u : endpoints) {
+      if (std::string why = base_url_problem(u); !why.empty()) {
+        throw InputError("--base-url '" + u + "': " + why);
+      }
+    }
+  } else if (std::string why = base_url_problem(base_url); !why.empty()) {
+    throw InputError("model '" + spec + "': base URL '" + base_url + "': " + why);
+  }
   const std::string key_env = !options.api_key_env.empty() ? options.api_key_env
                               : !m->key_env.empty()        ? m->key_env
                                                            : p.key_env;

@@ -77,7 +77,7 @@ std::vector<const TaskSpec*> TaskRegistry::resolve(const std::vector<std::string
     std::string known;
     for (const auto& [t, spec] : tasks_) known += (known.empty() ? "" : ", ") + t;
     for (const auto& s : suites_) known += ", " + s.name + " (suite)";
-    throw InputError("unknown task '" + name + "' (known: " + known + ")");
+    throw InputError("unknown task or suite '" + name + "' (known: " + known + ")");
   }
   return out;
 }

@@ -85,6 +85,10 @@ std::string html_escape(std::string_view s) {
   return out;
 }
 
+std::string count_of(size_t n, std::string_view singular, std::string_view plural) {
+  return std::to_string(n) + " " + std::string(n == 1 ? singular : plural);
+}
+
 std::string format_duration(double seconds) {
   char buf[32];
   if (seconds < 0) seconds = 0;

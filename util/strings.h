@@ -34,6 +34,9 @@ std::string html_escape(std::string_view s);
 // "1h02m", "3m05s", "4.2s": a duration for humans.
 std::string format_duration(double seconds);
 
+// "1 sample", "3 samples", "1 time": a count with its noun, plural when n != 1.
+std::string count_of(size_t n, std::string_view singular, std::string_view plural);
+
 // Natural order for ids such as "q9" < "q10" < "q10b": runs of ASCII digits compare by
 // value (then the one with fewer leading zeros first), everything else byte by byte.
 // A strict weak ordering; equal strings only compare equal.

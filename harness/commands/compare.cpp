@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "harness/cli_checks.h"
 #include "harness/commands/data_errors.h"
 #include "harness/store/reader.h"
 #include "harness/store/sqlite.h"
@@ -13,7 +14,7 @@ namespace ys {
 
 void add_bootstrap_options(CLI::App* cmd, BootstrapOptions& options) {
   cmd->add_option("--replicates", options.replicates, "Bootstrap resamples (B)")
-      ->check(CLI::PositiveNumber)
+      ->check(kPositive)
       ->capture_default_str();
   cmd->add_option("--seed", options.seed, "Seed of the bootstrap and permutation draws")
       ->capture_default_str();

@@ -7,6 +7,7 @@
 #include "datasets/catalogue.h"
 #include "datasets/pull.h"
 #include "harness/cli.h"
+#include "harness/cli_checks.h"
 #include "reports/table.h"
 #include "util/error.h"
 #include "util/paths.h"
@@ -151,7 +152,7 @@ CLI::App* add_data_command(CLI::App& app, DataArgs& a) {
   a.pull->add_flag("--allow-unverified", a.allow_unverified,
                    "Accept files the catalogue has no sha256 for (their sha256 is printed)");
   a.pull->add_option("--attempts", a.attempts, "Transfers per file; later ones resume")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   return cmd;
 }
 

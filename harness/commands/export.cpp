@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "harness/cli_checks.h"
 #include "harness/commands/data_errors.h"
 #include "harness/store/reader.h"
 #include "harness/store/sqlite.h"
@@ -58,8 +59,7 @@ CLI::App* add_show_command(CLI::App& app, ShowArgs& a) {
   cmd->add_option("RUN", a.run, "Run id, latest:MODEL, or tag")->required();
   cmd->add_option("SAMPLE", a.sample, "Sample id")->required();
   cmd->add_option("--task", a.task, "Only this task's sample (ids can repeat across tasks)");
-  cmd->add_option("--repeat", a.repeat, "Only this repeat (default: all)")
-      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--repeat", a.repeat, "Only this repeat (default: all)")->check(kNonNegative);
   return cmd;
 }
 

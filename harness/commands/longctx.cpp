@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "harness/cli_checks.h"
 #include "harness/longctx.h"
 #include "harness/store/effective_context.h"
 #include "reports/longctx.h"
@@ -119,7 +120,7 @@ CLI::App* add_longctx_command(CLI::App& app, LongctxArgs& a) {
   render->add_option("task", a.task, "Long-context task (niah_single_1, ..., niah)");
   render->add_option("--length,-l", a.length, "Context length, e.g. 8k")->capture_default_str();
   render->add_option("--depth", a.depth, "Needle depth in percent (niah grid)");
-  render->add_option("--index", a.index, "Sample index")->check(CLI::NonNegativeNumber);
+  render->add_option("--index", a.index, "Sample index")->check(kNonNegative);
   render->add_option("--seed", a.seed, "Generator seed (default: the spec's)");
   render->add_option("--model,-m", a.model, "Count tokens as this model does (local:, mock:)");
   render->add_option("--ctx", a.ctx, "Context positions of a local: model");

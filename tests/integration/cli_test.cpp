@@ -52,7 +52,7 @@ class Cli : public ::testing::Test {
 
 TEST_F(Cli, UnknownTask) {
   expect_bad_input({"run", "--model", "mock:oracle", "--tasks", "nosuchtask", "--db", db()},
-                   "unknown task 'nosuchtask'");
+                   "unknown task or suite 'nosuchtask'");
 }
 
 TEST_F(Cli, UnknownModelPrefix) {
@@ -594,6 +594,44 @@ TEST_F(Cli, MultipleChoiceTasksOnEveryKindOfModel) {
   ASSERT_EQ(local.exit_code, 0) << local.err;
   EXPECT_NE(local.err.find("5 requests sent, 0 errors"), std::string::npos) << local.err;
   EXPECT_NE(local.out.find("acc_norm"), std::string::npos) << local.out;
+}
+
+// Found by a new user: a wrong scheme or port took 71 s of retries to fail; an empty
+// --base-url silently meant the registry's URL. Each is refused before anything is stored.
+TEST_F(Cli, BaseUrlsNoRequestCouldUseAreRefusedBeforeAnythingIsStored) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"htp://127.0.0.1:8000/v1", "--base-url: 'htp://127.0.0.1:8000/v1': "}, {"http://127.0.0.1:99999/v1", "--base-url"},
+      {"http://127.0.0.1:0/v1", "port 0"},  {"", "the URL is empty"},
+      {"127.0.0.1:8000/v1", "--base-url"},
+  };
+  for (const auto& [url, needle] : cases) {
+    SCOPED_TRACE(url);
+    expect_bad_input(
+        {"run", "--model", "openai:m", "--base-url", url, "--tasks", "arith", "--db", db()},
+        needle);
+  }
+}
+
+// CLI11's own range checks print the largest double as the bound.
+TEST_F(Cli, NumericOptionsNameTheRuleNotTheLargestDouble) {
+  expect_bad_input(
+      {"run", "--model", "mock:oracle", "--tasks", "arith", "--max-retries", "-1", "--db", db()},
+      "must be a number, 0 or more (got -1)");
+  expect_bad_input(
+      {"run", "--model", "mock:oracle", "--tasks", "arith", "--concurrency", "0", "--db", db()},
+      "must be a number above 0 (got 0)");
+  ChildResult r = yardstick(
+      {"run", "--model", "mock:oracle", "--tasks", "arith", "--timeout", "-2", "--db", db()});
+  EXPECT_EQ(r.err.find("1.79769"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, AShardHoldingNoSampleSaysSo) {
+  ChildResult r = yardstick({"run", "--model", "mock:oracle", "--tasks", "arith", "--limit", "2",
+                             "--shard", "999999/1000000", "--db", db()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("run 1: no sample to evaluate: --shard 999999/1000000 holds none"),
+            std::string::npos)
+      << r.err;
 }
 
 }  // namespace

@@ -185,8 +185,11 @@ TEST_F(FailingRunCli, SamplesLeftInErrorExitThreeWithTheFirstErrorAndResume) {
                                          "arith",      "--limit",         "4"};
   auto r = yardstick(args);
   EXPECT_EQ(r.exit_code, 3) << r.err;
-  EXPECT_NE(r.err.find("errors by kind: 4 truncated; first: request #"), std::string::npos)
+  // The first error names the task and sample id (what `show` finds) and the request.
+  EXPECT_NE(r.err.find("errors by kind: 4 truncated; first: arith sample "), std::string::npos)
       << r.err;
+  EXPECT_NE(r.err.find(": request #"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("acc - err 4"), std::string::npos) << r.err;  // nothing was scored
   EXPECT_NE(r.err.find("no answer within the token budget"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("run 1 is incomplete: 4 samples"), std::string::npos) << r.err;
   EXPECT_EQ(StoreReader(db()).runs().at(0).status, "incomplete");
@@ -197,6 +200,21 @@ TEST_F(FailingRunCli, SamplesLeftInErrorExitThreeWithTheFirstErrorAndResume) {
             std::string::npos)
       << again.err;
   EXPECT_EQ(StoreReader(db()).runs().at(0).status, "completed");
+}
+
+// Found by a new user: the models after one whose run failed were skipped without a word.
+TEST_F(FailingRunCli, AFailedRunDoesNotSkipTheModelsAfterIt) {
+  const std::string url = "http://127.0.0.1:" + std::to_string(closed_port()) + "/v1";
+  auto r = yardstick({"run", "--model", "mock:oracle,openai:m,mock:wrong", "--base-url", url,
+                      "--tasks", "arith", "--limit", "3"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // a run failed, reported once every model ran
+  const auto runs = StoreReader(db()).runs();
+  ASSERT_EQ(runs.size(), 3u) << r.err;
+  EXPECT_EQ(runs[0].status, "completed");
+  EXPECT_EQ(runs[1].status, "failed");
+  EXPECT_EQ(runs[2].model, "mock:wrong");
+  EXPECT_EQ(runs[2].status, "completed");
+  EXPECT_NE(r.out.find("mock:wrong"), std::string::npos) << r.out;  // in the results table
 }
 
 }  // namespace

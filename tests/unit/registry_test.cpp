@@ -9,6 +9,7 @@
 
 #include "runners/anthropic.h"
 #include "runners/factory.h"
+#include "runners/http_pool.h"
 #include "runners/openai.h"
 #include "tests/support/test_paths.h"
 #include "util/error.h"
@@ -103,6 +104,9 @@ TEST(ModelRegistry, MalformedEntriesNameFileAndLine) {
       {"providers:\n  p: {api: grpc, base_url: x}\n", ":2: api 'grpc' is not openai or anthropic"},
       {"models:\n  m:\n    provider: openai\n    limits: {context: lots}\n",
        ":4: 'context' has the wrong type"},
+      {"providers:\n  p: {api: openai, base_url: 'htp://h/v1'}\n", ":2: base URL 'htp://h/v1'"},
+      {"models:\n  m:\n    provider: openai\n    base_urls: [http://a/v1, 'http://b:99999/v1']\n",
+       ":3: base URL 'http://b:99999/v1'"},
   };
   for (const auto& [text, needle] : cases) {
     test::write_file(dir / "bad.yaml", text);
@@ -115,6 +119,17 @@ TEST(ModelRegistry, MalformedEntriesNameFileAndLine) {
     }
   }
   EXPECT_THROW(ModelRegistry::load({dir / "missing.yaml"}), InputError);
+}
+
+TEST(BaseUrlProblem, OnlyHttpUrlsWithAHostAndAPortRequestsCanUse) {
+  for (const char* ok : {"http://127.0.0.1:8000/v1", "https://api.openai.com/v1", "http://h/v1",
+                         "http://[::1]:8080/v1"}) {
+    EXPECT_EQ(base_url_problem(ok), "") << ok;
+  }
+  for (const char* bad : {"", "htp://h/v1", "ftp://h/v1", "http://h:99999/v1", "http://h:0/v1",
+                          "h:8000/v1", "http://:80/v1"}) {
+    EXPECT_NE(base_url_problem(bad), "") << bad;
+  }
 }
 
 template <typename T>

@@ -102,7 +102,7 @@ TEST(Registry, ShippedSpecsLoadAndSuitesResolve) {
     reg.resolve({"nope"});
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown task 'nope'"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("unknown task or suite 'nope'"), std::string::npos);
   }
 }
 

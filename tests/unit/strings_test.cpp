@@ -9,6 +9,12 @@
 namespace ys {
 namespace {
 
+TEST(CountOf, SingularOnlyForOne) {
+  EXPECT_EQ(count_of(1, "sample", "samples"), "1 sample");
+  EXPECT_EQ(count_of(0, "sample", "samples"), "0 samples");
+  EXPECT_EQ(count_of(2, "time", "times"), "2 times");
+}
+
 TEST(NaturalLess, NumbersCompareByValue) {
   EXPECT_TRUE(natural_less("q9", "q10"));
   EXPECT_FALSE(natural_less("q10", "q9"));
