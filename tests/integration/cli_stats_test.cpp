@@ -230,8 +230,9 @@ TEST_F(StatsCli, GateRefusesARunWhoseTimeBudgetRanOut) {
   so.latency_ms = 300;
   test::LoadServer server(so);
   const std::vector<std::string> cmd = {
-      "run",           "--model", "openai:m", "--base-url", server.base_url(), "--limit", "30",
-      "--concurrency", "2",       "--db",     db()};
+      "run",     "--model", "openai:m", "--base-url", server.base_url(),
+      "--tasks", "arith",   "--limit",  "30",         "--concurrency",
+      "2",       "--db",    db()};
   ASSERT_EQ(yardstick(cmd).exit_code, 0);
   auto budget = cmd;
   for (const char* a : {"--no-cache", "--time-budget", "1"}) budget.push_back(a);
@@ -300,10 +301,19 @@ TEST_F(StatsCli, BaselineFilesAndUsageErrors) {
                        (dir_ / "rules.json").string(), "--db", db()})
                 .exit_code,
             0);
+  // The floor flag fails a candidate below it; a floor no score can reach is a usage error.
+  EXPECT_EQ(
+      yardstick({"gate", "--baseline", "1", "--candidate", "1", "--floor", "100", "--db", db()})
+          .exit_code,
+      0);
+  EXPECT_EQ(
+      yardstick({"gate", "--baseline", "2", "--candidate", "2", "--floor", "0.5", "--db", db()})
+          .exit_code,
+      1);
   EXPECT_EQ(
       yardstick({"gate", "--baseline", "1", "--candidate", "1", "--floor", "100.1", "--db", db()})
           .exit_code,
-      1);
+      2);
   EXPECT_EQ(
       yardstick({"gate", "--baseline", "1", "--candidate", "nosuchtag", "--db", db()}).exit_code,
       2);
