@@ -1,6 +1,7 @@
 #include "reports/compare.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -26,6 +27,14 @@ std::string p_text(double p) {
 
 std::string interval_text(const Interval& ci) {
   return "[" + signed_points(ci.low) + ", " + signed_points(ci.high) + "]";
+}
+
+// What a side scored when no question pairs: its figures do not exist.
+constexpr const char* kNotAvailable = "n/a";
+
+std::string no_overlap_text(const TaskComparison& t) {
+  return t.task + ": no question scored in both runs (" + std::to_string(t.only_a) +
+         " only in A, " + std::to_string(t.only_b) + " only in B): nothing to compare";
 }
 
 std::string ids_text(const std::vector<std::string>& ids, size_t max) {
@@ -56,6 +65,15 @@ std::string signed_points(double difference) {
   return format("%+.1f", 100 * difference);
 }
 
+std::string confidence_percent(double confidence) {
+  return format("%g", 100 * confidence) + "%";
+}
+
+size_t tested_tasks(const Comparison& c) {
+  return static_cast<size_t>(std::count_if(c.tasks.begin(), c.tasks.end(),
+                                           [](const TaskComparison& t) { return t.stats.n > 0; }));
+}
+
 int64_t resolve_run(StoreReader& store, const std::string& ref) {
   if (!ref.empty() && ref.size() <= 18 &&
       ref.find_first_not_of("0123456789") == std::string::npos) {
@@ -65,10 +83,13 @@ int64_t resolve_run(StoreReader& store, const std::string& ref) {
   }
   if (ref.rfind("latest:", 0) == 0) {
     const std::string model = ref.substr(7);
-    std::optional<int64_t> found;
+    // A whole run (unsharded, or merged) before a completed single shard.
+    std::optional<int64_t> found, found_shard;
     for (const auto& r : store.runs()) {
-      if (r.model == model && r.status == "completed") found = r.id;
+      if (r.model != model || r.status != "completed") continue;
+      (r.shard.empty() ? found : found_shard) = r.id;
     }
+    if (!found) found = found_shard;
     if (!found) throw InputError("'" + ref + "': no completed run of model '" + model + "'");
     return *found;
   }
@@ -83,6 +104,8 @@ ScoreSet load_run_scores(StoreReader& store, int64_t run_id) {
   out.run_id = run_id;
   out.model = run->model;
   out.label = "run " + std::to_string(run_id) + " (" + run->model + ")";
+  out.status = run->status;
+  out.shard = run->shard;
   for (const auto& task : store.tasks(run_id)) {
     TaskScores& t = out.tasks[task];
     auto metrics = store.metrics(run_id, task);
@@ -103,6 +126,8 @@ ScoreSet load_run_scores(StoreReader& store, int64_t run_id) {
 nlohmann::json baseline_json(const ScoreSet& scores, const RunRecord* run) {
   nlohmann::json source = {{"label", scores.label}, {"model", scores.model}};
   if (scores.run_id) source["run_id"] = *scores.run_id;
+  if (!scores.status.empty()) source["status"] = scores.status;
+  if (!scores.shard.empty()) source["shard"] = scores.shard;
   if (run) {
     source["finished_at"] = run->finished_at;
     source["yardstick_version"] = run->yardstick_version;
@@ -139,6 +164,10 @@ ScoreSet read_baseline_file(const std::filesystem::path& path) {
       out.model = src["model"].get<std::string>();
     if (src.contains("run_id") && src["run_id"].is_number_integer())
       out.run_id = src["run_id"].get<int64_t>();
+    if (src.contains("status") && src["status"].is_string())
+      out.status = src["status"].get<std::string>();
+    if (src.contains("shard") && src["shard"].is_string())
+      out.shard = src["shard"].get<std::string>();
     if (src.contains("label") && src["label"].is_string())
       out.label += ": " + src["label"].get<std::string>();
   }
@@ -204,20 +233,30 @@ Comparison compare_scores(const ScoreSet& a, const ScoreSet& b, const BootstrapO
   for (const auto& [task, tb] : b.tasks) {
     if (!a.tasks.count(task)) out.only_b_tasks.push_back(task);
   }
+  // Holm's family is the tasks actually tested: a task with no question in common has no
+  // p-value and must not weaken the others' adjustment.
   std::vector<double> p;
-  for (const auto& t : out.tasks) p.push_back(t.stats.p_value);
+  for (const auto& t : out.tasks) {
+    if (t.stats.n > 0) p.push_back(t.stats.p_value);
+  }
   std::vector<double> adjusted = holm_adjust(p);
-  for (size_t i = 0; i < out.tasks.size(); ++i) out.tasks[i].p_holm = adjusted[i];
+  for (size_t i = 0, k = 0; i < out.tasks.size(); ++i) {
+    if (out.tasks[i].stats.n > 0) out.tasks[i].p_holm = adjusted[k++];
+  }
   return out;
 }
 
 std::string render_comparison_text(const Comparison& c, size_t max_flips) {
   std::string out = "A: " + c.a_label + "\nB: " + c.b_label + "\n\n";
-  const int level = static_cast<int>(c.options.confidence * 100 + 0.5);
-  std::vector<std::vector<std::string>> rows = {{"task", "metric", "n", "A", "B", "B-A",
-                                                 std::to_string(level) + "% CI", "p", "p (Holm)",
-                                                 "test", "right->wrong", "wrong->right"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"task", "metric", "n", "A", "B", "B-A", confidence_percent(c.options.confidence) + " CI",
+       "p", "p (Holm)", "test", "right->wrong", "wrong->right"}};
   for (const auto& t : c.tasks) {
+    if (t.stats.n == 0) {
+      const std::string na = kNotAvailable;
+      rows.push_back({t.task, t.metric, "0", na, na, na, na, na, na, na, "0", "0"});
+      continue;
+    }
     rows.push_back(
         {t.task, t.metric, std::to_string(t.stats.n), points(t.stats.mean_a),
          points(t.stats.mean_b), signed_points(t.stats.difference), interval_text(t.stats.ci),
@@ -230,26 +269,33 @@ std::string render_comparison_text(const Comparison& c, size_t max_flips) {
       out += "\n" + t.task + " right->wrong: " + ids_text(t.right_to_wrong, max_flips);
     if (!t.wrong_to_right.empty())
       out += "\n" + t.task + " wrong->right: " + ids_text(t.wrong_to_right, max_flips);
-    if (t.only_a || t.only_b)
+    if (t.stats.n == 0) {
+      out += "\n" + no_overlap_text(t);
+    } else if (t.only_a || t.only_b) {
       out += "\n" + t.task + ": " + std::to_string(t.only_a) + " questions scored only in A, " +
              std::to_string(t.only_b) + " only in B (not compared)";
+    }
   }
   for (const auto& task : c.only_a_tasks) out += "\n" + task + ": only in A";
   for (const auto& task : c.only_b_tasks) out += "\n" + task + ": only in B";
   out += "\n\nScores in points (percent). CI: paired percentile bootstrap, B=" +
          std::to_string(c.options.replicates) + ", seed " + std::to_string(c.options.seed) +
          ". p: McNemar exact (0/1 scores) or paired sign-flip permutation; Holm across " +
-         std::to_string(c.tasks.size()) + " tasks.\n";
+         std::to_string(tested_tasks(c)) + " tasks.\n";
   return out;
 }
 
 std::string render_comparison_markdown(const Comparison& c, size_t max_flips) {
-  const int level = static_cast<int>(c.options.confidence * 100 + 0.5);
   std::string out = "**A:** " + c.a_label + "  \n**B:** " + c.b_label + "\n\n";
-  out += "| task | metric | n | A | B | B−A | " + std::to_string(level) +
-         "% CI | p | p (Holm) | right→wrong | wrong→right |\n";
+  out += "| task | metric | n | A | B | B−A | " + confidence_percent(c.options.confidence) +
+         " CI | p | p (Holm) | right→wrong | wrong→right |\n";
   out += "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|\n";
   for (const auto& t : c.tasks) {
+    if (t.stats.n == 0) {
+      out +=
+          "| " + t.task + " | " + t.metric + " | 0 | n/a | n/a | n/a | n/a | n/a | n/a | 0 | 0 |\n";
+      continue;
+    }
     out += "| " + t.task + " | " + t.metric + " | " + std::to_string(t.stats.n) + " | " +
            points(t.stats.mean_a) + " | " + points(t.stats.mean_b) + " | " +
            signed_points(t.stats.difference) + " | " + interval_text(t.stats.ci) + " | " +
@@ -262,6 +308,12 @@ std::string render_comparison_markdown(const Comparison& c, size_t max_flips) {
       out += "\n- " + t.task + " right→wrong: `" + ids_text(t.right_to_wrong, max_flips) + "`";
     if (!t.wrong_to_right.empty())
       out += "\n- " + t.task + " wrong→right: `" + ids_text(t.wrong_to_right, max_flips) + "`";
+    if (t.stats.n == 0) {
+      out += "\n- " + no_overlap_text(t);
+    } else if (t.only_a || t.only_b) {
+      out += "\n- " + t.task + ": " + std::to_string(t.only_a) + " questions scored only in A, " +
+             std::to_string(t.only_b) + " only in B (not compared)";
+    }
   }
   out += "\n\nScores in points. CI: paired bootstrap (B=" + std::to_string(c.options.replicates) +
          ", seed " + std::to_string(c.options.seed) +
@@ -272,23 +324,31 @@ std::string render_comparison_markdown(const Comparison& c, size_t max_flips) {
 nlohmann::json comparison_json(const Comparison& c) {
   nlohmann::json tasks = nlohmann::json::array();
   for (const auto& t : c.tasks) {
-    tasks.push_back({{"task", t.task},
-                     {"metric", t.metric},
-                     {"n", t.stats.n},
-                     {"a", t.stats.mean_a},
-                     {"b", t.stats.mean_b},
-                     {"a_all", t.mean_a_all},
-                     {"b_all", t.mean_b_all},
-                     {"difference", t.stats.difference},
-                     {"stderr", t.stats.stderr_of_difference},
-                     {"ci", {t.stats.ci.low, t.stats.ci.high}},
-                     {"p", t.stats.p_value},
-                     {"p_holm", t.p_holm},
-                     {"test", t.stats.binary ? "mcnemar_exact" : "sign_flip_permutation"},
-                     {"only_a", t.only_a},
-                     {"only_b", t.only_b},
-                     {"right_to_wrong", t.right_to_wrong},
-                     {"wrong_to_right", t.wrong_to_right}});
+    nlohmann::json task = {{"task", t.task},
+                           {"metric", t.metric},
+                           {"n", t.stats.n},
+                           {"overlap", t.stats.n > 0},
+                           {"a", t.stats.mean_a},
+                           {"b", t.stats.mean_b},
+                           {"a_all", t.mean_a_all},
+                           {"b_all", t.mean_b_all},
+                           {"difference", t.stats.difference},
+                           {"stderr", t.stats.stderr_of_difference},
+                           {"ci", {t.stats.ci.low, t.stats.ci.high}},
+                           {"p", t.stats.p_value},
+                           {"p_holm", t.p_holm},
+                           {"test", t.stats.binary ? "mcnemar_exact" : "sign_flip_permutation"},
+                           {"only_a", t.only_a},
+                           {"only_b", t.only_b},
+                           {"right_to_wrong", t.right_to_wrong},
+                           {"wrong_to_right", t.wrong_to_right}};
+    if (t.stats.n == 0) {  // nothing paired: no figure exists
+      for (const char* key : {"a", "b", "difference", "stderr", "ci", "p", "p_holm", "test"})
+        task[key] = nullptr;
+    }
+    if (t.stats.n + t.only_a == 0) task["a_all"] = nullptr;  // A scored no question
+    if (t.stats.n + t.only_b == 0) task["b_all"] = nullptr;
+    tasks.push_back(std::move(task));
   }
   return {{"a", c.a_label},
           {"b", c.b_label},

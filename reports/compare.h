@@ -31,11 +31,15 @@ struct ScoreSet {
   std::string label;  // "run 3 (mock:oracle)", or the file's source label
   std::optional<int64_t> run_id;
   std::string model;
+  // The run's status and shard ("i/N"); for a baseline file, as its source recorded them
+  // (empty when it did not). A partial side is one not "completed" or with a shard.
+  std::string status, shard;
   std::map<std::string, TaskScores> tasks;  // by task name
 };
 
-// The run `ref` names: a run id ("12"), "latest:MODEL" (the newest completed run of that
-// model spec, e.g. latest:mock:oracle), or a tag (`yardstick tag`). Throws InputError
+// The run `ref` names: a run id ("12"), "latest:MODEL" (the newest completed whole run of
+// that model spec, unsharded or merged, else its newest completed shard; e.g.
+// latest:mock:oracle), or a tag (`yardstick tag`). Throws InputError
 // naming `ref` when nothing matches.
 int64_t resolve_run(StoreReader& store, const std::string& ref);
 
@@ -56,8 +60,10 @@ ScoreSet read_baseline_file(const std::filesystem::path& path);
 // One task of a comparison of B (the newer, candidate) against A (the reference).
 struct TaskComparison {
   std::string task, metric;
-  PairedComparison stats;                 // on the questions scored in both
-  double p_holm = 1;                      // stats.p_value, Holm-adjusted across the tasks compared
+  // On the questions scored in both. stats.n == 0 (no overlap): no figure exists; the
+  // renderings print n/a (JSON null) and the task is left out of Holm's adjustment.
+  PairedComparison stats;
+  double p_holm = 1;                      // stats.p_value, Holm-adjusted across the tasks tested
   double mean_a_all = 0, mean_b_all = 0;  // over all scored questions of each side
   size_t only_a = 0, only_b = 0;          // questions scored on one side only (not paired)
   // Question ids whose score crossed 0.5: right (>= 0.5) in A and wrong in B, and back.
@@ -87,5 +93,9 @@ nlohmann::json comparison_json(const Comparison& c);
 // "73.4": a score in points with one decimal; signed_points gives "+2.5" / "-0.8".
 std::string points(double score);
 std::string signed_points(double difference);
+// A confidence level as a percentage label: 0.95 -> "95%", 0.975 -> "97.5%".
+std::string confidence_percent(double confidence);
+// How many tasks of `c` have a question in common (Holm's family).
+size_t tested_tasks(const Comparison& c);
 
 }  // namespace ys

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "reports/table.h"
@@ -19,21 +20,48 @@ namespace {
   throw InputError(path.string() + ":" + std::to_string(node.Mark().line + 1) + ": " + message);
 }
 
+// yaml-cpp keeps every entry of a mapping with a repeated key and lookups see only one:
+// a repeated key is refused where it repeats, so no rule is silently dropped.
+class KeyOnce {
+ public:
+  KeyOnce(const std::filesystem::path& path, std::string where)
+      : path_(path), where_(std::move(where)) {}
+  void check(const YAML::Node& key) {
+    auto [it, fresh] = lines_.emplace(key.Scalar(), key.Mark().line + 1);
+    if (!fresh) {
+      rules_error(path_, key,
+                  where_ + key.Scalar() + ": duplicate key (first at line " +
+                      std::to_string(it->second) + "; YAML would keep only one)");
+    }
+  }
+
+ private:
+  const std::filesystem::path& path_;
+  std::string where_;
+  std::map<std::string, int> lines_;
+};
+
 GateRule read_rule(const YAML::Node& node, const std::string& where,
                    const std::filesystem::path& path) {
   if (!node.IsMap()) rules_error(path, node, where + " must be a mapping");
   GateRule r;
+  KeyOnce once(path, where + ".");
   for (const auto& kv : node) {
     const std::string key = kv.first.Scalar();
+    once.check(kv.first);
     double x = 0;
     if (!kv.second.IsScalar() || !YAML::convert<double>::decode(kv.second, x))
       rules_error(path, kv.second, where + "." + key + " must be a number");
     if (key == "max_drop") {
+      if (!(x >= 0 && x <= 100))
+        rules_error(path, kv.second, where + ".max_drop must be in [0, 100] points");
       r.max_drop = x;
     } else if (key == "alpha") {
       if (!(x > 0 && x < 1)) rules_error(path, kv.second, where + ".alpha must be in (0, 1)");
       r.alpha = x;
     } else if (key == "floor") {
+      if (!(x >= 0 && x <= 100))
+        rules_error(path, kv.second, where + ".floor must be in [0, 100] points");
       r.floor = x;
     } else {
       rules_error(path, kv.first,
@@ -73,6 +101,14 @@ std::string rules_text(const GateRule& r) {
   return out;
 }
 
+// "58" when the candidate scored every baseline question, else "8/60": paired questions
+// over the baseline's.
+std::string paired_text(const TaskComparison& c) {
+  std::string n = std::to_string(c.stats.n);
+  if (c.only_a > 0) n += "/" + std::to_string(c.stats.n + c.only_a);
+  return n;
+}
+
 std::string figures(const GateTask& t) {
   if (!t.comparison) return "";
   const auto& c = *t.comparison;
@@ -80,7 +116,18 @@ std::string figures(const GateTask& t) {
          points(c.stats.mean_b) + ", difference " + signed_points(c.stats.difference) + " [" +
          signed_points(c.stats.ci.low) + ", " + signed_points(c.stats.ci.high) + "], p " +
          number(c.stats.p_value, "%.4g") + " (Holm " + number(c.p_holm, "%.4g") + "), n " +
-         std::to_string(c.stats.n);
+         paired_text(c);
+}
+
+// The run-level problems ("ERROR: ..."), notes, then each task's notes ("TASK: ..."), a line each.
+std::vector<std::string> note_lines(const GateResult& r) {
+  std::vector<std::string> lines;
+  for (const auto& p : r.problems) lines.push_back("ERROR: " + p);
+  for (const auto& n : r.notes) lines.push_back(n);
+  for (const auto& t : r.tasks) {
+    for (const auto& n : t.notes) lines.push_back(t.task + ": " + n);
+  }
+  return lines;
 }
 
 }  // namespace
@@ -108,14 +155,21 @@ GateRules read_gate_rules(const std::filesystem::path& path) {
   }
   if (!root.IsMap()) rules_error(path, root, "the rules must be a mapping (default, tasks)");
   GateRules rules;
+  KeyOnce root_once(path, "");
   for (const auto& kv : root) {
     const std::string key = kv.first.Scalar();
+    root_once.check(kv.first);
     if (key == "default") {
       rules.defaults = read_rule(kv.second, "default", path);
     } else if (key == "tasks") {
       if (!kv.second.IsMap()) rules_error(path, kv.second, "tasks must be a mapping");
-      for (const auto& t : kv.second)
+      KeyOnce tasks_once(path, "tasks.");
+      for (const auto& t : kv.second) {
+        tasks_once.check(t.first);
         rules.tasks[t.first.Scalar()] = read_rule(t.second, "tasks." + t.first.Scalar(), path);
+        rules.task_lines[t.first.Scalar()] =
+            path.string() + ":" + std::to_string(t.first.Mark().line + 1);
+      }
     } else {
       rules_error(path, kv.first, key + ": unknown field (expected default, tasks)");
     }
@@ -124,6 +178,7 @@ GateRules read_gate_rules(const std::filesystem::path& path) {
 }
 
 GateStatus GateResult::status() const {
+  if (!problems.empty()) return GateStatus::kError;
   GateStatus worst = GateStatus::kPass;
   for (const auto& t : tasks) {
     if (t.status == GateStatus::kError) return GateStatus::kError;
@@ -132,10 +187,51 @@ GateStatus GateResult::status() const {
   return worst;
 }
 
+namespace {
+
+// Why `side` is not a whole run (not completed, or one shard of one); empty when it is.
+std::string partial_reason(const ScoreSet& side) {
+  std::string why;
+  if (!side.status.empty() && side.status != "completed") why = "is " + side.status;
+  if (!side.shard.empty())
+    why += (why.empty() ? "is" : " and") + std::string(" shard ") + side.shard + " only";
+  return why;
+}
+
+// A rules file naming a task neither side has is a typo that would gate nothing.
+void check_rule_tasks(const GateRules& rules, const ScoreSet& baseline, const ScoreSet& candidate) {
+  for (const auto& [task, rule] : rules.tasks) {
+    if (baseline.tasks.count(task) || candidate.tasks.count(task)) continue;
+    std::string known;
+    for (const auto& [name, scores] : baseline.tasks) known += (known.empty() ? "" : ", ") + name;
+    auto where = rules.task_lines.find(task);
+    throw InputError((where == rules.task_lines.end() ? "" : where->second + ": ") + "tasks." +
+                     task + ": no such task in the baseline or the candidate (baseline tasks: " +
+                     (known.empty() ? "none" : known) + ")");
+  }
+}
+
+}  // namespace
+
 GateResult run_gate(const ScoreSet& baseline, const ScoreSet& candidate, const GateRules& rules,
-                    const BootstrapOptions& options) {
+                    const BootstrapOptions& options, bool allow_partial) {
+  check_rule_tasks(rules, baseline, candidate);
   GateResult out;
   out.comparison = compare_scores(baseline, candidate, options);
+  out.allow_partial = allow_partial;
+  if (const std::string why = partial_reason(candidate); !why.empty()) {
+    const std::string line = "the candidate, " + candidate.label + ", " + why;
+    if (allow_partial) {
+      out.notes.push_back(line + " (gated anyway: --allow-partial)");
+    } else {
+      out.problems.push_back(line +
+                             ": a partial run cannot pass the gate; finish it (rerun "
+                             "the command, or merge the shards) or pass --allow-partial "
+                             "to gate on the questions it scored");
+    }
+  }
+  if (const std::string why = partial_reason(baseline); !why.empty())
+    out.notes.push_back("the baseline, " + baseline.label + ", " + why);
   for (const auto& [task, scores] : baseline.tasks) {
     GateTask g;
     g.task = task;
@@ -152,6 +248,28 @@ GateResult run_gate(const ScoreSet& baseline, const ScoreSet& candidate, const G
       g.comparison = nullptr;
     } else {
       const auto& c = *g.comparison;
+      const size_t baseline_n = c.stats.n + c.only_a;
+      if (c.only_a > 0) {
+        const std::string missing = "the candidate did not score " + std::to_string(c.only_a) +
+                                    " of the " + std::to_string(baseline_n) + " baseline questions";
+        if (allow_partial) {
+          g.notes.push_back("gated on the " + std::to_string(c.stats.n) + " of " +
+                            std::to_string(baseline_n) + " baseline questions in common (" +
+                            std::to_string(c.only_a) +
+                            " not scored by the candidate; --allow-partial)");
+        } else {
+          g.status = GateStatus::kError;
+          g.failures.push_back(missing + " (" + std::to_string(c.stats.n) +
+                               " in common); --allow-partial gates on those");
+          out.tasks.push_back(std::move(g));
+          continue;
+        }
+      }
+      if (c.only_b > 0) {
+        g.notes.push_back(std::to_string(c.only_b) +
+                          " candidate questions are not in the baseline: not compared (the "
+                          "floor counts them)");
+      }
       const double drop = -100 * c.stats.difference;  // points lost
       if (g.rule.max_drop && drop > *g.rule.max_drop + 1e-9) {
         g.failures.push_back("dropped " + number(drop, "%.1f") + " points (allowed " +
@@ -173,17 +291,26 @@ GateResult run_gate(const ScoreSet& baseline, const ScoreSet& candidate, const G
 }
 
 std::string gate_junit_xml(const GateResult& r) {
-  size_t failures = 0, errors = 0;
+  size_t failures = 0, errors = r.problems.empty() ? 0 : 1;
   for (const auto& t : r.tasks) {
     failures += t.status == GateStatus::kFail;
     errors += t.status == GateStatus::kError;
   }
-  const std::string counts = " tests=\"" + std::to_string(r.tasks.size()) + "\" failures=\"" +
+  const size_t tests = r.tasks.size() + (r.problems.empty() ? 0 : 1);
+  const std::string counts = " tests=\"" + std::to_string(tests) + "\" failures=\"" +
                              std::to_string(failures) + "\" errors=\"" + std::to_string(errors) +
                              "\"";
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += "<testsuites name=\"yardstick gate\"" + counts + ">\n";
   out += "  <testsuite name=\"yardstick gate\"" + counts + ">\n";
+  if (!r.problems.empty()) {  // the candidate as a whole (a partial run)
+    std::string message;
+    for (const auto& p : r.problems) message += (message.empty() ? "" : "; ") + p;
+    out +=
+        "    <testcase classname=\"yardstick.gate\" name=\"(candidate run)\">\n"
+        "      <error message=\"" +
+        xml_escape(message) + "\" type=\"partial\"/>\n    </testcase>\n";
+  }
   for (const auto& t : r.tasks) {
     out += "    <testcase classname=\"yardstick.gate\" name=\"" + xml_escape(t.task) + "\"";
     std::string body;
@@ -195,7 +322,8 @@ std::string gate_junit_xml(const GateResult& r) {
     } else if (t.status == GateStatus::kError) {
       body += "      <error message=\"" + xml_escape(message) + "\" type=\"data\"/>\n";
     }
-    const std::string fig = figures(t);
+    std::string fig = figures(t);
+    for (const auto& n : t.notes) fig += (fig.empty() ? "" : "\n") + n;
     if (!fig.empty()) body += "      <system-out>" + xml_escape(fig) + "</system-out>\n";
     out += body.empty() ? "/>\n" : ">\n" + body + "    </testcase>\n";
   }
@@ -211,8 +339,13 @@ std::string gate_markdown(const GateResult& r) {
                                   : "⚠️ error";
   out += "\n\n**Baseline:** " + r.comparison.a_label + "  \n**Candidate:** " +
          r.comparison.b_label + "\n\n";
-  out += "| task | metric | baseline | candidate | Δ (95% CI) | p (Holm) | rules | result |\n";
-  out += "|---|---|---:|---:|---|---:|---|---|\n";
+  for (const auto& line : note_lines(r)) {
+    if (line.rfind("ERROR: ", 0) == 0) out += "> ⚠️ " + line.substr(7) + "\n>\n";
+  }
+  out += "| task | metric | baseline | candidate | Δ (" +
+         confidence_percent(r.comparison.options.confidence) +
+         " CI) | p (Holm) | n | rules | result |\n";
+  out += "|---|---|---:|---:|---|---:|---:|---|---|\n";
   for (const auto& t : r.tasks) {
     std::string result = t.status == GateStatus::kPass ? "✅ pass" : "❌ ";
     for (size_t i = 0; i < t.failures.size(); ++i) result += (i ? "; " : "") + t.failures[i];
@@ -221,11 +354,17 @@ std::string gate_markdown(const GateResult& r) {
       out += "| " + t.task + " | " + c.metric + " | " + points(c.stats.mean_a) + " | " +
              points(c.stats.mean_b) + " | " + signed_points(c.stats.difference) + " [" +
              signed_points(c.stats.ci.low) + ", " + signed_points(c.stats.ci.high) + "] | " +
-             number(c.p_holm, "%.4g") + " | " + rules_text(t.rule) + " | " + result + " |\n";
+             number(c.p_holm, "%.4g") + " | " + paired_text(c) + " | " + rules_text(t.rule) +
+             " | " + result + " |\n";
     } else {
-      out += "| " + t.task + " | | | | | | " + rules_text(t.rule) + " | " + result + " |\n";
+      out += "| " + t.task + " | | | | | | | " + rules_text(t.rule) + " | " + result + " |\n";
     }
   }
+  std::string notes;
+  for (const auto& line : note_lines(r)) {
+    if (line.rfind("ERROR: ", 0) != 0) notes += "- " + line + "\n";
+  }
+  if (!notes.empty()) out += "\n" + notes;
   std::string flips;
   for (const auto& t : r.tasks) {
     if (t.comparison && !t.comparison->right_to_wrong.empty()) {
@@ -244,7 +383,8 @@ std::string gate_markdown(const GateResult& r) {
 
 std::string gate_text(const GateResult& r) {
   std::vector<std::vector<std::string>> rows = {
-      {"task", "baseline", "candidate", "B-A", "95% CI", "p (Holm)", "result"}};
+      {"task", "baseline", "candidate", "B-A",
+       confidence_percent(r.comparison.options.confidence) + " CI", "p (Holm)", "n", "result"}};
   for (const auto& t : r.tasks) {
     std::string result = status_word(t.status);
     for (const auto& f : t.failures) result += ": " + f;
@@ -254,13 +394,16 @@ std::string gate_text(const GateResult& r) {
           {t.task, points(c.stats.mean_a), points(c.stats.mean_b),
            signed_points(c.stats.difference),
            "[" + signed_points(c.stats.ci.low) + ", " + signed_points(c.stats.ci.high) + "]",
-           number(c.p_holm, "%.4g"), result});
+           number(c.p_holm, "%.4g"), paired_text(c), result});
     } else {
-      rows.push_back({t.task, "", "", "", "", "", result});
+      rows.push_back({t.task, "", "", "", "", "", "", result});
     }
   }
+  std::string notes;
+  for (const auto& line : note_lines(r)) notes += line + "\n";
   return "baseline:  " + r.comparison.a_label + "\ncandidate: " + r.comparison.b_label + "\n\n" +
-         render_columns(rows) + "\ngate: " + status_word(r.status()) + "\n";
+         render_columns(rows) + (notes.empty() ? "" : "\n" + notes) +
+         "\ngate: " + status_word(r.status()) + "\n";
 }
 
 }  // namespace ys

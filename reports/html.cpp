@@ -16,6 +16,7 @@
 #include "reports/assets.h"
 #include "reports/interval.h"
 #include "reports/longctx.h"
+#include "reports/table.h"
 #include "util/base64.h"
 #include "util/strings.h"
 
@@ -135,21 +136,37 @@ struct Cell {
   size_t n = 0;
   std::string metric;
   int64_t run_id = 0;
+  std::string partial;  // why the run shown is not a whole completed run; empty when it is
 };
+
+// Why `r`'s run is not a whole, completed run ("run 4 is incomplete", "run 5 is shard
+// 1/2"); empty for a completed unsharded (or merged) run.
+std::string partial_reason(const TaskResult& r) {
+  std::string why;
+  if (r.status != "completed") why = r.status;
+  if (!r.shard.empty()) why += (why.empty() ? "" : ", ") + std::string("shard ") + r.shard;
+  return why.empty() ? "" : "run " + std::to_string(r.run_id) + " is " + why;
+}
 
 struct Board {
   std::vector<std::string> models, tasks;
   std::vector<std::string> columns;                           // tasks, then "suite: NAME"
   std::map<std::pair<std::string, std::string>, Cell> cells;  // (model, column)
+  std::vector<std::string> partial;  // "MODEL / TASK: run N is ..." for each partial cell
 };
 
 Board make_board(const std::vector<TaskResult>& results, const ReportInfo& info) {
   Board b;
   std::map<std::pair<std::string, std::string>, const TaskResult*> latest;
   std::set<std::string> models, tasks;
+  // Per (model, task) the newest whole run (completed, unsharded or merged); only when
+  // there is none, the newest run of any kind, marked partial on the page.
   for (const auto& r : results) {
     auto& slot = latest[{r.model, r.task}];
-    if (!slot || r.run_id > slot->run_id) slot = &r;
+    const bool whole = partial_reason(r).empty();
+    const bool slot_whole = slot && partial_reason(*slot).empty();
+    if (!slot || (whole && !slot_whole) || (whole == slot_whole && r.run_id > slot->run_id))
+      slot = &r;
     models.insert(r.model);
     tasks.insert(r.task);
   }
@@ -160,7 +177,9 @@ Board make_board(const std::vector<TaskResult>& results, const ReportInfo& info)
     if (r->metrics.empty()) continue;
     const MetricResult& m = r->metrics[0];
     ScoreInterval ci = score_interval(m);
-    b.cells[key] = {m.mean, ci.low, ci.high, m.n, m.metric, r->run_id};
+    b.cells[key] = {m.mean, ci.low, ci.high, m.n, m.metric, r->run_id, partial_reason(*r)};
+    if (!b.cells[key].partial.empty())
+      b.partial.push_back(key.first + " / " + key.second + ": " + b.cells[key].partial);
   }
   // A suite's average over its tasks, for models that have them all; the tasks' errors
   // taken as independent: se = sqrt(sum se_i^2) / k.
@@ -187,7 +206,12 @@ Board make_board(const std::vector<TaskResult>& results, const ReportInfo& info)
       const double k = static_cast<double>(suite_tasks.size());
       MetricResult avg{"average", n, sum / k, std::sqrt(var) / k};
       ScoreInterval ci = score_interval(avg);
-      b.cells[{model, column}] = {avg.mean, ci.low, ci.high, n, "average of first metrics", 0};
+      std::string partial;
+      for (const auto& t : suite_tasks) {
+        if (!b.cells[{model, t}].partial.empty()) partial = "averages partial runs";
+      }
+      b.cells[{model, column}] = {avg.mean, ci.low, ci.high, n, "average of first metrics",
+                                  0,        partial};
       any = true;
     }
     if (any) b.columns.push_back(column);
@@ -224,26 +248,39 @@ void write_board(const Board& b, std::ostream& out) {
           cls = "tie";
         }
       }
+      const bool partial = !cell.partial.empty();
+      std::string classes = cls + (partial ? std::string(cls.empty() ? "" : " ") + "partial" : "");
       char value[32];
       std::snprintf(value, sizeof value, "%.17g", cell.mean);
-      out << "<td" << (cls.empty() ? "" : " class=\"" + cls + "\"") << " data-value=\"" << value
-          << "\" title=\"" << html_escape(cell.metric) << ", n=" << cell.n << ", 95% CI "
+      out << "<td" << (classes.empty() ? "" : " class=\"" + classes + "\"") << " data-value=\""
+          << value << "\" title=\"" << html_escape(cell.metric) << ", n=" << cell.n << ", 95% CI "
           << percent(cell.low) << "–" << percent(cell.high)
-          << (cls == "tie" ? "; interval overlaps the best's" : "") << "\">" << percent(cell.mean)
-          << " <span class=\"se\">&plusmn; " << percent((cell.high - cell.low) / 2) << "</span>"
+          << (cls == "tie" ? "; interval overlaps the best's" : "")
+          << (partial ? "; partial: " + html_escape(cell.partial) + ", no completed whole run" : "")
+          << "\">" << percent(cell.mean) << " <span class=\"se\">&plusmn; "
+          << percent((cell.high - cell.low) / 2) << "</span>"
           << (cls == "best" ? " <span class=\"mark\">&#9733;</span>" : "")
-          << (cls == "tie" ? " <span class=\"mark\">&asymp;</span>" : "") << "</td>";
+          << (cls == "tie" ? " <span class=\"mark\">&asymp;</span>" : "")
+          << (partial ? " <span class=\"mark\">&dagger;</span>" : "") << "</td>";
     }
     out << "</tr>\n";
   }
   out << "</tbody></table>\n";
+  if (!b.partial.empty()) {
+    out << "<div class=\"hint partial-note\">&dagger; partial: no completed whole run (completed, "
+           "unsharded or merged) of this model and task; the cell shows the newest run there "
+           "is:<ul>";
+    for (const auto& line : b.partial) out << "<li>" << html_escape(line) << "</li>";
+    out << "</ul></div>\n";
+  }
 }
 
 void write_runs(const std::vector<RunRecord>& runs, const std::map<TaskKey, TaskStats>& stats,
                 std::ostream& out) {
   out << "<h2 id=\"runs\">Runs</h2>\n<table class=\"runs\"><thead><tr><th>run</th><th>model</th>"
          "<th>provider</th><th>tasks</th><th>sampling</th><th>seed</th><th>repeats</th>"
-         "<th>started</th><th>finished</th><th>status</th><th>yardstick</th><th>runner</th>"
+         "<th>started</th><th>finished</th><th>status</th><th>shard</th><th>yardstick</th>"
+         "<th>runner</th>"
          "</tr></thead><tbody>\n";
   for (const auto& r : runs) {
     std::string tasks, sampling;
@@ -262,6 +299,7 @@ void write_runs(const std::vector<RunRecord>& runs, const std::map<TaskKey, Task
         << html_escape(sampling) << "</td><td>" << (r.seed ? std::to_string(*r.seed) : "&ndash;")
         << "</td><td>" << r.repeats << "</td><td>" << html_escape(r.started_at) << "</td><td>"
         << html_escape(r.finished_at) << "</td><td>" << html_escape(r.status) << "</td><td>"
+        << html_escape(shard_text(r)) << "</td><td>"
         << html_escape(r.yardstick_version + " (" + r.git_describe + ")")
         << "</td><td class=\"code\">"
         << html_escape(r.runner_config.dump(-1, ' ', false, json::error_handler_t::replace))
@@ -284,7 +322,8 @@ void write_page(const std::vector<TaskResult>& results, const std::vector<RunRec
   json rows = json::array();
   for (const auto& r : results) {
     json row = {{"run", r.run_id},    {"model", r.model},
-                {"task", r.task},     {"samples", r.samples},
+                {"task", r.task},     {"status", r.status},
+                {"shard", r.shard},   {"samples", r.samples},
                 {"errors", r.errors}, {"tokens", r.prompt_tokens + r.completion_tokens}};
     json metrics = json::array();
     for (const auto& m : r.metrics) {
@@ -307,6 +346,7 @@ void write_page(const std::vector<TaskResult>& results, const std::vector<RunRec
     board_cells.push_back({{"model", key.first},
                            {"task", key.second},
                            {"run", cell.run_id},
+                           {"partial", cell.partial.empty() ? json() : json(cell.partial)},
                            {"mean", cell.mean},
                            {"low", cell.low},
                            {"high", cell.high}});
@@ -334,7 +374,8 @@ void write_page(const std::vector<TaskResult>& results, const std::vector<RunRec
 
   out << "</head><body>\n<h1>" << html_escape(info.title) << "</h1>\n<div class=\"meta\">Generated "
       << html_escape(info.generated_at) << " by yardstick " << html_escape(info.version)
-      << ". Scores in percent of each task's first metric, newest run per model and task, "
+      << ". Scores in percent of each task's first metric, newest completed whole run per "
+         "model and task (&dagger;: only a partial run exists), "
       << html_escape(kScoreIntervalMethod)
       << ". &#9733; best in column; &asymp; interval overlaps the best's.</div>\n"
       << "<nav><a href=\"#leaderboard\">Leaderboard</a> <a href=\"#charts\">Charts</a> "

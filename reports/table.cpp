@@ -18,6 +18,13 @@ std::string fixed(double v, int digits) {
 
 }  // namespace
 
+std::string shard_text(const RunRecord& run) {
+  if (!run.shard.empty()) return run.shard;
+  if (run.merged_from.is_array() && !run.merged_from.empty())
+    return "merged (" + std::to_string(run.merged_from.size()) + " pieces)";
+  return "-";
+}
+
 std::string render_columns(const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> width;
   for (const auto& row : rows) {
@@ -38,19 +45,19 @@ std::string render_columns(const std::vector<std::vector<std::string>>& rows) {
 
 std::string render_results_table(const std::vector<TaskResult>& results) {
   std::vector<std::vector<std::string>> rows = {{"model", "task", "metric", "value",
-                                                 "± clustered se", "95% CI", "samples", "errors",
-                                                 "tokens", "wall"}};
+                                                 "± clustered se", "95% CI", "n", "answers",
+                                                 "errors", "tokens", "wall"}};
   for (const auto& r : results) {
     std::string tokens = std::to_string(r.prompt_tokens + r.completion_tokens);
     std::string wall = r.wall_s >= 0 ? format_duration(r.wall_s) : "-";
     if (r.metrics.empty()) {
-      rows.push_back({r.model, r.task, "-", "-", "-", "-", std::to_string(r.samples),
+      rows.push_back({r.model, r.task, "-", "-", "-", "-", "-", std::to_string(r.samples),
                       std::to_string(r.errors), tokens, wall});
     }
     for (const auto& m : r.metrics) {
       const ScoreInterval ci = score_interval(m);
       rows.push_back({r.model, r.task, m.metric, fixed(m.mean, 4), fixed(m.clustered_stderr, 4),
-                      "[" + fixed(ci.low, 4) + ", " + fixed(ci.high, 4) + "]",
+                      "[" + fixed(ci.low, 4) + ", " + fixed(ci.high, 4) + "]", std::to_string(m.n),
                       std::to_string(r.samples), std::to_string(r.errors), tokens, wall});
     }
   }
@@ -61,14 +68,14 @@ std::string render_runs_table(StoreReader& store) {
   std::map<int64_t, size_t> samples;
   for (const auto& r : store.task_results()) samples[r.run_id] += r.samples;
   std::vector<std::vector<std::string>> rows = {{"run", "model", "tasks", "samples", "status",
-                                                 "started", "finished", "tokens in/out", "cost",
-                                                 "latency p50", "ttft p50"}};
+                                                 "shard", "started", "finished", "tokens in/out",
+                                                 "cost", "latency p50", "ttft p50"}};
   for (const auto& r : store.runs()) {
     std::string tasks;
     for (const auto& t : r.tasks) tasks += (tasks.empty() ? "" : ",") + t;
     std::vector<std::string> row = {
-        std::to_string(r.id), r.model,      tasks, std::to_string(samples[r.id]), r.status,
-        r.started_at,         r.finished_at};
+        std::to_string(r.id), r.model,      tasks,        std::to_string(samples[r.id]), r.status,
+        shard_text(r),        r.started_at, r.finished_at};
     // What the run's answers used (recorded when it ended); "-" where unknown.
     const std::optional<StoredRunUsage> u = store.run_usage(r.id);
     row.push_back(u ? std::to_string(u->input_tokens) + "/" + std::to_string(u->output_tokens)

@@ -48,10 +48,15 @@ CLI::App* add_gate_command(CLI::App& app, GateArgs& a) {
   cmd->add_option("--candidate", a.candidate, "Run id, latest:MODEL, or tag")->required();
   cmd->add_option("--rules", a.rules_file,
                   "YAML or JSON rules file (per-task max_drop, alpha, floor)");
-  cmd->add_option("--max-drop", a.max_drop, "Default rule: largest allowed drop, in points");
-  cmd->add_option("--alpha", a.alpha, "Default rule: no significant drop at this level")
+  cmd->add_option("--max-drop", a.max_drop, "Default rule: largest allowed drop, in points")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--alpha", a.alpha, "Default rule: no significant drop at this level, in (0, 1)")
       ->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--floor", a.floor, "Default rule: lowest allowed score, in points");
+  cmd->add_option("--floor", a.floor, "Default rule: lowest allowed score, in points")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_flag("--allow-partial", a.allow_partial,
+                "Gate a candidate that is incomplete, one shard, or missing baseline questions "
+                "on the questions both scored (else an error, exit 2)");
   cmd->add_option("--junit", a.junit, "Write JUnit XML here (a test case per task)");
   cmd->add_option("--markdown", a.markdown, "Write a Markdown summary here");
   cmd->add_option("--write-baseline", a.write_baseline,
@@ -74,11 +79,13 @@ int run_gate_command(const GateArgs& a, const std::string& db) {
       if (a.baseline.empty()) return 0;
     }
     ScoreSet baseline = load_side(a.baseline, db, "--baseline");
+    if (a.alpha && !(*a.alpha > 0 && *a.alpha < 1))
+      throw InputError("--alpha must be in (0, 1), not 0 or 1");
     GateRules rules = a.rules_file.empty() ? GateRules{} : read_gate_rules(a.rules_file);
     if (a.max_drop) rules.defaults.max_drop = a.max_drop;
     if (a.alpha) rules.defaults.alpha = a.alpha;
     if (a.floor) rules.defaults.floor = a.floor;
-    GateResult result = run_gate(baseline, candidate, rules, a.bootstrap);
+    GateResult result = run_gate(baseline, candidate, rules, a.bootstrap, a.allow_partial);
     std::cout << gate_text(result);
     if (!a.junit.empty()) write_text(a.junit, gate_junit_xml(result));
     if (!a.markdown.empty()) write_text(a.markdown, gate_markdown(result));

@@ -29,12 +29,22 @@ int run_merge_command(const MergeArgs& a, const std::string& command) {
     }
     std::string covered;
     for (const auto& s : out.covered) covered += (covered.empty() ? "" : ", ") + s;
-    std::fprintf(stderr,
-                 "merged %zu piece(s) into %s run %lld%s: %zu samples added, %zu errors "
-                 "replaced by answers, %zu already there; %s (completed shards: %s)\n",
-                 out.pieces, a.into.c_str(), static_cast<long long>(out.run_id),
-                 out.created ? " (new)" : "", out.added, out.replaced, out.already,
-                 out.status.c_str(), covered.empty() ? "none" : covered.c_str());
+    for (const auto& r : out.repeated)
+      std::fprintf(stderr, "note: %s was given more than once: read once\n", r.c_str());
+    std::string duplicates;
+    if (out.duplicates > 0) {
+      duplicates = ", " + std::to_string(out.duplicates) +
+                   " offered again by another piece (the same samples: ignored)";
+    }
+    // The summary is the command's result: stdout. Notes and advice: stderr.
+    std::printf(
+        "merged %zu run(s) from %zu store(s) into %s run %lld%s: %zu samples added, "
+        "%zu errors replaced by answers, %zu already there%s; %s (completed shards: "
+        "%s)\n",
+        out.pieces, out.files, a.into.c_str(), static_cast<long long>(out.run_id),
+        out.created ? " (new)" : "", out.added, out.replaced, out.already, duplicates.c_str(),
+        out.status.c_str(), covered.empty() ? "none" : covered.c_str());
+    std::fflush(stdout);
     if (out.status != "completed") {
       std::fprintf(stderr,
                    "run %lld is incomplete: merge the missing shards, or run the same "

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include "harness/store/reader.h"
 #include "harness/store/run_rows.h"
@@ -36,7 +37,10 @@ std::string base_fingerprint(const RunRecord& run) {
   return run.fingerprint;
 }
 
+// A fingerprint field as a person reads it: a field never given (JSON null, e.g. no
+// --seed) is "unset".
 std::string shown(const nlohmann::json& j) {
+  if (j.is_null()) return "unset";
   return j.is_string() ? j.get<std::string>() : j.dump();
 }
 
@@ -80,8 +84,8 @@ std::optional<std::string> difference(const Piece& a, const Piece& b) {
     if (x.repeats != y.repeats)
       return differ("repeats", std::to_string(x.repeats), std::to_string(y.repeats));
     if (x.seed != y.seed)
-      return differ("seed", x.seed ? std::to_string(*x.seed) : "none",
-                    y.seed ? std::to_string(*y.seed) : "none");
+      return differ("seed", x.seed ? std::to_string(*x.seed) : "unset",
+                    y.seed ? std::to_string(*y.seed) : "unset");
   }
   if (a.base_fingerprint != b.base_fingerprint)
     return differ("fingerprint (runner, task specs or data)", a.base_fingerprint,
@@ -160,8 +164,18 @@ int64_t count(sqlite3* db, const std::string& sql, int64_t run_id) {
 }
 
 // Copies the samples, scores, metrics and cached responses of run `from` of the attached
-// store `src` into run `to`.
-void merge_piece(sqlite3* db, int64_t from, int64_t to, MergeOutcome& out) {
+// store `src` into run `to`. Adds the piece's (task, sample, repeat) keys to `offered` and
+// its rows to `rows`; counts the stored errors it replaced in out.replaced.
+void merge_piece(sqlite3* db, int64_t from, int64_t to, MergeOutcome& out,
+                 std::set<std::tuple<std::string, std::string, int64_t>>& offered, size_t& rows) {
+  {
+    Statement keys(db, "SELECT task, sample_id, repeat FROM src.samples WHERE run_id=?1");
+    keys.bind(1, from);
+    while (keys.step()) {
+      offered.emplace(keys.text(0), keys.text(1), keys.integer(2));
+      ++rows;
+    }
+  }
   const std::string same_key = "t.task=s.task AND t.sample_id=s.sample_id AND t.repeat=s.repeat";
   // Stored errors that the piece answered: dropped, then copied like new samples.
   const std::string replaceable = "SELECT t.id FROM main.samples t JOIN src.samples s ON " +
@@ -190,11 +204,7 @@ void merge_piece(sqlite3* db, int64_t from, int64_t to, MergeOutcome& out) {
                       same_key + ") ORDER BY s.id")
                          .c_str());
   copy.bind(1, to).bind(2, from).run();
-  const auto copied = static_cast<size_t>(sqlite3_changes(db));
-  const int64_t total = count(db, "SELECT count(*) FROM src.samples WHERE run_id=?1", from);
-  out.replaced += replaced;
-  out.added += copied - std::min(copied, replaced);
-  out.already += static_cast<size_t>(total) - copied;
+  out.replaced += replaced;  // each key at most once: once replaced, the target's is scored
   Statement scores(db, ("INSERT INTO main.scores(sample_row, run_id, task, metric, value) "
                         "SELECT t.id, ?1, t.task, sc.metric, sc.value FROM src.scores sc "
                         "JOIN src.samples s ON sc.sample_row=s.id JOIN main.samples t ON "
@@ -266,7 +276,22 @@ std::pair<RunRecord, bool> target_run(sqlite3* db, const Piece& model, const std
 
 MergeOutcome merge_stores(const std::vector<std::filesystem::path>& inputs,
                           const std::filesystem::path& into, const std::string& command) {
-  std::vector<Piece> pieces = read_pieces(inputs, into);
+  // A store named twice (or under two paths) is one store: read once.
+  std::vector<std::filesystem::path> files;
+  MergeOutcome out;
+  for (const auto& file : inputs) {
+    bool seen = false;
+    for (const auto& f : files) {
+      std::error_code ec;
+      seen = seen || f == file || std::filesystem::equivalent(f, file, ec);
+    }
+    if (seen) {
+      out.repeated.push_back(file.string());
+    } else {
+      files.push_back(file);
+    }
+  }
+  std::vector<Piece> pieces = read_pieces(files, into);
   for (size_t i = 1; i < pieces.size(); ++i) {
     if (auto field = difference(pieces[0], pieces[i])) {
       throw MergeConflict("cannot merge " + describe(pieces[0]) + " with " + describe(pieces[i]) +
@@ -276,7 +301,7 @@ MergeOutcome merge_stores(const std::vector<std::filesystem::path>& inputs,
     }
   }
 
-  MergeOutcome out;
+  out.files = files.size();
   out.pieces = pieces.size();
   sqlite3* db = open_connection(into, true);
   try {
@@ -289,16 +314,20 @@ MergeOutcome merge_stores(const std::vector<std::filesystem::path>& inputs,
       out.created = created;
     });
     out.run_id = target.id;
+    const std::string run_rows = "SELECT count(*) FROM samples WHERE run_id=?";
+    const int64_t before = count(db, run_rows, target.id);
+    std::set<std::tuple<std::string, std::string, int64_t>> offered;  // distinct keys
+    size_t offered_rows = 0;
     // One input at a time: SQLite attaches outside transactions, and a failure keeps the
     // inputs merged so far (merging again completes the rest).
-    for (const auto& file : inputs) {
+    for (const auto& file : files) {
       Statement attach(db, "ATTACH DATABASE ? AS src");
       attach.bind(1, file.string()).run();
       try {
         in_transaction(db, [&] {
           for (const auto& p : pieces) {
             if (p.file != file) continue;
-            merge_piece(db, p.run.id, target.id, out);
+            merge_piece(db, p.run.id, target.id, out, offered, offered_rows);
             if (p.run.merged_from.is_array() && !p.run.merged_from.empty()) {
               for (const auto& e : p.run.merged_from) add_entry(target.merged_from, e);
             } else {
@@ -312,6 +341,11 @@ MergeOutcome merge_stores(const std::vector<std::filesystem::path>& inputs,
       }
       exec_sql(db, "DETACH DATABASE src");
     }
+    // Counted over distinct samples: a sample offered by several pieces (a store holding a
+    // rerun of a completed run, overlapping pieces) counts once; the others are duplicates.
+    out.added = static_cast<size_t>(count(db, run_rows, target.id) - before);
+    out.already = offered.size() - std::min(offered.size(), out.added + out.replaced);
+    out.duplicates = offered_rows - offered.size();
     auto [whole, covered] = coverage(target.merged_from);
     const int64_t unscored = count(
         db, "SELECT count(*) FROM samples WHERE run_id=? AND " + unscored_sample(), target.id);

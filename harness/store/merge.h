@@ -19,18 +19,23 @@ class MergeConflict : public std::runtime_error {
 };
 
 struct MergeOutcome {
-  int64_t run_id = 0;                // the run of `into` the pieces went to
-  bool created = false;              // a new run (no run of `into` had the fingerprint)
-  size_t pieces = 0;                 // runs read from the inputs
-  size_t added = 0;                  // samples new to the run
-  size_t replaced = 0;               // stored unscored (errors) there, replaced by a scored piece
-  size_t already = 0;                // present already (a duplicate of a piece, or merged before)
+  int64_t run_id = 0;                 // the run of `into` the pieces went to
+  bool created = false;               // a new run (no run of `into` had the fingerprint)
+  size_t files = 0;                   // distinct input stores read
+  std::vector<std::string> repeated;  // inputs naming a store given before (read once)
+  size_t pieces = 0;                  // runs read from those stores
+  // Distinct samples (task, sample id, repeat) the pieces offered, split three ways:
+  size_t added = 0;                  // new to the run
+  size_t replaced = 0;               // stored unscored (errors) there, replaced by a scored piece's
+  size_t already = 0;                // there before this merge and kept
+  size_t duplicates = 0;             // offers beyond the first of a sample (several pieces had it)
   std::string status;                // completed or incomplete (docs/SCALING.md)
   std::vector<std::string> covered;  // shards with a completed piece ("all" if unsharded)
 };
 
 // Merges every run of each store in `inputs` into one run of the store `into` (created
-// when missing; other runs there are left alone). All those runs must share their
+// when missing; other runs there are left alone). A store named more than once is read
+// once (MergeOutcome::repeated). All those runs must share their
 // fingerprint parts (model/runner, limit, repeats, seed, tasks' spec and data hashes) and
 // yardstick version; their shard may differ. The run of `into` is the one with the
 // unsharded fingerprint (what an unsharded `yardstick run` resumes), created if absent;

@@ -144,7 +144,8 @@ std::vector<TaskResult> StoreReader::task_results(std::optional<int64_t> run_id,
         "sum" +
         unscored_sample("s") +
         ", sum(s.prompt_tokens), "
-        "sum(s.completion_tokens) FROM samples s JOIN runs r ON r.id=s.run_id" +
+        "sum(s.completion_tokens), COALESCE(r.shard, '') FROM samples s JOIN runs r ON "
+        "r.id=s.run_id" +
         filter + " GROUP BY s.run_id, s.task";
     Statement s(db_, sql.c_str());
     if (run_id) s.bind(1, *run_id);
@@ -159,6 +160,7 @@ std::vector<TaskResult> StoreReader::task_results(std::optional<int64_t> run_id,
       t.errors = static_cast<size_t>(s.integer(6));
       t.prompt_tokens = s.integer(7);
       t.completion_tokens = s.integer(8);
+      t.shard = s.text(9);
       by_key.emplace(std::make_pair(t.run_id, t.task), std::move(t));
     }
   }

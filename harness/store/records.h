@@ -70,6 +70,7 @@ struct TaskResult {
   std::string model;
   std::string task;
   std::string status;       // of the run
+  std::string shard;        // of the run: "i/N" for one shard, empty for a whole run
   std::string finished_at;  // of the run; empty while running
   size_t samples = 0;       // stored samples, errors included
   size_t errors = 0;

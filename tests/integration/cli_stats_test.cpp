@@ -12,6 +12,7 @@
 #include "scoring/stats.h"
 #include "tests/support/child.h"
 #include "tests/support/fake_openai_server.h"
+#include "tests/support/loadserver.h"
 #include "tests/support/test_paths.h"
 
 namespace ys {
@@ -169,6 +170,92 @@ TEST_F(StatsCli, TagThenGatePassRegressionAndNoise) {
   EXPECT_NE(strict.out.find("REGRESSION: dropped"), std::string::npos) << strict.out;
 }
 
+// A partial candidate cannot pass the gate unless asked: one shard, or a run whose time
+// budget ran out, is an error (exit 2) naming how many baseline questions are missing;
+// --allow-partial gates on the questions in common. `runs` tells the shards apart, and
+// compare with no question in common prints no invented figure.
+TEST_F(StatsCli, GateRefusesAPartialCandidateUnlessAllowed) {
+  const int64_t base = run("mock:oracle");
+  const int64_t shard0 = run("mock:oracle", {"--shard", "0/2"});
+  const int64_t shard1 = run("mock:oracle", {"--shard", "1/2"});
+  const size_t in_shard0 = StoreReader(db()).samples(shard0).size();
+  ASSERT_GT(in_shard0, 20u);
+  ASSERT_LT(in_shard0, 80u);
+
+  ChildResult g = yardstick({"gate", "--baseline", std::to_string(base), "--candidate",
+                             std::to_string(shard0), "--db", db()});
+  EXPECT_EQ(g.exit_code, 2) << g.out << g.err;
+  EXPECT_NE(g.out.find("is shard 0/2 only"), std::string::npos) << g.out;
+  EXPECT_NE(g.out.find("did not score " + std::to_string(100 - in_shard0) +
+                       " of the 100 baseline questions"),
+            std::string::npos)
+      << g.out;
+  EXPECT_NE(g.out.find("gate: ERROR"), std::string::npos) << g.out;
+  ChildResult allowed = yardstick({"gate", "--baseline", std::to_string(base), "--candidate",
+                                   std::to_string(shard0), "--allow-partial", "--db", db()});
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.out << allowed.err;
+  EXPECT_NE(allowed.out.find("gated on the " + std::to_string(in_shard0) + " of 100"),
+            std::string::npos)
+      << allowed.out;
+
+  ChildResult runs = yardstick({"runs", "--db", db()});
+  ASSERT_EQ(runs.exit_code, 0) << runs.err;
+  EXPECT_NE(runs.out.find("shard"), std::string::npos) << runs.out;
+  EXPECT_NE(runs.out.find("completed  0/2"), std::string::npos) << runs.out;
+  EXPECT_NE(runs.out.find("completed  1/2"), std::string::npos) << runs.out;
+
+  // The two shards share no question.
+  ChildResult text =
+      yardstick({"compare", std::to_string(shard0), std::to_string(shard1), "--db", db()});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("no question scored in both runs"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("n/a"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("[+0.0, +0.0]"), std::string::npos) << text.out;
+  nlohmann::json j = compare_json(std::to_string(shard0), std::to_string(shard1));
+  EXPECT_EQ(j["tasks"][0]["n"], 0);
+  EXPECT_TRUE(j["tasks"][0]["p"].is_null()) << j.dump();
+  EXPECT_TRUE(j["tasks"][0]["difference"].is_null()) << j.dump();
+
+  // Bad default rules on the command line are usage errors.
+  for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{
+           {"--floor", "101"}, {"--max-drop", "-1"}, {"--alpha", "0"}}) {
+    ChildResult bad = yardstick({"gate", "--baseline", std::to_string(base), "--candidate",
+                                 std::to_string(base), flag, value, "--db", db()});
+    EXPECT_EQ(bad.exit_code, 2) << flag << " " << value << ": " << bad.out;
+  }
+}
+
+TEST_F(StatsCli, GateRefusesARunWhoseTimeBudgetRanOut) {
+  test::LoadServerOptions so;
+  so.latency_ms = 300;
+  test::LoadServer server(so);
+  const std::vector<std::string> cmd = {
+      "run",     "--model", "openai:m", "--base-url", server.base_url(),
+      "--tasks", "arith",   "--limit",  "30",         "--concurrency",
+      "2",       "--db",    db()};
+  ASSERT_EQ(yardstick(cmd).exit_code, 0);
+  auto budget = cmd;
+  for (const char* a : {"--no-cache", "--time-budget", "1"}) budget.push_back(a);
+  ChildResult spent = yardstick(budget);
+  ASSERT_EQ(spent.exit_code, 4) << spent.err;
+  const auto runs = StoreReader(db()).runs();
+  ASSERT_EQ(runs.size(), 2u);
+  ASSERT_EQ(runs[1].status, "incomplete");
+  const size_t answered = StoreReader(db()).samples(runs[1].id).size();
+  ASSERT_LT(answered, 30u);
+
+  ChildResult g = yardstick({"gate", "--baseline", "1", "--candidate", "2", "--db", db()});
+  EXPECT_EQ(g.exit_code, 2) << g.out << g.err;
+  EXPECT_NE(g.out.find("is incomplete"), std::string::npos) << g.out;
+  EXPECT_NE(g.out.find("did not score " + std::to_string(30 - answered) + " of the 30"),
+            std::string::npos)
+      << g.out;
+  EXPECT_EQ(
+      yardstick({"gate", "--baseline", "1", "--candidate", "2", "--allow-partial", "--db", db()})
+          .exit_code,
+      answered > 0 ? 0 : 2);
+}
+
 TEST_F(StatsCli, BaselineFilesAndUsageErrors) {
   const int64_t oracle = run("mock:oracle");
   const int64_t wrong = run("mock:wrong");
@@ -214,10 +301,19 @@ TEST_F(StatsCli, BaselineFilesAndUsageErrors) {
                        (dir_ / "rules.json").string(), "--db", db()})
                 .exit_code,
             0);
+  // The floor flag fails a candidate below it; a floor no score can reach is a usage error.
+  EXPECT_EQ(
+      yardstick({"gate", "--baseline", "1", "--candidate", "1", "--floor", "100", "--db", db()})
+          .exit_code,
+      0);
+  EXPECT_EQ(
+      yardstick({"gate", "--baseline", "2", "--candidate", "2", "--floor", "0.5", "--db", db()})
+          .exit_code,
+      1);
   EXPECT_EQ(
       yardstick({"gate", "--baseline", "1", "--candidate", "1", "--floor", "100.1", "--db", db()})
           .exit_code,
-      1);
+      2);
   EXPECT_EQ(
       yardstick({"gate", "--baseline", "1", "--candidate", "nosuchtag", "--db", db()}).exit_code,
       2);

@@ -129,7 +129,7 @@ TEST_F(ShardMerge, TwoShardsMergedEqualAnUnshardedRunSampleForSample) {
 
   ChildResult m = yardstick({"merge", path("s0.db"), path("s1.db"), "--into", path("m.db")});
   ASSERT_EQ(m.exit_code, 0) << m.err;
-  EXPECT_NE(m.err.find("240 samples added"), std::string::npos) << m.err;
+  EXPECT_NE(m.out.find("240 samples added"), std::string::npos) << m.out;
   EXPECT_EQ(samples_of(path("m.db")), full);
   EXPECT_EQ(metrics_of(path("m.db")), metrics_of(path("full.db")));
   const RunRecord merged = only_run(path("m.db"));
@@ -141,8 +141,8 @@ TEST_F(ShardMerge, TwoShardsMergedEqualAnUnshardedRunSampleForSample) {
   // Idempotent: the same pieces again (in any order) add nothing.
   ChildResult again = yardstick({"merge", path("s1.db"), path("s0.db"), "--into", path("m.db")});
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_NE(again.err.find("0 samples added"), std::string::npos) << again.err;
-  EXPECT_NE(again.err.find("240 already there"), std::string::npos) << again.err;
+  EXPECT_NE(again.out.find("0 samples added"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("240 already there"), std::string::npos) << again.out;
   EXPECT_EQ(samples_of(path("m.db")), full);
   EXPECT_EQ(only_run(path("m.db")).merged_from.size(), 2u);
   EXPECT_EQ(test::query_number(path("m.db"), "SELECT count(*) FROM scores"),
@@ -196,6 +196,61 @@ TEST_F(ShardMerge, PiecesOfDifferentRunsAreRefusedNamingFilesAndField) {
   EXPECT_FALSE(std::filesystem::exists(path("m.db")));
 }
 
+// merge's counts are of distinct stores and samples: a store named twice is read once, and
+// a store holding a rerun of its completed command (a new run, answered from the cache)
+// offers the same samples twice but adds them once. The summary is on stdout.
+TEST_F(ShardMerge, CountsAreOfDistinctStoresAndSamples) {
+  ChildResult first = run(path("s0.db"), {"--shard", "0/2"}, "mock:noisy:0.6", "30");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const size_t n = samples_of(path("s0.db")).size();
+  ASSERT_GT(n, 10u);
+
+  ChildResult m =
+      yardstick({"merge", path("s0.db"), path("s0.db"), path("s0.db"), "--into", path("m.db")});
+  EXPECT_EQ(m.exit_code, 3) << m.err;  // one shard of two
+  EXPECT_NE(m.out.find("merged 1 run(s) from 1 store(s)"), std::string::npos) << m.out;
+  EXPECT_NE(m.out.find(std::to_string(n) + " samples added"), std::string::npos) << m.out;
+  EXPECT_NE(m.out.find(" 0 already there;"), std::string::npos) << m.out;
+  EXPECT_EQ(m.err.find("samples added"), std::string::npos) << m.err;  // stdout, not stderr
+  EXPECT_NE(m.err.find(path("s0.db") + " was given more than once: read once"), std::string::npos)
+      << m.err;
+  EXPECT_EQ(test::query_number(path("m.db"), "SELECT count(*) FROM samples"),
+            static_cast<double>(n));
+
+  // The same command again: a new run of s0.db, answered from the cache.
+  ChildResult rerun = run(path("s0.db"), {"--shard", "0/2"}, "mock:noisy:0.6", "30");
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  ASSERT_EQ(StoreReader(path("s0.db")).runs().size(), 2u);
+  m = yardstick({"merge", path("s0.db"), "--into", path("m.db")});
+  EXPECT_EQ(m.exit_code, 3) << m.err;
+  EXPECT_NE(m.out.find("merged 2 run(s) from 1 store(s)"), std::string::npos) << m.out;
+  EXPECT_NE(m.out.find("0 samples added"), std::string::npos) << m.out;
+  EXPECT_NE(m.out.find(std::to_string(n) + " already there, " + std::to_string(n) +
+                       " offered again by another piece"),
+            std::string::npos)
+      << m.out;
+  m = yardstick({"merge", path("s0.db"), "--into", path("fresh.db")});
+  EXPECT_NE(m.out.find(std::to_string(n) +
+                       " samples added, 0 errors replaced by answers, 0 "
+                       "already there, " +
+                       std::to_string(n) + " offered again"),
+            std::string::npos)
+      << m.out;
+  EXPECT_EQ(test::query_number(path("fresh.db"), "SELECT count(*) FROM samples"),
+            static_cast<double>(n));
+}
+
+// A field one side never set (no --seed) reads "unset", not "null".
+TEST_F(ShardMerge, AFieldNeverGivenReadsUnset) {
+  ASSERT_EQ(run(path("a.db"), {"--shard", "0/2"}, "mock:noisy:0.6", "10").exit_code, 0);
+  ASSERT_EQ(run(path("b.db"), {"--shard", "1/2", "--seed", "7"}, "mock:noisy:0.6", "10").exit_code,
+            0);
+  ChildResult r = yardstick({"merge", path("a.db"), path("b.db"), "--into", path("m.db")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("differ in seed (unset vs 7)"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("null"), std::string::npos) << r.err;
+}
+
 // A shard killed mid-run merges as an incomplete piece; resumed, it merges again into the
 // same store, which then equals an unsharded run with no duplicate and no loss.
 TEST_F(ShardMerge, ACrashResumedPieceMergesCleanly) {
@@ -242,7 +297,7 @@ TEST_F(ShardMerge, ACrashResumedPieceMergesCleanly) {
 
   m = yardstick({"merge", path("s0.db"), "--into", path("m.db")});
   ASSERT_EQ(m.exit_code, 0) << m.err;
-  EXPECT_NE(m.err.find(std::to_string(partial) + " already there"), std::string::npos) << m.err;
+  EXPECT_NE(m.out.find(std::to_string(partial) + " already there"), std::string::npos) << m.out;
   const Samples full = samples_of(path("full.db"));
   ASSERT_EQ(full.size(), 500u);
   EXPECT_EQ(samples_of(path("m.db")), full);
@@ -308,7 +363,7 @@ TEST_F(ShardMerge, MergingAgainKeepsATargetCompletedSinceCompleted) {
 
   m = yardstick({"merge", path("s0.db"), path("s1.db"), "--into", path("m.db")});
   EXPECT_EQ(m.exit_code, 0) << m.err;
-  EXPECT_NE(m.err.find("0 samples added"), std::string::npos) << m.err;
+  EXPECT_NE(m.out.find("0 samples added"), std::string::npos) << m.out;
   EXPECT_EQ(only_run(path("m.db")).status, "completed");
   EXPECT_EQ(
       test::query_number(path("m.db"), "SELECT count(*) FROM samples WHERE " + unscored_sample()),

@@ -100,6 +100,57 @@ TEST(Compare, DifferentMetricsAreAnError) {
   EXPECT_THROW(compare_scores(a, b, kFast), InputError);
 }
 
+// No question in common: no figure exists, so none is printed (n/a, JSON null), the task
+// says why, and it does not count in Holm's family of the tasks that were tested.
+TEST(Compare, NoQuestionInCommonPrintsNotAvailableNotNumbers) {
+  TaskScores other;
+  other.metric = "em";
+  for (int i = 0; i < 5; ++i) other.samples["x" + std::to_string(i)] = 1;
+  ScoreSet a = set("A", {{"t", binary_scores("em", 5, range(0, 3))},
+                         {"u", binary_scores("em", 40, range(0, 40))}});
+  ScoreSet b = set("B", {{"t", other}, {"u", binary_scores("em", 40, range(0, 28))}});
+  Comparison c = compare_scores(a, b, kFast);
+  ASSERT_EQ(c.tasks.size(), 2u);
+  EXPECT_EQ(c.tasks[0].stats.n, 0u);
+  EXPECT_EQ(tested_tasks(c), 1u);
+  EXPECT_EQ(c.tasks[1].p_holm, c.tasks[1].stats.p_value);  // a family of one: unadjusted
+  const std::string text = render_comparison_text(c);
+  EXPECT_NE(text.find("no question scored in both runs (5 only in A, 5 only in B)"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("[+0.0, +0.0]"), std::string::npos) << text;
+  EXPECT_EQ(text.find("1.0000"), std::string::npos) << text;
+  EXPECT_NE(text.find("n/a"), std::string::npos) << text;
+  EXPECT_NE(text.find("Holm across 1 tasks"), std::string::npos) << text;
+  const std::string md = render_comparison_markdown(c);
+  EXPECT_NE(md.find("| t | em | 0 | n/a | n/a |"), std::string::npos) << md;
+  EXPECT_NE(md.find("no question scored in both"), std::string::npos) << md;
+  const nlohmann::json j = comparison_json(c);
+  const nlohmann::json& t = j["tasks"][0];
+  EXPECT_EQ(t["n"], 0);
+  EXPECT_EQ(t["overlap"], false);
+  for (const char* key : {"a", "b", "difference", "stderr", "ci", "p", "p_holm", "test"})
+    EXPECT_TRUE(t[key].is_null()) << key << ": " << t[key];
+  EXPECT_EQ(t["a_all"], 0.6);  // each side's own mean still exists
+  EXPECT_EQ(j["tasks"][1]["overlap"], true);
+  EXPECT_FALSE(j["tasks"][1]["p"].is_null());
+}
+
+// The interval's level is printed as given, not rounded through an integer cast.
+TEST(Compare, ConfidenceLevelLabelIsExact) {
+  EXPECT_EQ(confidence_percent(0.95), "95%");
+  EXPECT_EQ(confidence_percent(0.975), "97.5%");
+  EXPECT_EQ(confidence_percent(0.999), "99.9%");
+  ScoreSet a = set("A", {{"t", binary_scores("em", 10, range(0, 6))}});
+  ScoreSet b = set("B", {{"t", binary_scores("em", 10, range(0, 5))}});
+  const Comparison c = compare_scores(a, b, {500, 7, 0.975});
+  EXPECT_NE(render_comparison_text(c).find("97.5% CI"), std::string::npos);
+  EXPECT_NE(render_comparison_markdown(c).find("97.5% CI"), std::string::npos);
+  GateResult g = run_gate(a, b, GateRules{}, {500, 7, 0.975});
+  EXPECT_NE(gate_text(g).find("97.5% CI"), std::string::npos) << gate_text(g);
+  EXPECT_NE(gate_markdown(g).find("97.5% CI"), std::string::npos) << gate_markdown(g);
+}
+
 // ---- gate ----------------------------------------------------------------------------
 
 GateRules rules_with(GateRule r) {
@@ -217,6 +268,122 @@ TEST(Gate, RulesFileInYamlWithLinesInErrors) {
       {"defaults:\n  alpha: 0.1\n", "r.yaml:1: defaults: unknown field"},
       {"default: [1, 2]\n", "r.yaml:1: default must be a mapping"},
       {"default: {alpha: 0.1\n", "r.yaml:"},
+  };
+  for (const auto& [text, message] : bad) {
+    test::write_file(dir / "r.yaml", text);
+    try {
+      read_gate_rules(dir / "r.yaml");
+      ADD_FAILURE() << "accepted " << text;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
+  }
+}
+
+// A candidate that is not a whole completed run, or that did not score every baseline
+// question, cannot pass by accident: an error naming how many are missing, unless
+// --allow-partial, which gates on the questions in common and says so.
+TEST(Gate, APartialCandidateIsAnErrorUnlessAllowed) {
+  ScoreSet a = set("run 1 (m)", {{"t", binary_scores("em", 60, range(0, 60))}});
+  a.status = "completed";
+  TaskScores answered;  // 8 of 60 answered, all right
+  answered.metric = "em";
+  for (int i = 0; i < 8; ++i) answered.samples["q" + std::to_string(i)] = 1;
+  ScoreSet b = set("run 2 (m)", {{"t", answered}});
+  b.status = "incomplete";
+  GateResult r = run_gate(a, b, GateRules{}, kFast);
+  EXPECT_EQ(r.status(), GateStatus::kError);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_NE(r.problems[0].find("run 2 (m), is incomplete"), std::string::npos) << r.problems[0];
+  ASSERT_EQ(r.tasks.size(), 1u);
+  EXPECT_EQ(r.tasks[0].status, GateStatus::kError);
+  ASSERT_EQ(r.tasks[0].failures.size(), 1u);
+  EXPECT_NE(r.tasks[0].failures[0].find("did not score 52 of the 60 baseline questions (8 in "
+                                        "common); --allow-partial"),
+            std::string::npos)
+      << r.tasks[0].failures[0];
+  const std::string text = gate_text(r);
+  EXPECT_NE(text.find("gate: ERROR"), std::string::npos) << text;
+  EXPECT_NE(text.find("8/60"), std::string::npos) << text;
+  const std::string xml = gate_junit_xml(r);
+  EXPECT_NE(xml.find("tests=\"2\" failures=\"0\" errors=\"2\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("name=\"(candidate run)\""), std::string::npos) << xml;
+  EXPECT_NE(gate_markdown(r).find("⚠️ error"), std::string::npos);
+
+  GateResult allowed = run_gate(a, b, GateRules{}, kFast, true);
+  EXPECT_EQ(allowed.status(), GateStatus::kPass);
+  EXPECT_TRUE(allowed.problems.empty());
+  ASSERT_EQ(allowed.tasks[0].notes.size(), 1u);
+  EXPECT_NE(allowed.tasks[0].notes[0].find("gated on the 8 of 60 baseline questions in common"),
+            std::string::npos)
+      << allowed.tasks[0].notes[0];
+  EXPECT_NE(gate_text(allowed).find("--allow-partial"), std::string::npos) << gate_text(allowed);
+  EXPECT_NE(gate_markdown(allowed).find("gated on the 8 of 60"), std::string::npos);
+
+  // A completed shard of the run: the same, for the same reason.
+  TaskScores half = binary_scores("em", 60, range(0, 60));
+  for (int i = 0; i < 60; i += 2) half.samples.erase("q" + std::to_string(i));
+  ScoreSet shard = set("run 3 (m)", {{"t", half}});
+  shard.status = "completed";
+  shard.shard = "0/2";
+  GateResult s = run_gate(a, shard, GateRules{}, kFast);
+  EXPECT_EQ(s.status(), GateStatus::kError);
+  ASSERT_EQ(s.problems.size(), 1u);
+  EXPECT_NE(s.problems[0].find("is shard 0/2 only"), std::string::npos) << s.problems[0];
+  EXPECT_NE(s.tasks[0].failures[0].find("did not score 30 of the 60"), std::string::npos);
+  EXPECT_EQ(run_gate(a, shard, GateRules{}, kFast, true).status(), GateStatus::kPass);
+
+  // A whole, completed candidate missing questions (e.g. unscored errors) is refused too.
+  ScoreSet gaps = set("run 4 (m)", {{"t", half}});
+  gaps.status = "completed";
+  GateResult g = run_gate(a, gaps, GateRules{}, kFast);
+  EXPECT_TRUE(g.problems.empty());
+  EXPECT_EQ(g.status(), GateStatus::kError);
+  // The candidate's extra questions are compared on the common ones and reported.
+  ScoreSet wider = set("run 5 (m)", {{"t", binary_scores("em", 80, range(0, 80))}});
+  wider.status = "completed";
+  GateResult w = run_gate(a, wider, GateRules{}, kFast);
+  EXPECT_EQ(w.status(), GateStatus::kPass);
+  EXPECT_NE(gate_text(w).find("20 candidate questions are not in the baseline"), std::string::npos)
+      << gate_text(w);
+}
+
+// Rules that would silently gate nothing, or less than written, are errors naming
+// FILE:LINE: a task neither side has, values out of range, a repeated key.
+TEST(Gate, RulesThatWouldBeSilentMistakesAreErrorsWithTheirLine) {
+  test::ScratchDir dir;
+  test::write_file(dir / "r.yaml",
+                   "default:\n"
+                   "  alpha: 0.05\n"
+                   "tasks:\n"
+                   "  t: {max_drop: 2}\n"
+                   "  nosuchtask: {max_drop: 1}\n");
+  GateRules rules = read_gate_rules(dir / "r.yaml");
+  ScoreSet a = set("A", {{"t", binary_scores("em", 10, range(0, 6))}});
+  try {
+    run_gate(a, a, rules, kFast);
+    ADD_FAILURE() << "accepted a rule for a task neither run has";
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("r.yaml:5: tasks.nosuchtask: no such task in the baseline or the "
+                        "candidate (baseline tasks: t)"),
+              std::string::npos)
+        << what;
+  }
+  rules.tasks.erase("nosuchtask");
+  EXPECT_EQ(run_gate(a, a, rules, kFast).status(), GateStatus::kPass);
+
+  const std::pair<const char*, const char*> bad[] = {
+      {"default:\n  max_drop: -1\n", "r.yaml:2: default.max_drop must be in [0, 100] points"},
+      {"tasks:\n  t:\n    floor: 101\n", "r.yaml:3: tasks.t.floor must be in [0, 100] points"},
+      {"tasks:\n  t: {floor: -5}\n", "r.yaml:2: tasks.t.floor must be in [0, 100]"},
+      {"default:\n  max_drop: 1\n  max_drop: 5\n",
+       "r.yaml:3: default.max_drop: duplicate key (first at line 2"},
+      {"tasks:\n  t: {floor: 10}\n  t: {floor: 20}\n",
+       "r.yaml:3: tasks.t: duplicate key (first at line 2"},
+      {"default: {alpha: 0.1}\ndefault: {max_drop: 3}\n",
+       "r.yaml:2: default: duplicate key (first at line 1"},
+      {"{\"default\": {\"floor\": 10, \"floor\": 20}}", "r.yaml:1: default.floor: duplicate key"},
   };
   for (const auto& [text, message] : bad) {
     test::write_file(dir / "r.yaml", text);

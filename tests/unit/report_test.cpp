@@ -4,6 +4,8 @@
 
 #include <cctype>
 #include <cstring>
+#include <map>
+#include <sstream>
 
 #include "harness/store/store.h"
 #include "reports/html.h"
@@ -80,6 +82,44 @@ TEST(HtmlReport, MarksTheBestAndTiesWithinItsInterval) {
   EXPECT_EQ(count(html, "class=\"best\""), 1u);
   EXPECT_EQ(count(html, "class=\"tie\""), 1u);
   EXPECT_NE(html.find("&plusmn; 19.6"), std::string::npos);  // half-width of the 95% CI
+}
+
+TaskResult with_run(TaskResult r, const std::string& status, const std::string& shard) {
+  r.status = status;
+  r.shard = shard;
+  return r;
+}
+
+// The leaderboard shows the newest whole run (completed; unsharded or merged) of a model
+// and task, not a newer run that is incomplete or one shard.
+TEST(HtmlReport, LeaderboardTakesTheNewestCompletedWholeRun) {
+  std::string html =
+      render_html_report({with_run(result("m", "t", 0.55, 0.05, 1), "completed", ""),
+                          with_run(result("m", "t", 0.125, 0.05, 2), "incomplete", ""),
+                          with_run(result("m", "t", 0.875, 0.05, 3), "completed", "1/2")},
+                         {});
+  EXPECT_NE(html.find(">55.0 <span"), std::string::npos) << html;
+  EXPECT_EQ(html.find(">12.5 <span"), std::string::npos);
+  EXPECT_EQ(html.find(">87.5 <span"), std::string::npos);
+  EXPECT_EQ(html.find("class=\"hint partial-note\""), std::string::npos);  // nothing partial shown
+  EXPECT_NE(html.find("newest completed whole run"), std::string::npos);
+}
+
+// When only partial runs exist, the newest is shown, marked, and the page says what it is.
+TEST(HtmlReport, APartialRunIsShownOnlyWhenNoWholeRunExistsAndIsMarked) {
+  std::string html =
+      render_html_report({with_run(result("m", "t", 0.55, 0.05, 1), "completed", "0/2"),
+                          with_run(result("m", "t", 0.65, 0.05, 2), "completed", "1/2"),
+                          with_run(result("m", "u", 0.25, 0.05, 3), "incomplete", ""),
+                          with_run(result("n", "t", 0.45, 0.05, 4), "completed", "")},
+                         {});
+  const std::string shard = cell_with(html, "65.0");
+  EXPECT_NE(shard.find("partial"), std::string::npos) << shard;
+  EXPECT_NE(shard.find("run 2 is shard 1/2"), std::string::npos) << shard;
+  EXPECT_NE(html.find("m / t: run 2 is shard 1/2"), std::string::npos) << html;
+  EXPECT_NE(html.find("m / u: run 3 is incomplete"), std::string::npos);
+  EXPECT_EQ(cell_with(html, "45.0").find("partial"), std::string::npos);
+  EXPECT_NE(html.find("&dagger;"), std::string::npos);
 }
 
 TEST(HtmlReport, SuiteAverageNeedsEveryTaskOfTheSuite) {
@@ -296,6 +336,67 @@ TEST(HtmlReportFromStore, NoExternalResources) {
   }
   EXPECT_GT(attributes, 0u);                               // the navigation's links were checked
   EXPECT_NE(html.find("Chart.js v3"), std::string::npos);  // inlined, not linked
+}
+
+// The runs tables tell two shards of a run apart and say what a merged run is.
+TEST(HtmlReportFromStore, RunsTablesHaveShardAndStatus) {
+  test::ScratchDir dir;
+  {
+    Store store(dir / "s.db");
+    for (const std::string shard : {"0/2", "1/2", ""}) {
+      RunRecord run;
+      run.fingerprint = "fp" + shard;
+      run.model = "mock:oracle";
+      run.tasks = {"t"};
+      run.runner_config = {{"type", "mock"}};
+      run.started_at = "2026-12-01T00:00:00Z";
+      run.status = shard == "1/2" ? "incomplete" : "completed";
+      run.shard = shard;
+      if (shard.empty())
+        run.merged_from = nlohmann::json::array({{{"file", "a.db"}}, {{"file", "b.db"}}});
+      store.create_run(run);
+    }
+  }
+  StoreReader reader(dir / "s.db");
+  const std::string runs = render_runs_table(reader);
+  EXPECT_NE(runs.find("shard"), std::string::npos) << runs;
+  EXPECT_NE(runs.find("completed   0/2"), std::string::npos) << runs;
+  EXPECT_NE(runs.find("incomplete  1/2"), std::string::npos) << runs;
+  EXPECT_NE(runs.find("merged (2 pieces)"), std::string::npos) << runs;
+  const std::string html = render_html_report(reader, {});
+  EXPECT_NE(html.find("<th>status</th><th>shard</th>"), std::string::npos);
+  EXPECT_NE(html.find("<td>completed</td><td>0/2</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>incomplete</td><td>1/2</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>merged (2 pieces)</td>"), std::string::npos);
+}
+
+// n in the terminal table is what the figure averages, as in SCORING.md and the report's
+// data: answers for the mean, questions for /pass@1 and /maj@K.
+TEST(Table, NIsWhatEachFigureAverages) {
+  TaskResult r;
+  r.model = "m";
+  r.task = "t";
+  r.samples = 80;  // 20 questions x 4 repeats
+  r.metrics = {{"exact_match", 80, 0.5, 0.05},
+               {"exact_match/pass@1", 20, 0.5, 0.1},
+               {"exact_match/maj@4", 20, 0.6, 0.1}};
+  const std::string t = render_results_table({r});
+  std::istringstream lines(t);
+  std::string header, line;
+  std::getline(lines, header);
+  const size_t n_at = header.find(" n ") + 1, answers_at = header.find("answers");
+  ASSERT_NE(n_at, 0u) << t;
+  ASSERT_NE(answers_at, std::string::npos) << t;
+  std::map<std::string, std::pair<std::string, std::string>> by_metric;  // n, answers
+  while (std::getline(lines, line)) {
+    const std::string metric = line.substr(header.find("metric"), 20);
+    by_metric[metric.substr(0, metric.find(' '))] = {
+        line.substr(n_at, line.find(' ', n_at) - n_at),
+        line.substr(answers_at, line.find(' ', answers_at) - answers_at)};
+  }
+  EXPECT_EQ(by_metric["exact_match"], std::make_pair(std::string("80"), std::string("80")));
+  EXPECT_EQ(by_metric["exact_match/pass@1"], std::make_pair(std::string("20"), std::string("80")));
+  EXPECT_EQ(by_metric["exact_match/maj@4"], std::make_pair(std::string("20"), std::string("80")));
 }
 
 TEST(Table, OneRowPerMetricWithStandardError) {
