@@ -55,15 +55,23 @@ bool is_sha256(const std::string& s) {
 }
 
 CatalogueFile read_file_entry(const Reader& r, const YAML::Node& n, const std::string& what) {
-  r.only_keys(n, {"path", "url", "sha256", "bytes"}, what);
+  r.only_keys(n, {"path", "url", "sha256", "bytes", "unpack"}, what);
   CatalogueFile f;
   f.path = r.text(n, "path", what, true);
   f.url = r.text(n, "url", what, true);
-  const std::filesystem::path p(f.path);
-  bool climbs = false;
-  for (const auto& part : p) climbs = climbs || part == "..";
-  if (p.is_absolute() || climbs || f.path.empty()) {
+  auto relative = [](const std::string& s) {
+    const std::filesystem::path p(s);
+    bool climbs = false;
+    for (const auto& part : p) climbs = climbs || part == "..";
+    return !p.is_absolute() && !climbs && !s.empty();
+  };
+  if (!relative(f.path)) {
     r.fail(n["path"], what + ": 'path' must be relative to a data root, without '..'");
+  }
+  f.unpack = r.text(n, "unpack", what, false);
+  if (n["unpack"].IsDefined() && !relative(f.unpack)) {
+    r.fail(n["unpack"],
+           what + ": 'unpack' must be a folder relative to the archive's, without '..'");
   }
   if (f.url.rfind("https://", 0) != 0 && f.url.rfind("http://", 0) != 0) {
     r.fail(n["url"], what + ": 'url' must be an http(s) URL");
@@ -172,23 +180,69 @@ std::optional<std::filesystem::path> default_catalogue_file() {
   return std::nullopt;
 }
 
-FileStatus file_status(const CatalogueFile& file, const DataLocation& where) {
-  FileStatus st;
+std::optional<std::filesystem::path> locate_file(const CatalogueFile& file,
+                                                 const DataLocation& where) {
   std::error_code ec;
   for (const auto& root : where.roots) {
     const auto p = root / file.path;
-    if (!std::filesystem::is_regular_file(p, ec)) continue;
-    st.found = p;
-    st.sha256 = sha256_file_hex(p);
-    if (!file.sha256) {
-      st.state = FileStatus::State::kUnverified;
-    } else {
-      st.state =
-          st.sha256 == *file.sha256 ? FileStatus::State::kVerified : FileStatus::State::kMismatch;
-    }
-    return st;
+    if (std::filesystem::is_regular_file(p, ec)) return p;
+  }
+  return std::nullopt;
+}
+
+FileStatus file_status(const CatalogueFile& file, const DataLocation& where) {
+  FileStatus st;
+  const auto p = locate_file(file, where);
+  if (!p) return st;
+  st.found = *p;
+  st.sha256 = sha256_file_hex(*p);
+  if (!file.sha256) {
+    st.state = FileStatus::State::kUnverified;
+  } else {
+    st.state =
+        st.sha256 == *file.sha256 ? FileStatus::State::kVerified : FileStatus::State::kMismatch;
   }
   return st;
+}
+
+std::optional<MissingData> missing_data(const Catalogue& cat, const std::string& task,
+                                        const std::string& path, const DataLocation& where) {
+  const CatalogueDataset* d = cat.for_task(task);
+  if (!d) return std::nullopt;
+  // Only a path in the dataset's own top folder (or an archive's folder) is the pull's to
+  // fetch, e.g. not the few-shot file a task takes from yardstick's bundled data.
+  auto top = [](const std::string& p) { return std::filesystem::path(p).begin()->string(); };
+  bool ours = false;
+  for (const auto& f : d->files) {
+    ours = ours || top(f.path) == top(path) || (!f.unpack.empty() && top(f.unpack) == top(path));
+  }
+  if (!ours) return std::nullopt;
+  const std::string pull = "yardstick data pull " + d->name;
+  size_t present = 0;
+  std::error_code ec;
+  for (const auto& f : d->files) {
+    const auto at = locate_file(f, where);
+    if (!at) continue;
+    ++present;
+    if (f.unpack.empty()) continue;
+    const std::filesystem::path folder = at->parent_path() / f.unpack;
+    if (!std::filesystem::is_directory(folder, ec)) {
+      return MissingData{f.path + " not unpacked: " + pull,
+                         f.path + " is at " + at->string() + " but not unpacked: `" + pull +
+                             "` unpacks it there (nothing is downloaded again)"};
+    }
+    return MissingData{"not in the unpacked " + f.path + ": " + pull,
+                       at->string() + " is unpacked into " + folder.string() +
+                           ", which lacks this file (not in the archive, or removed since); `" +
+                           pull + "` unpacks the archive again"};
+  }
+  if (present == 0) {
+    return MissingData{pull, "`" + pull + "` fetches it (" + d->title + "; `yardstick data ls " +
+                                 d->name + "` shows its source, license and files)"};
+  }
+  const std::string missing = std::to_string(d->files.size() - present);
+  return MissingData{pull, "`" + pull + "` fetches the " + missing + " missing of its " +
+                               std::to_string(d->files.size()) + " files (" + d->title + ")"};
 }
 
 const char* state_name(FileStatus::State state) {

@@ -20,6 +20,10 @@ struct CatalogueFile {
   std::string url;                    // where `data pull` fetches it from
   std::optional<std::string> sha256;  // 64 lowercase hex digits; nullopt: not known
   std::optional<uint64_t> bytes;      // size, where known
+  // Non-empty: the file is a tar archive that `data pull` unpacks in the folder it lies in
+  // (datasets/unpack.h), and this folder (relative to that one, e.g. "MATH") is what
+  // unpacking it must give: the tasks read their files from there.
+  std::string unpack;
 };
 
 struct CatalogueDataset {
@@ -46,8 +50,8 @@ struct Catalogue {
 
 // Reads a catalogue file. Throws InputError "file:line: ..." for a missing or malformed
 // file: unknown keys, a dataset without files, a file without path or url, a sha256 that
-// is not 64 lowercase hex digits or "unknown", a path that is absolute or climbs out with
-// "..", duplicate dataset names, paths or task names.
+// is not 64 lowercase hex digits or "unknown", a path or an `unpack` folder that is
+// absolute or climbs out with "..", duplicate dataset names, paths or task names.
 Catalogue load_catalogue(const std::filesystem::path& file);
 
 // The catalogue yardstick uses: $YARDSTICK_CATALOGUE when set, else the installed
@@ -71,6 +75,29 @@ struct FileStatus {
 // Looks for `file` in `where.roots` in order (the task search order, datasets/locate.h;
 // a --data override is not a root) and hashes the first copy found.
 FileStatus file_status(const CatalogueFile& file, const DataLocation& where);
+
+// The first copy of `file` in `where.roots` (in order), if any.
+std::optional<std::filesystem::path> locate_file(const CatalogueFile& file,
+                                                 const DataLocation& where);
+
+// What to do when a task's dataset file is in no root of `where`.
+struct MissingData {
+  std::string brief;  // for a table cell, e.g. "yardstick data pull gsm8k" or
+                      // "MATH.tar not unpacked: yardstick data pull math"
+  std::string full;   // a sentence for an error message, naming the paths involved
+};
+
+// For task `task` of catalogue dataset d (its `tasks` list), whose file `path` (relative
+// to a data root, '*' allowed) was not found:
+// - an `unpack` archive of d is present but its folder is not beside it: "not unpacked",
+//   `data pull` unpacks it (no download);
+// - the folder is there: the unpacked archive lacks the file; `data pull` unpacks again;
+// - none of d's files is present: `data pull` fetches it;
+// - some are: `data pull` fetches the ones missing.
+// nullopt when the catalogue lists `task` under no dataset, or `path` is not in the top
+// folder of one of d's files or `unpack` folders (e.g. a bundled few-shot file).
+std::optional<MissingData> missing_data(const Catalogue& cat, const std::string& task,
+                                        const std::string& path, const DataLocation& where);
 
 // "present", "missing", "sha256 MISMATCH", "present (unverified)" for a state.
 const char* state_name(FileStatus::State state);

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "datasets/sha256.h"
+#include "datasets/unpack.h"
 #include "util/error.h"
 
 namespace ys {
@@ -133,6 +134,19 @@ std::string short_hash(const std::string& h) {
   return h.substr(0, 12);
 }
 
+// A file the catalogue marks `unpack`: unpacked where it lies, which must give its folder.
+void unpack_if_archive(const CatalogueFile& f, PulledFile& r, const PullOptions& o) {
+  if (f.unpack.empty()) return;
+  const fs::path into = r.path.parent_path();
+  r.unpacked = unpack_archive(r.path, into, o.log);
+  std::error_code ec;
+  if (!fs::is_directory(into / f.unpack, ec)) {
+    throw DownloadError(r.path.string() + " was unpacked into " + into.string() +
+                        " but gave no folder " + f.unpack + " (the catalogue's `unpack`), " +
+                        "which the tasks read");
+  }
+}
+
 }  // namespace
 
 std::vector<PulledFile> pull_dataset(const CatalogueDataset& dataset, const PullOptions& o) {
@@ -160,6 +174,7 @@ std::vector<PulledFile> pull_dataset(const CatalogueDataset& dataset, const Pull
       }
       r.verified = f.sha256.has_value();
       say(o, f.path + ": already present" + (r.verified ? " (sha256 verified)" : ""));
+      unpack_if_archive(f, r, o);
       out.push_back(r);
       continue;
     }
@@ -188,6 +203,7 @@ std::vector<PulledFile> pull_dataset(const CatalogueDataset& dataset, const Pull
     say(o, "  " + std::to_string(r.bytes) + " bytes, sha256 " +
                (r.verified ? short_hash(r.sha256) + "… verified"
                            : r.sha256 + " (UNVERIFIED: the catalogue has none)"));
+    unpack_if_archive(f, r, o);
     out.push_back(r);
   }
   return out;

@@ -7,11 +7,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "datasets/catalogue.h"
+#include "datasets/unpack.h"
 
 namespace ys {
 
@@ -35,9 +37,10 @@ struct PulledFile {
   std::filesystem::path path;  // where the file now is
   std::string sha256;
   uint64_t bytes = 0;
-  bool downloaded = false;  // false: it was already there with the right sha256
-  bool verified = false;    // its sha256 equals the catalogue's
-  int requests = 0;         // HTTP requests made for it
+  bool downloaded = false;               // false: it was already there with the right sha256
+  bool verified = false;                 // its sha256 equals the catalogue's
+  int requests = 0;                      // HTTP requests made for it
+  std::optional<UnpackResult> unpacked;  // a catalogue `unpack` archive: what unpacking did
 };
 
 // Fetches every file of `dataset` into `options.into` / file.path:
@@ -51,6 +54,9 @@ struct PulledFile {
 // - the complete .part's size and sha256 are checked against the catalogue, then it is
 //   renamed onto the path (atomic within the folder); a mismatch deletes the .part and
 //   throws.
+// - a file the catalogue marks `unpack` (a tar archive), downloaded now or already there,
+//   is then unpacked in its folder (unpack_archive: unsafe entries refuse the archive, a
+//   second pull writes nothing), and that must give the `unpack` folder.
 // Redirects are followed over http(s) only. Throws DownloadError, or InputError when the
 // target folder cannot be written.
 std::vector<PulledFile> pull_dataset(const CatalogueDataset& dataset, const PullOptions& options);

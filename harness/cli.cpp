@@ -500,8 +500,8 @@ std::string data_source(const TaskSpec& spec, const DataLocation& where, const C
     if (files.size() > 1) out += " (+" + std::to_string(files.size() - 1) + " files)";
     return out;
   } catch (const InputError&) {
-    if (const CatalogueDataset* d = cat ? cat->for_task(spec.name) : nullptr)
-      return "missing: " + spec.dataset->path + " (yardstick data pull " + d->name + ")";
+    if (auto m = cat ? missing_data(*cat, spec.name, spec.dataset->path, where) : std::nullopt)
+      return "missing: " + spec.dataset->path + " (" + m->brief + ")";
     return "missing: " + spec.dataset->path + " (see --data, $YARDSTICK_DATA)";
   }
 }
@@ -518,13 +518,21 @@ int do_tasks(const CommonOptions& common, const std::string& data) {
   std::vector<std::vector<std::string>> rows = {{"task", "samples", "data", "description"}};
   for (const auto& [name, spec] : registry.tasks()) {
     std::string count;
+    std::map<std::string, size_t> groups;  // a task grouped by file: samples per group
     try {
-      count = std::to_string(Task::load(spec, where).samples().size());
+      const Task task = Task::load(spec, where);
+      count = std::to_string(task.samples().size());
+      if (spec.dataset && spec.dataset->group_by_file) {
+        for (const auto& s : task.samples())
+          ++groups[s.fields.value(spec.dataset->file_field, std::string())];
+      }
     } catch (const InputError&) {
       count = "-";
     }
     rows.push_back(
         {name, count, data_source(spec, where, cat ? &*cat : nullptr), spec.description});
+    for (const auto& [group, n] : groups)  // named as its figures are, e.g. bbh[navigate]
+      rows.push_back({name + "[" + group + "]", std::to_string(n), "", "subtask of " + name});
   }
   std::cout << render_columns(rows) << "\n";
   std::vector<std::vector<std::string>> suites = {{"suite", "tasks", "description"}};

@@ -4,44 +4,10 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "util/random.h"
+
 namespace ys {
 namespace {
-
-// SplitMix64 (Steele, Lea and Flood, "Fast Splittable Pseudorandom Number Generators",
-// OOPSLA 2014): a 64-bit state, one add and two multiply-xorshifts per draw. Written out
-// here, not taken from a standard library, so that draws are the same everywhere; about
-// five times faster than std::mt19937_64, which matters at B x n draws per interval.
-class SplitMix64 {
- public:
-  explicit SplitMix64(uint64_t seed) : state_(seed) {}
-  uint64_t operator()() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-
- private:
-  uint64_t state_;
-};
-
-// A uniform index in [0, n), n > 0, without bias: Lemire's multiply-and-reject ("Fast
-// Random Integer Generation in an Interval", ACM TOMACS 2019), which needs a division
-// only on the rare rejection path.
-__extension__ using Wide = unsigned __int128;  // GCC and Clang; __extension__: -pedantic
-size_t uniform_index(SplitMix64& rng, size_t n) {
-  const uint64_t range = static_cast<uint64_t>(n);
-  Wide m = static_cast<Wide>(rng()) * range;
-  auto low = static_cast<uint64_t>(m);
-  if (low < range) {
-    const uint64_t threshold = (0 - range) % range;
-    while (low < threshold) {
-      m = static_cast<Wide>(rng()) * range;
-      low = static_cast<uint64_t>(m);
-    }
-  }
-  return static_cast<size_t>(m >> 64);
-}
 
 // Clusters reduced to what a resample needs: cluster j holds counts[j] values summing to
 // sums[j].
@@ -68,7 +34,7 @@ double resampled_mean(SplitMix64& rng, const ClusterSums& c) {
   double s = 0;
   size_t n = 0;
   for (size_t i = 0; i < c.sums.size(); ++i) {
-    const size_t j = uniform_index(rng, c.sums.size());
+    const size_t j = static_cast<size_t>(rng.below(c.sums.size()));
     s += c.sums[j];
     n += c.counts[j];
   }

@@ -3,7 +3,7 @@
 // Conventions: values are per-sample scores (usually 0/1, or in [0, 1]); a "cluster" is
 // the values that share one question (its repeats). Everything random takes an explicit
 // seed and draws from SplitMix64 (Steele et al. 2014) with Lemire's unbiased bounded
-// integers, both written out in stats.cpp rather than taken from a standard library, so
+// integers (util/random.h), written out rather than taken from a standard library, so
 // figures are the same on every platform.
 #pragma once
 

@@ -20,6 +20,7 @@ packages=(
   libbenchmark-dev          # tests/bench
   zlib1g-dev                # gzip datasets
   libzip-dev                # datasets read from (password-protected) zip archives, e.g. GPQA
+  libarchive-dev            # `data pull` unpacks tar archives, e.g. MATH.tar
   libxxhash-dev             # cache keys
   libjs-chart.js            # charts in the HTML report (embedded at build time)
   chromium                  # browser tests of the HTML report (headless)

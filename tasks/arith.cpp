@@ -1,7 +1,9 @@
 #include "tasks/arith.h"
 
 #include <array>
-#include <random>
+
+#include "util/hash.h"
+#include "util/random.h"
 
 namespace ys {
 namespace {
@@ -25,6 +27,10 @@ constexpr std::array<const char*, 10> kItems = {"marbles", "stickers", "stamps",
                                                 "pencils", "coins",    "cookies", "beads",
                                                 "cards",   "buttons"};
 constexpr long kMaxValue = 100000;
+// "arith/V": V changes whenever the same seed would draw other problems (2: util/random.h's
+// SplitMix64 replaced std::mt19937_64 with std::uniform_int_distribution, whose draws
+// differ between standard libraries).
+constexpr const char* kArithVersion = "arith/2";
 
 std::string cap(std::string s) {
   if (!s.empty()) s[0] = static_cast<char>(s[0] - 'a' + 'A');
@@ -33,10 +39,10 @@ std::string cap(std::string s) {
 
 class ProblemBuilder {
  public:
-  ProblemBuilder(std::mt19937_64& rng, const Person& who, const char* item)
+  ProblemBuilder(SplitMix64& rng, const Person& who, const char* item)
       : rng_(rng), who_(who), item_(item) {}
 
-  int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+  int uniform(int lo, int hi) { return static_cast<int>(rng_.between(lo, hi)); }
 
   void start() {
     value_ = uniform(12, 90);
@@ -96,7 +102,10 @@ class ProblemBuilder {
   nlohmann::json finish(int steps) {
     question_ += " How many " + std::string(item_) + " does " + who_.name + " have now?";
     solution_ += "\n#### " + std::to_string(value_);
-    return {{"question", question_}, {"answer", solution_}, {"steps", steps}};
+    return {{"question", question_},
+            {"answer", solution_},
+            {"steps", steps},
+            {"generator_version", kArithVersion}};
   }
 
  private:
@@ -106,7 +115,7 @@ class ProblemBuilder {
     value_ = result;
   }
 
-  std::mt19937_64& rng_;
+  SplitMix64& rng_;
   const Person& who_;
   const char* item_;
   long value_ = 0;
@@ -128,11 +137,9 @@ std::vector<nlohmann::json> generate_arith(int count, uint64_t seed,
   out.reserve(static_cast<size_t>(count));
   for (int i = 0; i < count; ++i) {
     // One stream per problem: problem i is the same whatever the count.
-    std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32),
-                      static_cast<uint32_t>(i)};
-    std::mt19937_64 rng(seq);
-    const Person& who = kPeople[std::uniform_int_distribution<size_t>(0, kPeople.size() - 1)(rng)];
-    const char* item = kItems[std::uniform_int_distribution<size_t>(0, kItems.size() - 1)(rng)];
+    SplitMix64 rng(hash64("arith:" + std::to_string(i), seed));
+    const Person& who = kPeople[rng.below(kPeople.size())];
+    const char* item = kItems[rng.below(kItems.size())];
     ProblemBuilder b(rng, who, item);
     int steps = b.uniform(min_steps, max_steps);
     b.start();

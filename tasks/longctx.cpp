@@ -118,11 +118,6 @@ Rng rng_for(const Desc& d, int stream) {
   return Rng(hash64(key, d.seed));
 }
 
-template <typename T>
-void shuffle(Rng& rng, std::vector<T>& v) {
-  for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng.below(i)]);
-}
-
 // A needle (fact) and where it goes: a fraction of the haystack's bytes.
 struct Placed {
   std::string text;

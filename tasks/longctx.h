@@ -34,8 +34,9 @@ class ContextLengthError : public InputError {
 // The generator name of long-context specs (`generator: {name: longctx, task: ...}`).
 inline constexpr const char* kLongContextGenerator = "longctx";
 // Bumped whenever the bytes generated for a description change: a stored description of
-// another version is refused (the hash would not match anyway).
-inline constexpr int kLongContextVersion = 1;
+// another version is refused (the hash would not match anyway). 2: bounded draws became
+// unbiased (util/random.h's below(), Lemire) instead of a multiply-shift of 32 bits.
+inline constexpr int kLongContextVersion = 2;
 
 // The tasks: niah_single_1..3, niah_multikey_1..3, niah_multivalue, niah_multiquery, vt,
 // cwe, fwe, qa_multihop, niah (the depth x length grid).

@@ -7,31 +7,12 @@
 #include <cstdint>
 #include <string>
 
+#include "util/random.h"
+
 namespace ys::longctx {
 
-// SplitMix64 (Steele, Lea, Flood 2014): fast, 64-bit state, good enough for test data.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [0, n) for n < 2^32 by the multiply-shift mapping of the top 32 bits
-  // (bias below n / 2^32).
-  uint64_t below(uint64_t n) { return ((next() >> 32) * n) >> 32; }
-  // Uniform in [lo, hi].
-  int64_t between(int64_t lo, int64_t hi) {
-    return lo + static_cast<int64_t>(below(static_cast<uint64_t>(hi - lo + 1)));
-  }
-  // Uniform in [0, 1).
-  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-
- private:
-  uint64_t state_;
-};
+// The shared portable generator (util/random.h).
+using Rng = SplitMix64;
 
 // Appends one sentence of filler prose (ends with '.', no leading space; only lower-case
 // ASCII letters after the first, spaces, commas and the final period: no digits, hyphens

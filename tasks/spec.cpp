@@ -10,6 +10,7 @@
 #include "scoring/options.h"
 #include "util/error.h"
 #include "util/hash.h"
+#include "util/random.h"
 #include "util/template.h"
 
 namespace ys {
@@ -514,22 +515,23 @@ TaskSpec load_task_spec(const std::filesystem::path& file) {
     r.fail(metrics.IsDefined() ? metrics : root, "a task spec needs a non-empty 'metrics' list");
   }
   for (const auto& m : metrics) spec.metrics.push_back(read_metric(r, m, metric_names));
+  // yardstick's own seeded draws (few-shot `sampler: random`, `per_id` choice orders) moved
+  // to util/random.h (draws version 2): a run stored with the earlier draws is another
+  // version of the task.
+  const bool per_id = spec.dataset && spec.dataset->shuffle_choices &&
+                      spec.dataset->shuffle_choices->method == ShuffleSpec::Method::kPerId;
+  if (spec.fewshot.sampler == FewShotSpec::Sampler::kRandom || per_id)
+    spec.content_hash = hash_hex(spec.content_hash + "|draws=2");
   return spec;
 }
 
 std::vector<size_t> option_order(uint64_t seed, const std::string& id, size_t n) {
   uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a, 64 bits
   for (unsigned char c : id) h = (h ^ c) * 0x100000001b3ULL;
-  uint64_t state = seed ^ h;
-  auto next = [&state] {  // splitmix64 (Steele, Lea, Flood 2014)
-    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  };
+  SplitMix64 rng(seed ^ h);
   std::vector<size_t> order(n);
   for (size_t i = 0; i < n; ++i) order[i] = i;
-  for (size_t i = n; i > 1; --i) std::swap(order[i - 1], order[next() % i]);
+  shuffle(rng, order);
   return order;
 }
 

@@ -6,7 +6,6 @@
 #include <map>
 #include <numeric>
 #include <optional>
-#include <random>
 
 #include "datasets/catalogue.h"
 #include "datasets/reader.h"
@@ -17,6 +16,7 @@
 #include "tasks/python_random.h"
 #include "util/error.h"
 #include "util/hash.h"
+#include "util/random.h"
 #include "util/strings.h"
 #include "util/template.h"
 
@@ -151,17 +151,13 @@ void shuffle_all(const ShuffleSpec& sh, std::vector<Sample>& samples,
   }
 }
 
-// "; `yardstick data pull NAME` fetches it" when the dataset catalogue lists `task`
-// under a dataset, else "" (also when there is no readable catalogue).
-std::string pull_hint(const std::string& task) {
+// "; " + what is missing and what gets it (datasets/catalogue.h, missing_data) when the
+// dataset catalogue lists `task`, else "" (also when there is no readable catalogue).
+std::string pull_hint(const std::string& task, const std::string& path, const DataLocation& where) {
   try {
     const auto file = default_catalogue_file();
     if (!file) return "";
-    const Catalogue cat = load_catalogue(*file);
-    if (const CatalogueDataset* d = cat.for_task(task)) {
-      return "; `yardstick data pull " + d->name + "` fetches it (" + d->title +
-             "; `yardstick data ls " + d->name + "` shows its source, license and files)";
-    }
+    if (auto m = missing_data(load_catalogue(*file), task, path, where)) return "; " + m->full;
   } catch (const InputError&) {
   }
   return "";
@@ -289,7 +285,7 @@ std::vector<Sample> Task::read_samples(const std::string& path, const ReadOption
   } catch (const InputError& e) {
     std::string message = e.what();
     if (!d.missing_hint.empty()) message += ". " + d.missing_hint;
-    throw InputError(message + pull_hint(spec_.name));
+    throw InputError(message + pull_hint(spec_.name, path, where));
   }
   std::vector<std::string> sources;  // per sample: its file and index there, for errors
   std::vector<size_t> indices;
@@ -418,10 +414,9 @@ std::vector<size_t> Task::fewshot_indices(size_t index) const {
   }
   size_t n = std::min(pool.size(), static_cast<size_t>(f.count));
   if (f.sampler == FewShotSpec::Sampler::kRandom) {
-    std::mt19937_64 rng(f.seed ^ (0x9e3779b97f4a7c15ULL * (index + 1)));
+    SplitMix64 rng(f.seed ^ (0x9e3779b97f4a7c15ULL * (index + 1)));
     for (size_t i = 0; i < n; ++i) {  // partial Fisher-Yates
-      std::uniform_int_distribution<size_t> pick(i, pool.size() - 1);
-      std::swap(pool[i], pool[pick(rng)]);
+      std::swap(pool[i], pool[i + rng.below(pool.size() - i)]);
     }
   }
   pool.resize(n);

@@ -99,8 +99,9 @@ std::string raw_generation(const std::string& model_path, const LocalRunner& run
   return raw;
 }
 
-// The issue's case: stories260K at temperature 2.0, seed 27, 40 tokens after "Once upon a
-// time" samples byte tokens that do not form valid UTF-8. The answer is the raw bytes with
+// The issue's case: stories260K at temperature 2.0, 40 tokens after "Once upon a time"
+// sampling byte tokens that do not form valid UTF-8 (seed 219 since the sampler draws from
+// util/random.h; 27 did with std::mt19937_64). The answer is the raw bytes with
 // each invalid byte replaced by U+FFFD.
 TEST(LocalRunner, Stories260KAnswersAreValidUtf8) {
   YS_SHARED_FILE(model_path, "models/stories260K.gguf");
@@ -109,7 +110,7 @@ TEST(LocalRunner, Stories260KAnswersAreValidUtf8) {
   LocalRunner runner(o);
   Request r = user_request("Once upon a time", 40);
   r.sampling.temperature = 2.0;
-  r.sampling.seed = 27;
+  r.sampling.seed = 219;
   const std::string raw = raw_generation(model_path, runner, r);
   ASSERT_FALSE(is_valid_utf8(raw)) << "the case no longer produces invalid bytes";
   Completion got = runner.answer(r);

@@ -151,8 +151,9 @@ TEST_F(StatsCli, TagThenGatePassRegressionAndNoise) {
 
   // Noise: two draws of the same 80% model. The significance rule passes although the
   // scores differ; a zero-tolerance drop rule on the same pair fails.
+  // (Seeds 1 and 3: on arith/2's problems seeds 1 and 2 happen to score the same.)
   run("mock:noisy:0.8", {"--seed", "1"});
-  run("mock:noisy:0.8", {"--seed", "2"});
+  run("mock:noisy:0.8", {"--seed", "3"});
   nlohmann::json j = compare_json("3", "4");
   const auto& t = j["tasks"][0];
   ASSERT_NE(t["difference"].get<double>(), 0.0);

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <optional>
 #include <regex>
+#include <sstream>
 #include <tuple>
 
 #include "datasets/reader.h"
@@ -129,6 +131,59 @@ TEST_F(Cli, TasksListsTasksSuitesAndCounts) {
   EXPECT_NE(r.out.find(" 500 "), std::string::npos) << r.out;  // arith's generated count
   EXPECT_NE(r.out.find("gsm8k"), std::string::npos);
   EXPECT_NE(r.out.find("quick"), std::string::npos);
+}
+
+// Issue 11's "done when": `yardstick tasks` lists every reasoning task with a sample count
+// (the full MATH set and GPQA are not in ../shared: their fixtures stand in, through
+// $YARDSTICK_DATA), and bbh's 27 subtasks with theirs.
+TEST_F(Cli, TasksListsEveryReasoningTaskWithItsCount) {
+  if (!test::require_shared(test::shared_dir() / "datasets/bbh")) GTEST_SKIP();
+  const char* old = std::getenv("YARDSTICK_DATA");
+  const std::string saved = old ? old : "";
+  setenv("YARDSTICK_DATA", (std::filesystem::path(YS_SOURCE_DIR) / "tests/fixtures").c_str(), 1);
+  ChildResult r = yardstick({"tasks"});
+  if (old) {
+    setenv("YARDSTICK_DATA", saved.c_str(), 1);
+  } else {
+    unsetenv("YARDSTICK_DATA");
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, std::string> count;  // task -> its samples column
+  std::istringstream lines(r.out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream cells(line);
+    std::string name, n;
+    if (cells >> name >> n) count.emplace(name, n);
+  }
+  const std::map<std::string, std::string> expected = {
+      {"gsm8k", "1319"},      {"gsm8k_cot", "1319"},        {"gsm8k_chat", "1319"},
+      {"math500", "500"},     {"minerva_math500", "500"},   {"bbh", "6511"},
+      {"mmlu", "14042"},      {"mmlu_generative", "14042"}, {"arc_easy", "2376"},
+      {"arith", "500"},       {"gen_arith_word", "300"},    {"gen_logic_grid", "200"},
+      {"gen_algebra", "300"}, {"gpqa_diamond", "3"},        {"gpqa_main", "4"},
+      {"gpqa_extended", "5"}};
+  for (const auto& [task, n] : expected) EXPECT_EQ(count[task], n) << task << "\n" << r.out;
+  for (const char* subject :
+       {"algebra", "counting_and_probability", "geometry", "intermediate_algebra", "number_theory",
+        "prealgebra", "precalculus"}) {
+    EXPECT_EQ(count[std::string("math_") + subject], "2") << subject;
+  }
+  for (const char* task :
+       {"minerva_math_algebra", "minerva_math_counting_and_prob", "minerva_math_geometry",
+        "minerva_math_intermediate_algebra", "minerva_math_num_theory", "minerva_math_prealgebra",
+        "minerva_math_precalc"}) {
+    EXPECT_EQ(count[task], "2") << task;
+  }
+  size_t subtasks = 0, in_subtasks = 0;
+  for (const auto& [name, n] : count) {
+    if (name.rfind("bbh[", 0) != 0) continue;
+    ++subtasks;
+    in_subtasks += std::stoul(n);
+  }
+  EXPECT_EQ(subtasks, 27u);
+  EXPECT_EQ(in_subtasks, 6511u);
+  EXPECT_EQ(count["bbh[penguins_in_a_table]"], "146");
 }
 
 TEST_F(Cli, DataSearchOrderIsTheFlagThenYardstickDataThenTheUserCache) {

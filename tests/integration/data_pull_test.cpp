@@ -1,7 +1,9 @@
 // The dataset catalogue and `yardstick data pull` / `data ls`: the shipped catalogue
 // against the shared data and the task specs, and downloads from a loopback HTTP server
 // (nothing here reaches the network): verified, resumed after a cut transfer, refused on a
-// sha256 mismatch or an unverifiable file.
+// sha256 mismatch or an unverifiable file; tar archives unpacked safely and only once.
+#include <archive.h>
+#include <archive_entry.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -123,8 +125,8 @@ const std::string kSmall = "question,answer\nq1,a1\n";
 TEST(DataPull, DownloadsVerifiesAndKeepsWhatIsThere) {
   FileServer server({{"big.bin", kBig}, {"small.csv", kSmall}});
   test::ScratchDir dir;
-  auto d = dataset_of({{"fix/big.bin", server.url("big.bin"), sha256_hex(kBig), kBig.size()},
-                       {"fix/sub/small.csv", server.url("small.csv"), sha256_hex(kSmall), {}}});
+  auto d = dataset_of({{"fix/big.bin", server.url("big.bin"), sha256_hex(kBig), kBig.size(), ""},
+                       {"fix/sub/small.csv", server.url("small.csv"), sha256_hex(kSmall), {}, ""}});
   PullOptions o;
   o.into = dir.path();
   auto got = pull_dataset(d, o);
@@ -145,7 +147,7 @@ TEST(DataPull, DownloadsVerifiesAndKeepsWhatIsThere) {
 TEST(DataPull, ResumesACutTransferWithARangeRequest) {
   FileServer server({{"big.bin", kBig}}, {{"big.bin", 70000}});
   test::ScratchDir dir;
-  auto d = dataset_of({{"big.bin", server.url("big.bin"), sha256_hex(kBig), kBig.size()}});
+  auto d = dataset_of({{"big.bin", server.url("big.bin"), sha256_hex(kBig), kBig.size(), ""}});
   PullOptions o;
   o.into = dir.path();
   o.attempts = 1;
@@ -177,7 +179,7 @@ TEST(DataPull, ResumesACutTransferWithARangeRequest) {
 TEST(DataPull, RetriesWithinOneCommand) {
   FileServer server({{"big.bin", kBig}}, {{"big.bin", 5000}});
   test::ScratchDir dir;
-  auto d = dataset_of({{"big.bin", server.url("big.bin"), sha256_hex(kBig), kBig.size()}});
+  auto d = dataset_of({{"big.bin", server.url("big.bin"), sha256_hex(kBig), kBig.size(), ""}});
   PullOptions o;
   o.into = dir.path();  // attempts: 3 by default
   auto got = pull_dataset(d, o);
@@ -190,7 +192,7 @@ TEST(DataPull, RefusesASha256Mismatch) {
   FileServer server({{"small.csv", kSmall}});
   test::ScratchDir dir;
   const std::string other = sha256_hex("something else");
-  auto d = dataset_of({{"small.csv", server.url("small.csv"), other, {}}});
+  auto d = dataset_of({{"small.csv", server.url("small.csv"), other, {}, ""}});
   PullOptions o;
   o.into = dir.path();
   try {
@@ -224,7 +226,7 @@ TEST(DataPull, RefusesASha256Mismatch) {
 TEST(DataPull, UnverifiableFilesNeedConsentAndHttpErrorsNameTheUrl) {
   FileServer server({{"small.csv", kSmall}});
   test::ScratchDir dir;
-  auto d = dataset_of({{"small.csv", server.url("small.csv"), std::nullopt, {}}});
+  auto d = dataset_of({{"small.csv", server.url("small.csv"), std::nullopt, {}, ""}});
   PullOptions o;
   o.into = dir.path();
   try {
@@ -239,7 +241,7 @@ TEST(DataPull, UnverifiableFilesNeedConsentAndHttpErrorsNameTheUrl) {
   EXPECT_TRUE(got[0].downloaded);
   EXPECT_FALSE(got[0].verified);
   EXPECT_EQ(got[0].sha256, sha256_hex(kSmall));
-  auto missing = dataset_of({{"gone.csv", server.url("gone.csv"), sha256_hex(kSmall), {}}});
+  auto missing = dataset_of({{"gone.csv", server.url("gone.csv"), sha256_hex(kSmall), {}, ""}});
   try {
     pull_dataset(missing, o);
     ADD_FAILURE() << "no error";
@@ -256,6 +258,293 @@ TEST(DataPull, Sha256MatchesKnownDigests) {
   test::ScratchDir dir;
   test::write_file(dir / "big.bin", kBig);
   EXPECT_EQ(sha256_file_hex(dir / "big.bin"), sha256_hex(kBig));
+}
+
+// ---- archives unpacked by the pull ---------------------------------------------------
+
+struct TarEntry {
+  enum Kind { kFile, kFolder, kSymlink, kHardlink, kFifo } kind = kFile;
+  std::string name;
+  std::string data;  // kFile: the bytes; kSymlink, kHardlink: the target
+};
+
+// A pax tar archive of `entries`, written with libarchive.
+std::string make_tar(const std::vector<TarEntry>& entries) {
+  std::string out;
+  struct archive* a = archive_write_new();
+  archive_write_set_format_pax_restricted(a);
+  auto append = [](struct archive*, void* user, const void* buf, size_t n) -> la_ssize_t {
+    static_cast<std::string*>(user)->append(static_cast<const char*>(buf), n);
+    return static_cast<la_ssize_t>(n);
+  };
+  EXPECT_EQ(archive_write_open(a, &out, nullptr, append, nullptr), ARCHIVE_OK);
+  for (const auto& x : entries) {
+    struct archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, x.name.c_str());
+    archive_entry_set_perm(e, 0644);
+    switch (x.kind) {
+      case TarEntry::kFile:
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_size(e, static_cast<la_int64_t>(x.data.size()));
+        break;
+      case TarEntry::kFolder:
+        archive_entry_set_filetype(e, AE_IFDIR);
+        archive_entry_set_perm(e, 0755);
+        break;
+      case TarEntry::kSymlink:
+        archive_entry_set_filetype(e, AE_IFLNK);
+        archive_entry_set_symlink(e, x.data.c_str());
+        break;
+      case TarEntry::kHardlink:
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_hardlink(e, x.data.c_str());
+        archive_entry_set_size(e, 0);
+        break;
+      case TarEntry::kFifo:
+        archive_entry_set_filetype(e, AE_IFIFO);
+        break;
+    }
+    EXPECT_EQ(archive_write_header(a, e), ARCHIVE_OK) << x.name;
+    if (x.kind == TarEntry::kFile && !x.data.empty())
+      archive_write_data(a, x.data.data(), x.data.size());
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+  return out;
+}
+
+// The MATH archive's layout (MATH/{train,test}/<subject>/<n>.json) holding the invented
+// problems of tests/fixtures/MATH, with a folder entry for every folder.
+std::vector<TarEntry> math_entries() {
+  const fs::path root = kSource / "tests/fixtures";
+  std::vector<fs::path> paths;
+  for (const auto& e : fs::recursive_directory_iterator(root / "MATH")) paths.push_back(e.path());
+  std::sort(paths.begin(), paths.end());
+  std::vector<TarEntry> out = {{TarEntry::kFolder, "MATH/", ""}};
+  for (const auto& p : paths) {
+    const std::string name = fs::relative(p, root).generic_string();
+    if (fs::is_directory(p)) {
+      out.push_back({TarEntry::kFolder, name + "/", ""});
+    } else {
+      out.push_back({TarEntry::kFile, name, read_all(p)});
+    }
+  }
+  return out;
+}
+
+CatalogueDataset math_dataset(const FileServer& server, const std::string& tar) {
+  auto d = dataset_of({{"MATH.tar", server.url("MATH.tar"), sha256_hex(tar), tar.size(), "MATH"}});
+  d.name = "math";
+  return d;
+}
+
+// Every file and link under `dir`, relative, except `but`.
+std::set<std::string> files_under(const fs::path& dir, const std::string& but = "") {
+  std::set<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    const std::string rel = fs::relative(e.path(), dir).generic_string();
+    if (!e.is_directory() && rel != but) out.insert(rel);
+  }
+  return out;
+}
+
+TEST(DataPull, UnpacksTheMathArchiveWhereTheMathTasksReadIt) {
+  const std::vector<TarEntry> entries = math_entries();
+  size_t files = 0;
+  for (const auto& e : entries) files += e.kind == TarEntry::kFile;
+  ASSERT_GE(files, 14u);  // two problems for each of the 7 subjects, and train examples
+  const std::string tar = make_tar(entries);
+  FileServer server({{"MATH.tar", tar}});
+  test::ScratchDir dir;
+  PullOptions o;
+  o.into = dir.path();
+  std::vector<std::string> lines;
+  o.log = [&](const std::string& l) { lines.push_back(l); };
+  auto got = pull_dataset(math_dataset(server, tar), o);
+  ASSERT_TRUE(got.at(0).unpacked);
+  EXPECT_FALSE(got[0].unpacked->already);
+  EXPECT_EQ(got[0].unpacked->entries, entries.size());
+  EXPECT_EQ(got[0].unpacked->written, files);
+  EXPECT_EQ(got[0].unpacked->unchanged, 0u);
+  for (const auto& e : entries) {
+    if (e.kind == TarEntry::kFile) {
+      EXPECT_EQ(read_all(dir / e.name), e.data) << e.name;
+    }
+  }
+  EXPECT_EQ(files_under(dir.path(), "MATH.tar").size(), files);  // no .part left behind
+  // The MATH subject tasks load from there.
+  const TaskRegistry reg = TaskRegistry::load(kSource / "tasks/specs");
+  DataLocation where;
+  where.roots = {dir.path(), kSource / "datasets/data"};  // minerva's bundled examples
+  for (const char* task : {"math_algebra", "math_precalculus", "minerva_math_num_theory"}) {
+    const Task t = Task::load(reg.tasks().at(task), where);
+    const fs::path folder = fs::path(reg.tasks().at(task).dataset->path).parent_path();
+    size_t expected = 0;
+    for (const auto& e : fs::directory_iterator(kSource / "tests/fixtures" / folder))
+      expected += e.path().extension() == ".json";
+    EXPECT_EQ(t.samples().size(), expected) << task;
+    EXPECT_GE(t.samples().size(), 2u) << task;
+    for (const auto& s : t.samples()) EXPECT_FALSE(s.reference.empty()) << task << " " << s.id;
+  }
+  // A second pull downloads nothing and writes nothing.
+  const auto before = fs::last_write_time(dir / "MATH/test/algebra/3.json");
+  got = pull_dataset(math_dataset(server, tar), o);
+  EXPECT_EQ(server.requests().size(), 1u);
+  EXPECT_FALSE(got[0].downloaded);
+  ASSERT_TRUE(got[0].unpacked);
+  EXPECT_TRUE(got[0].unpacked->already);
+  EXPECT_EQ(got[0].unpacked->written, 0u);
+  EXPECT_EQ(fs::last_write_time(dir / "MATH/test/algebra/3.json"), before);
+  // A damaged file is restored; the others are compared and left alone.
+  test::write_file(dir / "MATH/test/algebra/3.json", "{}");
+  got = pull_dataset(math_dataset(server, tar), o);
+  EXPECT_EQ(got[0].unpacked->written, 1u);
+  EXPECT_EQ(got[0].unpacked->unchanged, files - 1);
+  EXPECT_EQ(read_all(dir / "MATH/test/algebra/3.json"),
+            read_all(kSource / "tests/fixtures/MATH/test/algebra/3.json"));
+}
+
+TEST(DataPull, MissingMathDataSaysWhatIsMissing) {
+  const Catalogue cat = load_catalogue(kSource / "datasets/catalogue.yaml");
+  const TaskRegistry reg = TaskRegistry::load(kSource / "tasks/specs");
+  test::ScratchDir dir;
+  DataLocation where;
+  where.roots = {dir.path()};
+  auto error_of = [&](const std::string& task) {
+    try {
+      Task::load(reg.tasks().at(task), where);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  // Nothing there: the pull fetches it.
+  EXPECT_NE(error_of("math_algebra").find("`yardstick data pull math` fetches it"),
+            std::string::npos);
+  EXPECT_EQ(missing_data(cat, "math_algebra", "MATH/test/algebra/*.json", where)->brief,
+            "yardstick data pull math");
+  // The archive there, not unpacked (as an earlier yardstick left it).
+  test::write_file(dir / "MATH.tar", make_tar(math_entries()));
+  std::string m = error_of("math_algebra");
+  EXPECT_NE(m.find("dataset file 'MATH/test/algebra/*.json' not found"), std::string::npos) << m;
+  EXPECT_NE(m.find("MATH.tar is at " + (dir / "MATH.tar").string() +
+                   " but not unpacked: `yardstick data pull math` unpacks it there"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(m.find("fetches it"), std::string::npos) << m;
+  EXPECT_EQ(missing_data(cat, "math_algebra", "MATH/test/algebra/*.json", where)->brief,
+            "MATH.tar not unpacked: yardstick data pull math");
+  // Unpacked, but a subject's folder is gone.
+  fs::create_directories(dir / "MATH/test");
+  m = error_of("math_geometry");
+  EXPECT_NE(m.find("is unpacked into " + (dir / "MATH").string() + ", which lacks this file"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(missing_data(cat, "gsm8k", "gsm8k/test.jsonl", where)->brief,
+            "yardstick data pull gsm8k");
+  EXPECT_FALSE(missing_data(cat, "gen_algebra", "x.jsonl", where));
+  // A file the task takes from elsewhere (minerva's bundled examples) is not the pull's.
+  EXPECT_FALSE(missing_data(cat, "minerva_math_algebra", "minerva_math/fewshot.jsonl", where));
+}
+
+TEST(DataPull, RefusesArchiveEntriesThatLeaveTheFolder) {
+  const TarEntry ok = {TarEntry::kFile, "MATH/test/algebra/1.json", "{}"};
+  const std::vector<std::pair<std::vector<TarEntry>, std::string>> cases = {
+      {{ok, {TarEntry::kFile, "/tmp/evil.json", "x"}}, "has an absolute path"},
+      {{ok, {TarEntry::kFile, "MATH/../../evil.json", "x"}}, "has a '..' component"},
+      {{ok, {TarEntry::kFile, "../evil.json", "x"}}, "has a '..' component"},
+      {{ok, {TarEntry::kSymlink, "MATH/out", "../../outside"}}, "outside the folder"},
+      {{ok, {TarEntry::kSymlink, "MATH/up", "../.."}}, "outside the folder"},
+      {{ok, {TarEntry::kSymlink, "MATH/etc", "/etc"}}, "a symbolic link to an absolute path"},
+      {{ok, {TarEntry::kHardlink, "MATH/h", "../outside.json"}}, "has a '..' component"},
+      {{ok, {TarEntry::kFifo, "MATH/pipe", ""}}, "is neither a folder, a file nor a link"},
+  };
+  for (const auto& [entries, why] : cases) {
+    const std::string tar = make_tar(entries);
+    FileServer server({{"MATH.tar", tar}});
+    test::ScratchDir dir;
+    fs::create_directories(dir / "data");
+    PullOptions o;
+    o.into = dir / "data";
+    try {
+      pull_dataset(math_dataset(server, tar), o);
+      ADD_FAILURE() << why << ": accepted";
+    } catch (const DownloadError& e) {
+      const std::string m = e.what();
+      EXPECT_NE(m.find("entry '" + entries[1].name + "' "), std::string::npos) << m;
+      EXPECT_NE(m.find(why), std::string::npos) << m;
+      EXPECT_NE(m.find("nothing was unpacked"), std::string::npos) << m;
+    }
+    // Nothing but the download, neither inside nor beside the data root.
+    EXPECT_EQ(files_under(dir.path()), std::set<std::string>{"data/MATH.tar"}) << why;
+  }
+}
+
+TEST(DataPull, UnpacksLinksInsideTheFolderButNeverWritesThroughOneLeavingIt) {
+  // A link inside the folder is kept.
+  std::vector<TarEntry> entries = {
+      {TarEntry::kFile, "MATH/test/algebra/1.json", "{\"a\": 1}"},
+      {TarEntry::kSymlink, "MATH/latest", "test"},
+      {TarEntry::kHardlink, "MATH/copy.json", "MATH/test/algebra/1.json"}};
+  std::string tar = make_tar(entries);
+  {
+    FileServer server({{"MATH.tar", tar}});
+    test::ScratchDir dir;
+    PullOptions o;
+    o.into = dir.path();
+    auto got = pull_dataset(math_dataset(server, tar), o);
+    EXPECT_EQ(got[0].unpacked->written, 3u);
+    EXPECT_EQ(fs::read_symlink(dir / "MATH/latest"), "test");
+    EXPECT_EQ(read_all(dir / "MATH/latest/algebra/1.json"), "{\"a\": 1}");
+    EXPECT_TRUE(fs::equivalent(dir / "MATH/copy.json", dir / "MATH/test/algebra/1.json"));
+    got = pull_dataset(math_dataset(server, tar), o);
+    EXPECT_TRUE(got[0].unpacked->already);
+  }
+  // A symbolic link already on disk that leads out of the data root is not written through.
+  entries.resize(1);
+  tar = make_tar(entries);
+  FileServer server({{"MATH.tar", tar}});
+  test::ScratchDir dir;
+  fs::create_directories(dir / "data");
+  fs::create_directories(dir / "elsewhere");
+  fs::create_directory_symlink(dir / "elsewhere", dir / "data/MATH");
+  PullOptions o;
+  o.into = dir / "data";
+  try {
+    pull_dataset(math_dataset(server, tar), o);
+    ADD_FAILURE() << "wrote through a link";
+  } catch (const DownloadError& e) {
+    EXPECT_NE(std::string(e.what()).find("through a symbolic link on disk"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(fs::is_empty(dir / "elsewhere"));
+}
+
+TEST(DataPull, AnArchiveThatGivesNoTaskFolderIsAnError) {
+  const std::string tar = make_tar({{TarEntry::kFile, "other/1.json", "{}"}});
+  FileServer server({{"MATH.tar", tar}});
+  test::ScratchDir dir;
+  PullOptions o;
+  o.into = dir.path();
+  try {
+    pull_dataset(math_dataset(server, tar), o);
+    ADD_FAILURE() << "no error";
+  } catch (const DownloadError& e) {
+    EXPECT_NE(std::string(e.what()).find("gave no folder MATH"), std::string::npos) << e.what();
+  }
+  // Not a tar at all.
+  const std::string junk = "not an archive at all, just text\n";
+  FileServer junk_server({{"MATH.tar", junk}});
+  test::ScratchDir other;
+  o.into = other.path();
+  try {
+    pull_dataset(math_dataset(junk_server, junk), o);
+    ADD_FAILURE() << "no error";
+  } catch (const DownloadError& e) {
+    EXPECT_NE(std::string(e.what()).find("is not a readable tar archive"), std::string::npos)
+        << e.what();
+  }
 }
 
 // ---- the shipped catalogue -------------------------------------------------------------
@@ -308,6 +597,43 @@ TEST(DataCatalogue, ListsEveryTaskThatReadsDownloadableData) {
     const bool bundled = fs::is_directory(kSource / "datasets/data" / top);
     EXPECT_EQ(listed.count(name), bundled ? 0u : 1u) << name << " reads " << spec.dataset->path;
   }
+}
+
+// Every archive of the catalogue is either unpacked by the pull (tar) or read in memory
+// by each of its tasks (zip: GPQA's questions are never written out in plain text).
+TEST(DataCatalogue, EveryArchiveIsUnpackedOrReadInMemory) {
+  const Catalogue cat = shipped();
+  const TaskRegistry reg = TaskRegistry::load(kSource / "tasks/specs");
+  auto ends = [](const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  size_t tars = 0, zips = 0;
+  for (const auto& d : cat.datasets) {
+    for (const auto& f : d.files) {
+      const bool tar = ends(f.path, ".tar") || ends(f.path, ".tar.gz") || ends(f.path, ".tgz");
+      const bool zip = ends(f.path, ".zip");
+      if (tar) {
+        ++tars;
+        EXPECT_FALSE(f.unpack.empty()) << f.path << ": a tar archive the pull does not unpack";
+        for (const auto& t : d.tasks) {
+          const auto& spec = reg.tasks().at(t);
+          EXPECT_EQ(fs::path(spec.dataset->path).begin()->string(), f.unpack) << t;
+        }
+      } else {
+        EXPECT_TRUE(f.unpack.empty()) << f.path << ": only tar archives are unpacked";
+      }
+      if (zip) {
+        ++zips;
+        for (const auto& t : d.tasks) {
+          const auto& spec = reg.tasks().at(t);
+          EXPECT_EQ(spec.dataset->path, f.path) << t;
+          EXPECT_FALSE(spec.dataset->member.name.empty()) << t << " does not read a member";
+        }
+      }
+    }
+  }
+  EXPECT_EQ(tars, 1u);  // MATH.tar
+  EXPECT_EQ(zips, 1u);  // gpqa/dataset.zip
 }
 
 TEST(DataCatalogue, MissingDataSaysWhichPullFetchesIt) {

@@ -1,8 +1,8 @@
 // Golden figures: every bundled task scored for three offline models, compared bit for bit
-// with tests/golden/mock_figures.tsv. Written before scoring moved out of tasks/ and the
-// store out of the harness, so that the move provably changed no figure. After a deliberate
-// change of a figure, regenerate with YS_WRITE_GOLDEN=1 (the test then fails once, saying
-// it wrote the file) and review the diff.
+// with tests/golden/mock_figures.tsv; and mock:oracle scoring 1 on every metric of each. Written
+// before scoring moved out of tasks/ and the store out of the harness, so that the move provably
+// changed no figure. After a deliberate change of a figure, regenerate with YS_WRITE_GOLDEN=1 (the
+// test then fails once, saying it wrote the file) and review the diff.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -49,13 +49,18 @@ TEST(Golden, EveryBundledTaskScoresAsRecordedForMockModels) {
                  std::filesystem::path(YS_SOURCE_DIR) / "tests/fixtures"};
   std::vector<EvalTask> tasks;
   ScoringResources resources;
+  size_t longctx = 0;
   for (const auto& [name, spec] : registry.tasks()) {
     // The generated long-context tasks are not part of this record (their grid reaches 1M
     // tokens); longctx_test.cpp runs them with the oracle and the truncating mock.
-    if (spec.generator && spec.generator->name == "longctx") continue;
+    if (spec.generator && spec.generator->name == "longctx") {
+      ++longctx;
+      continue;
+    }
     tasks.push_back(load_eval_task(spec, where, resources));
   }
-  ASSERT_GE(tasks.size(), 9u);
+  ASSERT_EQ(tasks.size() + longctx, registry.tasks().size());  // every other task loads
+  ASSERT_GE(tasks.size(), 37u);
 
   test::ScratchDir dir;
   Store store(dir / "golden.db");
@@ -72,6 +77,17 @@ TEST(Golden, EveryBundledTaskScoresAsRecordedForMockModels) {
     o.scoring_threads = 2;
     EvalOutcome out = run_evaluation(*runner, which, store, o);
     EXPECT_EQ(out.status, "completed") << model;
+    if (model == std::string("mock:oracle")) {
+      // The oracle scores 1 on every metric of every task (issue 11's "done when"), asserted
+      // here and not only through the recorded figures.
+      EXPECT_EQ(out.results.size(), which.size());
+      for (const auto& r : out.results) {
+        EXPECT_GT(r.samples, 0u) << r.task;
+        EXPECT_EQ(r.errors, 0u) << r.task;
+        EXPECT_FALSE(r.metrics.empty()) << r.task;
+        for (const auto& m : r.metrics) EXPECT_EQ(m.mean, 1.0) << r.task << " " << m.metric;
+      }
+    }
     figures += format_results(model + " x" + std::to_string(repeats), out.results);
   };
   // Every sample of the tasks scored without running code; a slice of each coding task

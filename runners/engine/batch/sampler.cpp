@@ -63,8 +63,7 @@ int32_t Sampler::sample(const float* logits, int n_vocab, const std::vector<int3
     if (cum >= params_.top_p) break;
   }
   candidates_.resize(n);
-  std::uniform_real_distribution<double> uniform(0.0, cum);
-  double r = uniform(rng_);
+  double r = rng_.unit() * cum;
   for (const auto& [p, id] : candidates_) {
     r -= p;
     if (r < 0) return id;

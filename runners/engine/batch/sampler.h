@@ -3,8 +3,9 @@
 #pragma once
 
 #include <cstdint>
-#include <random>
 #include <vector>
+
+#include "util/random.h"
 
 namespace ys::engine {
 
@@ -28,7 +29,7 @@ class Sampler {
 
  private:
   SamplingParams params_;
-  std::mt19937_64 rng_;
+  SplitMix64 rng_;  // util/random.h: the same draws with every standard library
   std::vector<float> logits_;
   std::vector<int32_t> seen_;
   std::vector<std::pair<float, int32_t>> candidates_;
