@@ -13,7 +13,9 @@ namespace ys {
 // (reports/interval.h), samples, errors, tokens, wall time.
 std::string render_results_table(const std::vector<TaskResult>& results);
 
-// One line per stored run: id, model, tasks, samples, status, start and end times.
+// One line per stored run: id, model, tasks, samples, status, start and end times, and the
+// whole run's usage (run_usage: tokens, cost, latency and TTFT p50), then a line saying
+// those are the whole run's.
 std::string render_runs_table(StoreReader& store);
 
 // Aligns `rows` (the first is the header) into columns separated by two spaces.
