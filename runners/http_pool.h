@@ -74,7 +74,7 @@ struct HttpPoolOptions {
   // An attempt that receives no byte for more than this many seconds is given up as stalled
   // (HttpResult::stalled) and retried like a transport error; 0: off. The pool's own timer
   // checks every read_timeout_s / 10 (5 ms to 1 s), so a stall ends within about 1.1 times
-  // the timeout. The silence counts from the attempt's connection being made when
+  // the timeout. The silence counts from the attempt being ready on a connection when
   // read_timeout_from_send (streamed answers, whose bytes come as they are generated),
   // else from the answer's first byte (a whole answer may be composed for minutes before
   // its first byte, which --timeout bounds).
