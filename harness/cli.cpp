@@ -170,7 +170,8 @@ void add_run_command(CLI::App& app, RunArgs& a) {
                 "Stream answers (SSE) from remote models and store time to first token and "
                 "inter-token latency");
   run->add_option("--read-timeout", a.read_timeout_s,
-                  "With --stream: seconds without a byte after which a stream counts as stalled")
+                  "Seconds without a byte after which an attempt counts as stalled (a stream "
+                  "from its connection on, a whole answer once its first byte came)")
       ->check(kPositive);
   run->add_option("--max-retries", a.max_retries, "Retries of a failed request")
       ->check(kNonNegative);
@@ -258,30 +259,55 @@ int do_engine(CLI::App* eng, const EngineArgs& a) {
   return kExitOk;
 }
 
-// One line of what the invocation's answers used: tokens, cost, latency percentiles.
-void print_usage(const EvalOutcome& out) {
-  const RunUsage& u = out.usage;
-  const Usage& t = u.tokens;
-  if (u.answers == 0 || (t.prompt_tokens == 0 && u.latency_p99_s == 0)) return;  // mocks
-  std::string cost = u.cost_usd < 0 ? "no price known" : "";
-  if (u.cost_usd >= 0) {
+// One usage line of run `run_id`, labelled `scope` (docs/RUNNERS.md, "Usage and cost").
+void print_usage_line(int64_t run_id, const char* scope, const Usage& t,
+                      std::optional<double> cost_usd, size_t answers, double p50, double p90,
+                      double p99, size_t streamed, double ttft_p50, double ttft_p90) {
+  std::string cost = "no price known";
+  if (cost_usd) {
     char buf[48];
-    std::snprintf(buf, sizeof buf, "$%.4f", u.cost_usd);
+    std::snprintf(buf, sizeof buf, "$%.4f", *cost_usd);
     cost = buf;
   }
   std::fprintf(stderr,
-               "run %lld usage: %lld input tokens (%lld cached), %lld output tokens (%lld "
+               "run %lld usage, %s: %lld input tokens (%lld cached), %lld output tokens (%lld "
                "reasoning), cost %s; latency p50 %.3f s, p90 %.3f s, p99 %.3f s over %zu "
                "answers",
-               static_cast<long long>(out.run_id), static_cast<long long>(t.prompt_tokens),
+               static_cast<long long>(run_id), scope, static_cast<long long>(t.prompt_tokens),
                static_cast<long long>(t.cached_tokens), static_cast<long long>(t.completion_tokens),
-               static_cast<long long>(t.reasoning_tokens), cost.c_str(), u.latency_p50_s,
-               u.latency_p90_s, u.latency_p99_s, u.answers);
-  if (u.streamed > 0) {
-    std::fprintf(stderr, "; time to first token p50 %.3f s, p90 %.3f s over %zu streamed",
-                 u.ttft_p50_s, u.ttft_p90_s, u.streamed);
+               static_cast<long long>(t.reasoning_tokens), cost.c_str(), p50, p90, p99, answers);
+  if (streamed > 0) {
+    std::fprintf(stderr, "; time to first token p50 %.3f s, p90 %.3f s over %zu streamed", ttft_p50,
+                 ttft_p90, streamed);
   }
   std::fprintf(stderr, "\n");
+}
+
+// What the answers used: this invocation's (RunUsage), and, when the run was resumed or
+// reused cached answers, the whole run's as stored (StoredRunUsage, what `yardstick runs`
+// shows), each labelled so the two are never taken for one another.
+void print_usage(const EvalOutcome& out) {
+  const RunUsage& u = out.usage;
+  const Usage& t = u.tokens;
+  const bool priced_or_timed = t.prompt_tokens != 0 || u.latency_p99_s != 0;  // not mocks
+  if (u.answers > 0 && priced_or_timed) {
+    print_usage_line(out.run_id, "this invocation", t,
+                     u.cost_usd < 0 ? std::nullopt : std::optional<double>(u.cost_usd), u.answers,
+                     u.latency_p50_s, u.latency_p90_s, u.latency_p99_s, u.streamed, u.ttft_p50_s,
+                     u.ttft_p90_s);
+  }
+  if (!out.run_usage || !(out.resumed || out.cache_hits > 0)) return;
+  const StoredRunUsage& w = *out.run_usage;
+  if (w.answers == 0 || (w.input_tokens == 0 && w.latency_p99_s == 0)) return;
+  Usage whole;
+  whole.prompt_tokens = w.input_tokens;
+  whole.cached_tokens = w.cached_input_tokens;
+  whole.completion_tokens = w.output_tokens;
+  whole.reasoning_tokens = w.reasoning_tokens;
+  print_usage_line(out.run_id, "whole run (every invocation, cache hits included)", whole,
+                   w.cost_usd, static_cast<size_t>(w.answers), w.latency_p50_s, w.latency_p90_s,
+                   w.latency_p99_s, static_cast<size_t>(w.streamed), w.ttft_p50_s.value_or(0),
+                   w.ttft_p90_s.value_or(0));
 }
 
 int do_run(const RunArgs& a, const CommonOptions& common, const std::string& command) {

@@ -119,7 +119,7 @@ class Evaluation {
     try {
       store_.set_run_status(outcome_.run_id, outcome_.status);
       // Recomputed over all of the run's samples, so a resumed run's row covers all of it.
-      record_run_usage(store_.path(), outcome_.run_id);
+      outcome_.run_usage = record_run_usage(store_.path(), outcome_.run_id);
       // With the bootstrap interval the reports show (about 25 ms per 20,000 samples since
       // the draws use SplitMix64; scoring/stats.h).
       outcome_.results = StoreReader(store_.path()).task_results(outcome_.run_id);

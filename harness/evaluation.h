@@ -10,6 +10,7 @@
 
 #include "harness/longctx.h"
 #include "harness/shard.h"
+#include "harness/store/run_usage.h"
 #include "harness/store/store.h"
 #include "runners/registry.h"
 #include "runners/runner.h"
@@ -72,7 +73,10 @@ struct EvalOutcome {
   size_t unscored = 0;  // ... of which not scored (all but refusals): resent on resume
   std::map<std::string, size_t> error_kinds;  // errors by kind (error_kind_name)
   std::string first_error;                    // the first error's message
-  RunUsage usage;
+  RunUsage usage;                             // this invocation's answers
+  // The whole run's usage as stored when it ended (every invocation, resumed pieces and
+  // cache hits included); empty when it could not be written.
+  std::optional<StoredRunUsage> run_usage;
   size_t inline_reasoning = 0;    // answers whose <think> block was split off before scoring
   size_t unclosed_reasoning = 0;  // ... of which the block never closed (no answer left)
   bool budget_spent = false;      // the time budget ran out before every sample was answered

@@ -85,7 +85,11 @@ std::string render_runs_table(StoreReader& store) {
     row.push_back(u && u->ttft_p50_s ? fixed(*u->ttft_p50_s, 3) + " s" : "-");
     rows.push_back(std::move(row));
   }
-  return render_columns(rows);
+  // The usage columns are the whole run's; a run's summary line also gives one
+  // invocation's, so say which these are (docs/RUNNERS.md, "Usage and cost").
+  return render_columns(rows) +
+         "tokens, cost, latency and ttft: the whole run (every invocation that added to it, "
+         "resumed and merged pieces and cache hits included)\n";
 }
 
 }  // namespace ys

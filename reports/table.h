@@ -17,7 +17,8 @@ namespace ys {
 std::string render_results_table(const std::vector<TaskResult>& results);
 
 // One line per stored run: id, model, tasks, samples, status, shard (shard_text), start
-// and end times, usage.
+// and end times, and the whole run's usage (run_usage: tokens, cost, latency and TTFT p50),
+// then a line saying those are the whole run's.
 std::string render_runs_table(StoreReader& store);
 
 // A run's shard as the runs tables show it: "i/N" for one shard, "merged (K pieces)" for a

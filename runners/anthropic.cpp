@@ -181,22 +181,11 @@ Completion message_stream(const HttpResult& http, const std::string& context, Re
   return typed_answer(std::move(c), stream.stop_reason, stream.any_text, context);
 }
 
-// A message's content as the Messages API takes it: its text, or a list of text blocks and
-// image blocks with a base64 source.
-nlohmann::json anthropic_content(const Message& m) {
-  if (m.parts.empty()) return m.content;
-  nlohmann::json blocks = nlohmann::json::array();
-  for (const ContentPart& p : m.parts) {
-    if (p.kind == ContentPart::Kind::kText) {
-      blocks.push_back({{"type", "text"}, {"text", p.text}});
-    } else {
-      blocks.push_back(
-          {{"type", "image"},
-           {"source",
-            {{"type", "base64"}, {"media_type", p.media_type}, {"data", base64_encode(p.data)}}}});
-    }
-  }
-  return blocks;
+// An image part as the Messages API takes it: an image block with a base64 source.
+nlohmann::json anthropic_image(const ContentPart& p) {
+  return {{"type", "image"},
+          {"source",
+           {{"type", "base64"}, {"media_type", p.media_type}, {"data", base64_encode(p.data)}}}};
 }
 
 }  // namespace
@@ -240,7 +229,7 @@ nlohmann::json AnthropicRunner::request_body(const Request& request) const {
     if (m.role == "system") {
       append(system, text_of(m), "\n\n");  // the system prompt is text
     } else {
-      messages.push_back({{"role", m.role}, {"content", anthropic_content(m)}});
+      messages.push_back({{"role", m.role}, {"content", content_json(m, anthropic_image)}});
     }
   }
   const Sampling& s = request.sampling;

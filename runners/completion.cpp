@@ -28,6 +28,8 @@ const char* error_kind_name(ErrorKind kind) {
       return "stream_cut";
     case ErrorKind::kStreamStalled:
       return "stream_stalled";
+    case ErrorKind::kStalled:
+      return "stalled";
   }
   return "none";
 }
@@ -36,7 +38,7 @@ ErrorKind parse_error_kind(const std::string& name) {
   for (ErrorKind k :
        {ErrorKind::kTransient, ErrorKind::kRateLimited, ErrorKind::kRefused, ErrorKind::kInvalid,
         ErrorKind::kFatal, ErrorKind::kTruncated, ErrorKind::kEmpty, ErrorKind::kStreamMalformed,
-        ErrorKind::kStreamCut, ErrorKind::kStreamStalled}) {
+        ErrorKind::kStreamCut, ErrorKind::kStreamStalled, ErrorKind::kStalled}) {
     if (name == error_kind_name(k)) return k;
   }
   return ErrorKind::kNone;

@@ -21,6 +21,7 @@ enum class ErrorKind {
   kStreamMalformed,  // an event that is not what the API sends (not JSON, unknown shape)
   kStreamCut,        // the stream ended (or broke off) before its terminal event
   kStreamStalled,    // no byte arrived for the read timeout in the middle of the stream
+  kStalled,          // a whole (not streamed) answer's body stopped for the read timeout
 };
 
 const char* error_kind_name(ErrorKind kind);

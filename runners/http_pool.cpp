@@ -66,6 +66,9 @@ struct Job {
   bool last_stalled = false;
   // Per attempt:
   Clock::time_point sent{};
+  bool watch_idle = false;        // HttpPoolOptions::read_timeout_s applies
+  Clock::time_point last_byte{};  // when the last byte came (epoch: none yet), if watch_idle
+  bool timed_out_idle = false;    // given up by the read timeout
   bool record_arrivals = false;
   std::vector<BodyArrival> arrivals;
   CURL* easy = nullptr;
@@ -80,9 +83,13 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   size_t n = size * count;
   if (job->response.size() + n > kMaxBodyBytes) return 0;  // aborts the transfer
   job->response.append(data, n);
-  if (job->record_arrivals) {
-    job->arrivals.push_back(
-        {job->response.size(), std::chrono::duration<double>(Clock::now() - job->sent).count()});
+  if (job->record_arrivals || job->watch_idle) {
+    const auto now = Clock::now();
+    job->last_byte = now;
+    if (job->record_arrivals) {
+      job->arrivals.push_back(
+          {job->response.size(), std::chrono::duration<double>(now - job->sent).count()});
+    }
   }
   return n;
 }
@@ -90,6 +97,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
 size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* job = static_cast<Job*>(user);
   size_t n = size * count;
+  if (job->watch_idle) job->last_byte = Clock::now();
   std::string_view line(data, n);
   constexpr std::string_view kName = "retry-after:";
   if (line.size() > kName.size()) {
@@ -102,7 +110,8 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
-// Whether a transfer failed before a connection to the server was made.
+// Whether a transfer failed before a connection to the server was made (a URL libcurl
+// cannot use, such as a mistyped scheme, never makes one).
 bool failed_to_connect(CURLcode code, CURL* easy) {
   switch (code) {
     case CURLE_UNSUPPORTED_PROTOCOL:  // the URL can never work: stop like a refused one
@@ -321,6 +330,9 @@ struct HttpPool::Impl {
     ++job->attempts;
     job->sent = Clock::now();
     job->record_arrivals = options.record_arrivals;
+    job->watch_idle = options.read_timeout_s > 0;
+    job->last_byte = Clock::time_point{};
+    job->timed_out_idle = false;
     job->arrivals.clear();
     job->response.clear();
     job->retry_after.clear();
@@ -356,11 +368,6 @@ struct HttpPool::Impl {
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, std::max(1L, static_cast<long>(timeout_s * 1000)));
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(options.connect_timeout_s * 1000));
-    if (options.read_timeout_s > 0) {  // under 1 byte/s for that long: stalled
-      curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-      curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
-                       static_cast<long>(std::ceil(options.read_timeout_s)));
-    }
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -540,9 +547,7 @@ struct HttpPool::Impl {
       transport_error = job->error_buffer[0] ? job->error_buffer : curl_easy_strerror(code);
     }
     const bool connect_failure = code != CURLE_OK && failed_to_connect(code, job->easy);
-    // curl says "Operation too slow" when the low-speed limit (read_timeout_s) fired.
-    const bool stalled = code == CURLE_OPERATION_TIMEDOUT && options.read_timeout_s > 0 &&
-                         transport_error.find("too slow") != std::string::npos;
+    const bool stalled = job->timed_out_idle;
     release_attempt(*job);
 
     const long counted = code != CURLE_OK || !options.retry_status
@@ -636,12 +641,56 @@ struct HttpPool::Impl {
     }
   }
 
-  // Milliseconds until libcurl's timeout, the next retry or a blocked start is due, capped
-  // so that the loop notices stop requests.
+  // Read timeout (HttpPoolOptions::read_timeout_s): when the attempts on the wire are next
+  // checked for silence.
+  Clock::time_point next_idle_check{};
+
+  // When `job`'s silence started, or nullopt when the read timeout does not run yet (no
+  // byte and, from send, no connection: the connect timeout bounds that).
+  std::optional<Clock::time_point> silent_since(const Job& job) const {
+    if (job.last_byte != Clock::time_point{}) return job.last_byte;
+    if (!options.read_timeout_from_send) return std::nullopt;
+    // Pre-transfer time: set once the request is about to go, on a new connection or a
+    // reused one (whose connect time stays 0).
+    curl_off_t ready_us = 0;
+    curl_easy_getinfo(job.easy, CURLINFO_PRETRANSFER_TIME_T, &ready_us);
+    if (ready_us <= 0) return std::nullopt;
+    return job.sent + std::chrono::microseconds(ready_us);
+  }
+
+  // Gives up the attempts that received no byte for more than the read timeout, as
+  // stalled. A scan of the attempts on the wire every read_timeout_s / 10 (5 ms to 1 s):
+  // libcurl's low-speed limit averages over seconds, so a stall was found seconds late.
+  void give_up_silent(Clock::time_point now) {
+    if (options.read_timeout_s <= 0 || now < next_idle_check) return;
+    const double every_s = std::clamp(options.read_timeout_s / 10, 0.005, 1.0);
+    next_idle_check =
+        now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(every_s));
+    const auto limit = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(options.read_timeout_s));
+    std::vector<CURL*> silent;
+    for (const auto& [easy, job] : active) {
+      const auto since = silent_since(*job);
+      if (since && now - *since > limit) silent.push_back(easy);
+    }
+    for (CURL* easy : silent) {
+      auto it = active.find(easy);
+      std::unique_ptr<Job> job = std::move(it->second);
+      active.erase(it);
+      job->timed_out_idle = true;
+      std::snprintf(job->error_buffer, sizeof job->error_buffer,
+                    "no byte received for %g s (--read-timeout)", options.read_timeout_s);
+      finish(std::move(job), CURLE_OPERATION_TIMEDOUT);
+    }
+  }
+
+  // Milliseconds until libcurl's timeout, the next retry, a blocked start or the read
+  // timeout's check is due, capped so that the loop notices stop requests.
   int poll_timeout_ms() const {
     constexpr int kMaxWaitMs = 1000;
     Clock::time_point wake = curl_due;
     if (!waiting.empty()) wake = std::min(wake, waiting.begin()->first);
+    if (!active.empty() && options.read_timeout_s > 0) wake = std::min(wake, next_idle_check);
     if (!ready.empty() && blocked_until != Clock::time_point{})
       wake = std::min(wake, blocked_until);
     if (wake == Clock::time_point::max()) return kMaxWaitMs;
@@ -687,6 +736,7 @@ struct HttpPool::Impl {
       active.erase(it);
       finish(std::move(job), msg->data.result);
     }
+    give_up_silent(Clock::now());
   }
 
   void loop() {

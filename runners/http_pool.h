@@ -77,10 +77,15 @@ struct HttpPoolOptions {
   // endpoint that just failed when another is usable. Empty: URLs are used as posted.
   std::vector<std::string> endpoints;
   EndpointPolicy endpoint_policy;
-  // An attempt that receives no byte for this many seconds (whole seconds, rounded up) is
-  // given up as stalled (HttpResult::stalled) and retried like a transport error; 0: off.
-  // For streamed answers, whose bytes come as they are generated.
+  // An attempt that receives no byte for more than this many seconds is given up as stalled
+  // (HttpResult::stalled) and retried like a transport error; 0: off. The pool's own timer
+  // checks every read_timeout_s / 10 (5 ms to 1 s), so a stall ends within about 1.1 times
+  // the timeout. The silence counts from the attempt being ready on a connection when
+  // read_timeout_from_send (streamed answers, whose bytes come as they are generated),
+  // else from the answer's first byte (a whole answer may be composed for minutes before
+  // its first byte, which --timeout bounds).
   double read_timeout_s = 0;
+  bool read_timeout_from_send = true;
   // Keep HttpResult::arrivals (when each piece of the body came), for streamed answers.
   bool record_arrivals = false;
   RetryPolicy retry;

@@ -85,7 +85,8 @@ bool read_reply(const HttpResult& http, const std::string& context, Completion& 
     return false;
   }
   if (http.status == 0) {
-    c = failed(std::move(c), ErrorKind::kTransient, context, http.transport_error);
+    c = failed(std::move(c), http.stalled ? ErrorKind::kStalled : ErrorKind::kTransient, context,
+               http.transport_error);
     return false;
   }
   // nlohmann's parser rejects invalid UTF-8 in strings: repair first, so that a Latin-1

@@ -44,7 +44,8 @@ ErrorKind kind_of_status(long status);
 Completion failed(Completion c, ErrorKind kind, const std::string& context, const std::string& why);
 
 // Types a failed exchange into `c` and returns false (an open circuit breaker is fatal
-// with the breaker's reason; no answer is transient; a status per kind_of_status; a 2xx
+// with the breaker's reason; no answer is transient, or stalled when the read timeout
+// gave it up (HttpResult::stalled); a status per kind_of_status; a 2xx
 // body that is not a JSON object is invalid; a 2xx carrying an error is typed by the
 // status it names); else parses the 2xx body into `r.json` and returns true. Sets
 // c.attempts and c.latency_s either way. The body is made valid UTF-8 before parsing.

@@ -199,21 +199,11 @@ Completion chat_stream(const HttpResult& http, const std::string& context, Reply
   return typed_answer(std::move(c), stream.refusal, !stream.content_seen, context);
 }
 
-// A message's content as chat completions take it: its text, or a list of text parts and
-// image_url parts holding the image as a base64 data URL (RFC 2397).
-nlohmann::json openai_content(const Message& m) {
-  if (m.parts.empty()) return m.content;
-  nlohmann::json parts = nlohmann::json::array();
-  for (const ContentPart& p : m.parts) {
-    if (p.kind == ContentPart::Kind::kText) {
-      parts.push_back({{"type", "text"}, {"text", p.text}});
-    } else {
-      parts.push_back(
-          {{"type", "image_url"},
-           {"image_url", {{"url", "data:" + p.media_type + ";base64," + base64_encode(p.data)}}}});
-    }
-  }
-  return parts;
+// An image part as chat completions take it: an image_url part holding the image as a
+// base64 data URL (RFC 2397).
+nlohmann::json openai_image(const ContentPart& p) {
+  return {{"type", "image_url"},
+          {"image_url", {{"url", "data:" + p.media_type + ";base64," + base64_encode(p.data)}}}};
 }
 
 // A token's bytes: OpenAI writes a piece of a character as "bytes:\xHH\xHH..."; any other
@@ -390,7 +380,7 @@ nlohmann::json OpenAIRunner::loglikelihood_body(const Request& request) const {
 nlohmann::json OpenAIRunner::request_body(const Request& request) const {
   nlohmann::json messages = nlohmann::json::array();
   for (const auto& m : request.messages) {
-    messages.push_back({{"role", m.role}, {"content", openai_content(m)}});
+    messages.push_back({{"role", m.role}, {"content", content_json(m, openai_image)}});
   }
   const Sampling& s = request.sampling;
   nlohmann::json body = {{"model", options_.model}, {"messages", messages}};

@@ -158,11 +158,14 @@ void read_file(const std::filesystem::path& file, std::map<std::string, Provider
       m.limits.context = get<int64_t>(file, l, "context", 0);
     }
     if (const YAML::Node p = n["price"]) {
-      check_keys(file, p, {"input", "cached_input", "output"});
+      check_keys(file, p, {"input", "cached_input", "output", "source", "read", "confirmed"});
       ModelPrice price;
       price.input = get<double>(file, p, "input", 0);
       price.output = get<double>(file, p, "output", 0);
       price.cached_input = get<double>(file, p, "cached_input", price.input);
+      m.price_source.url = get<std::string>(file, p, "source", "");
+      m.price_source.read = get<std::string>(file, p, "read", "");
+      m.price_source.confirmed = get<bool>(file, p, "confirmed", true);
       m.price = price;
     }
     models[m.alias] = m;

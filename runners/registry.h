@@ -41,6 +41,15 @@ struct ModelPrice {
   double output = 0;
 };
 
+// Where a model's prices were checked (docs/MODELS.md, "Prices"): the page's URL, the date
+// it was read (YYYY-MM-DD), and whether that page confirmed them (false: not found on the
+// provider's own page, or contradicted by it; a cost from them is an estimate).
+struct PriceSource {
+  std::string url;
+  std::string read;
+  bool confirmed = true;
+};
+
 // The cost of `usage` at `price`, in US dollars: uncached input tokens (prompt minus
 // cached) at the input price, cached tokens at the cached-input price, output tokens
 // (reasoning included) at the output price. Cache writes (Anthropic) are charged at the
@@ -59,7 +68,8 @@ struct ModelEntry {
   nlohmann::json defaults = nlohmann::json::object();  // body fields sent with every request
   ModelLimits limits;
   std::optional<ModelPrice> price;
-  std::string source;  // FILE:LINE
+  PriceSource price_source;  // with `price`
+  std::string source;        // FILE:LINE
 };
 
 class ModelRegistry {

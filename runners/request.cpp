@@ -12,18 +12,9 @@
 namespace ys {
 namespace {
 
-nlohmann::json content_json(const Message& m) {
-  if (m.parts.empty()) return m.content;
-  nlohmann::json parts = nlohmann::json::array();
-  for (const ContentPart& p : m.parts) {
-    if (p.kind == ContentPart::Kind::kText) {
-      parts.push_back({{"type", "text"}, {"text", p.text}});
-    } else {
-      parts.push_back(
-          {{"type", "image"}, {"media_type", p.media_type}, {"data", base64_encode(p.data)}});
-    }
-  }
-  return parts;
+// An image part in the canonical form.
+nlohmann::json canonical_image(const ContentPart& p) {
+  return {{"type", "image"}, {"media_type", p.media_type}, {"data", base64_encode(p.data)}};
 }
 
 [[noreturn]] void malformed(const std::string& where, const std::string& why) {
@@ -97,10 +88,21 @@ std::string text_of(const Message& message) {
   return text;
 }
 
+nlohmann::json content_json(const Message& message, nlohmann::json (*image)(const ContentPart&)) {
+  if (message.parts.empty()) return message.content;
+  nlohmann::json parts = nlohmann::json::array();
+  for (const ContentPart& p : message.parts) {
+    parts.push_back(p.kind == ContentPart::Kind::kText
+                        ? nlohmann::json{{"type", "text"}, {"text", p.text}}
+                        : image(p));
+  }
+  return parts;
+}
+
 nlohmann::json canonical_json(const Request& request) {
   nlohmann::json messages = nlohmann::json::array();
   for (const auto& m : request.messages) {
-    messages.push_back({{"role", m.role}, {"content", content_json(m)}});
+    messages.push_back({{"role", m.role}, {"content", content_json(m, canonical_image)}});
   }
   const Sampling& s = request.sampling;
   nlohmann::json sampling = {

@@ -37,6 +37,11 @@ struct Message {
 // The message's text: `content`, or its text parts joined with nothing between.
 std::string text_of(const Message& message);
 
+// A message's content as a JSON value, as the canonical form and the chat APIs all shape
+// it: `content` (a string) when the message has no parts, else a list holding
+// {"type":"text","text":T} for each text part and image(part) for each image part, in order.
+nlohmann::json content_json(const Message& message, nlohmann::json (*image)(const ContentPart&));
+
 struct Sampling {
   double temperature = 0.0;
   std::optional<double> top_p;

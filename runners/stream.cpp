@@ -155,9 +155,9 @@ Completion read_event_stream(const HttpResult& http, const std::string& context,
   if (!terminal && c.ok()) {
     const std::string events_seen = std::to_string(events.size()) + " events";
     if (http.stalled) {
-      c = failed(std::move(c), ErrorKind::kStreamStalled, context,
-                 "the stream stalled: no byte within the read timeout (--read-timeout) after " +
-                     events_seen + " (" + http.transport_error + ")");
+      c = failed(
+          std::move(c), ErrorKind::kStreamStalled, context,
+          "the stream stalled after " + events_seen + " (read timeout): " + http.transport_error);
     } else {
       c = failed(std::move(c), ErrorKind::kStreamCut, context,
                  "the stream ended before its terminal event, after " + events_seen +
@@ -206,7 +206,7 @@ long stream_retry_status(long status, const std::string& body, StreamParser pars
 HttpPoolOptions pool_options_for(HttpPoolOptions http, bool stream, StreamParser parse) {
   if (!stream) {
     http.retry_status = retry_status_of;
-    http.read_timeout_s = 0;
+    http.read_timeout_from_send = false;
     return http;
   }
   http.record_arrivals = true;

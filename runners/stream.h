@@ -76,8 +76,9 @@ using StreamParser = Completion (*)(const HttpResult& http, const std::string& c
 long stream_retry_status(long status, const std::string& body, StreamParser parse);
 
 // The pool options of a runner: with `stream`, arrivals are recorded and responses are
-// retried per stream_retry_status with `parse`; without, retry_status_of decides and
-// there is no read timeout (a whole answer comes at once, after the model is done).
+// retried per stream_retry_status with `parse`; without, retry_status_of decides and the
+// read timeout runs only from the answer's first byte (a whole answer comes after the model
+// is done: the silence before it is --timeout's, a body that stops midway is stalled).
 HttpPoolOptions pool_options_for(HttpPoolOptions http, bool stream, StreamParser parse);
 
 }  // namespace ys

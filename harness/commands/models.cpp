@@ -1,5 +1,6 @@
 #include "harness/commands/models.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -24,6 +25,15 @@ std::string key_state(const std::string& name) {
   return name + (v && *v ? " (set)" : " (not set)");
 }
 
+// When and whether a model's prices were checked: "DATE" when the provider's page
+// confirmed them, "unconfirmed" (with the date) when not, "-" without a price or a date.
+std::string price_checked(const ModelEntry& m) {
+  const PriceSource& s = m.price_source;
+  if (!m.price) return "-";
+  if (!s.confirmed) return s.read.empty() ? "unconfirmed" : "unconfirmed " + s.read;
+  return s.read.empty() ? "-" : s.read;
+}
+
 }  // namespace
 
 CLI::App* add_models_command(CLI::App& app, ModelsArgs& args) {
@@ -41,7 +51,7 @@ int run_models_command(const ModelsArgs& args) {
   ModelRegistry registry = ModelRegistry::load(files);
   std::vector<std::vector<std::string>> rows = {{"alias", "provider", "model id", "base url", "key",
                                                  "accepts", "context", "$/M in", "$/M cached",
-                                                 "$/M out"}};
+                                                 "$/M out", "price checked"}};
   for (const auto& [alias, m] : registry.models()) {
     const ProviderEntry& p = *registry.provider(m.provider);
     std::string accepts = "-";
@@ -54,9 +64,16 @@ int run_models_command(const ModelsArgs& args) {
                     m.limits.context ? std::to_string(m.limits.context) : "-",
                     m.price ? money(m.price->input) : "-",
                     m.price ? money(m.price->cached_input) : "-",
-                    m.price ? money(m.price->output) : "-"});
+                    m.price ? money(m.price->output) : "-", price_checked(m)});
   }
-  std::cout << render_columns(rows) << "\n";
+  std::cout << render_columns(rows);
+  if (std::any_of(registry.models().begin(), registry.models().end(), [](const auto& kv) {
+        return kv.second.price && !kv.second.price_source.confirmed;
+      })) {
+    std::cout << "unconfirmed: the provider's own page did not confirm these prices when "
+                 "they were checked (docs/MODELS.md); costs from them are estimates\n";
+  }
+  std::cout << "\n";
   std::vector<std::vector<std::string>> providers = {{"provider", "api", "base url", "key"}};
   for (const auto& [name, p] : registry.providers()) {
     providers.push_back({name + ":", p.api, p.base_url,

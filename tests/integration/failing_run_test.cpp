@@ -1,5 +1,7 @@
 // Runs against endpoints that keep failing: the circuit breaker stops them within seconds,
-// naming the URL, with what was finished kept and the run resumable (docs/RUNNERS.md).
+// naming the URL, with what was finished kept and the run resumable; answers that are not
+// answers typed and counted with exit 3; a resumed run's usage lines labelled by what they
+// cover (docs/RUNNERS.md).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -12,6 +14,7 @@
 #include <memory>
 
 #include "harness/store/reader.h"
+#include "harness/store/run_usage.h"
 #include "runners/openai.h"
 #include "tests/support/child.h"
 #include "tests/support/fake_openai_server.h"
@@ -170,6 +173,22 @@ TEST_F(FailingRunCli, UnreachableBaseUrlStopsWithinSecondsNamingItAndResumes) {
   EXPECT_NE(again.err.find("(resumed)"), std::string::npos) << again.err;
 }
 
+// A URL libcurl cannot use (here a mistyped scheme) never makes a connection: it took
+// 2 min 17 s of retries and exit 3 before it counted as a connect failure.
+TEST_F(FailingRunCli, AMistypedSchemeStopsWithinSecondsNamingTheUrl) {
+  const std::string url = "htp://127.0.0.1:" + std::to_string(closed_port()) + "/v1";
+  const auto start = Clock::now();
+  auto r = yardstick(
+      {"run", "--model", "openai:m", "--base-url", url, "--tasks", "arith", "--limit", "3"});
+  const double took = std::chrono::duration<double>(Clock::now() - start).count();
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_LT(took, 10.0);
+  EXPECT_NE(r.err.find("error: run 1 stopped: cannot reach " + url + "/chat/completions"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("not supported"), std::string::npos) << r.err;
+}
+
 TEST_F(FailingRunCli, SamplesLeftInErrorExitThreeWithTheFirstErrorAndResume) {
   auto empty = std::make_shared<std::atomic<bool>>(true);
   FakeOpenAIServer::Options so;
@@ -215,6 +234,103 @@ TEST_F(FailingRunCli, AFailedRunDoesNotSkipTheModelsAfterIt) {
   EXPECT_EQ(runs[2].model, "mock:wrong");
   EXPECT_EQ(runs[2].status, "completed");
   EXPECT_NE(r.out.find("mock:wrong"), std::string::npos) << r.out;  // in the results table
+}
+
+// The fake server reports 100 input and 10 output tokens per answer. The first
+// invocation gets 4 of 10 samples answered 500 (no retries): it ends incomplete; the
+// resumed one answers those 4. Its "this invocation" line covers 4 answers, the "whole
+// run" line (and `yardstick runs`) all 10.
+TEST_F(FailingRunCli, AResumedRunLabelsThisInvocationsUsageAndTheWholeRuns) {
+  auto failed = std::make_shared<std::atomic<int>>(0);
+  FakeOpenAIServer::Options so;
+  so.answer = [](const nlohmann::json&) { return std::string("7"); };
+  so.raw = [failed](const nlohmann::json&,
+                    int attempt) -> std::optional<FakeOpenAIServer::RawReply> {
+    if (attempt > 1 || failed->fetch_add(1) >= 4) return std::nullopt;
+    return FakeOpenAIServer::RawReply{500, R"({"error":{"message":"busy"}})"};
+  };
+  FakeOpenAIServer server(so);
+  const std::vector<std::string> args = {
+      "run",     "--model", "openai:m",      "--base-url", server.base_url(), "--tasks", "arith",
+      "--limit", "10",      "--max-retries", "0"};
+  auto first = yardstick(args);
+  ASSERT_EQ(first.exit_code, 3) << first.err;
+  EXPECT_NE(first.err.find("run 1 usage, this invocation: 600 input tokens (0 cached), 60 "
+                           "output tokens"),
+            std::string::npos)
+      << first.err;
+  // Not resumed and no cache hits: the whole run is this invocation, said once.
+  EXPECT_EQ(first.err.find("whole run"), std::string::npos) << first.err;
+
+  auto again = yardstick(args);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("run 1 usage, this invocation: 400 input tokens (0 cached), 40 "
+                           "output tokens (0 reasoning), cost no price known; latency p50"),
+            std::string::npos)
+      << again.err;
+  EXPECT_NE(again.err.find("over 4 answers\n"), std::string::npos) << again.err;
+  EXPECT_NE(again.err.find("run 1 usage, whole run (every invocation, cache hits included): "
+                           "1000 input tokens (0 cached), 100 output tokens"),
+            std::string::npos)
+      << again.err;
+  EXPECT_NE(again.err.find("over 10 answers\n"), std::string::npos) << again.err;
+  const auto stored = read_run_usage(db(), 1);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->input_tokens, 1000);
+  EXPECT_EQ(stored->answers, 10);
+
+  test::ChildResult runs = test::run_child({test::yardstick_bin().string(), "runs", "--db", db()});
+  ASSERT_EQ(runs.exit_code, 0) << runs.err;
+  EXPECT_NE(runs.out.find("1000/100"), std::string::npos) << runs.out;
+  EXPECT_NE(runs.out.find("tokens, cost, latency and ttft: the whole run"), std::string::npos)
+      << runs.out;
+}
+
+// Answers that are not answers, one kind per arriving request in turn: a 200 carrying an
+// error object (each with its own message, so never a systematic rejection), an empty
+// answer with finish_reason "length", `content: null`, and a real answer.
+TEST_F(FailingRunCli, AnswersThatAreNotAnswersAreTypedCountedAndExitThree) {
+  auto arrived = std::make_shared<std::atomic<int>>(0);
+  FakeOpenAIServer::Options so;
+  so.answer = [](const nlohmann::json&) { return std::string("#### 1"); };
+  so.raw = [arrived](const nlohmann::json&, int) -> std::optional<FakeOpenAIServer::RawReply> {
+    const int i = arrived->fetch_add(1);
+    switch (i % 4) {
+      case 0:
+        return FakeOpenAIServer::RawReply{200, R"({"error":{"message":"bad request )" +
+                                                   std::to_string(i) +
+                                                   R"(","type":"invalid_request_error"}})"};
+      case 1:
+        return FakeOpenAIServer::RawReply{
+            200, R"({"choices":[{"message":{"content":""},"finish_reason":"length"}]})"};
+      case 2:
+        return FakeOpenAIServer::RawReply{
+            200, R"({"choices":[{"message":{"content":null},"finish_reason":"stop"}]})"};
+      default:
+        return std::nullopt;
+    }
+  };
+  FakeOpenAIServer server(so);
+  auto r = yardstick({"run", "--model", "openai:m", "--base-url", server.base_url(), "--tasks",
+                      "arith", "--limit", "8", "--max-retries", "0"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("errors by kind: 2 empty, 2 invalid, 2 truncated; first: arith sample "),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("run 1 is incomplete: 6 samples"), std::string::npos) << r.err;
+  StoreReader store(db());
+  size_t scored = 0, invalid = 0;
+  for (const auto& s : store.samples(1)) {
+    if (s.completion.ok()) ++scored;
+    if (s.completion.error == ErrorKind::kInvalid) {
+      ++invalid;
+      EXPECT_NE(s.completion.error_message.find("HTTP 200 carrying an error (taken as 400)"),
+                std::string::npos)
+          << s.completion.error_message;
+    }
+  }
+  EXPECT_EQ(scored, 2u);
+  EXPECT_EQ(invalid, 2u);
 }
 
 }  // namespace

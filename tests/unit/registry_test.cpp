@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <fstream>
 
 #include "runners/anthropic.h"
@@ -50,6 +51,45 @@ TEST(ModelRegistry, BundledFileHasThePresetsAndReasoningModelsRefuseTemperature)
     EXPECT_GT(m.price->output, 0) << alias;
     EXPECT_LE(m.price->cached_input, m.price->input) << alias;
     EXPECT_GT(m.limits.context, 0) << alias;
+  }
+}
+
+// Every bundled price says where and when it was checked, and whether the provider's
+// page confirmed it (docs/MODELS.md, "Prices"); a user file may leave the provenance out.
+TEST(ModelRegistry, EveryBundledPriceNamesItsSourceDateAndWhetherItWasConfirmed) {
+  ModelRegistry r = ModelRegistry::load({bundled()});
+  for (const auto& [alias, m] : r.models()) {
+    ASSERT_TRUE(m.price) << alias;
+    const PriceSource& source = m.price_source;
+    EXPECT_EQ(source.url.rfind("https://", 0), 0u) << alias << ": " << source.url;
+    ASSERT_EQ(source.read.size(), 10u) << alias;
+    EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(source.read[0])) && source.read[4] == '-' &&
+                source.read[7] == '-')
+        << alias << ": " << source.read;
+  }
+  EXPECT_TRUE(r.resolve("claude-opus-4-5")->price_source.confirmed);
+  EXPECT_EQ(r.resolve("claude-opus-4-5")->price->cached_input, 0.50);
+  for (const char* alias : {"gpt-5", "deepseek-chat", "claude-haiku-4-5"}) {
+    EXPECT_FALSE(r.resolve(alias)->price_source.confirmed) << alias;
+  }
+
+  test::ScratchDir dir;
+  test::write_file(dir / "mine.yaml",
+                   "models:\n  m:\n    provider: openai\n    price: {input: 1, output: 2}\n");
+  const auto mine = ModelRegistry::load({bundled(), dir / "mine.yaml"}).resolve("m");
+  ASSERT_TRUE(mine && mine->price);
+  EXPECT_TRUE(mine->price_source.confirmed);
+  EXPECT_EQ(mine->price_source.url, "");
+  test::write_file(
+      dir / "bad.yaml",
+      "models:\n  m:\n    provider: openai\n    price: {input: 1, confirmed: maybe}\n");
+  try {
+    ModelRegistry::load({bundled(), dir / "bad.yaml"});
+    ADD_FAILURE() << "accepted confirmed: maybe";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.yaml:4: 'confirmed' has the wrong type"),
+              std::string::npos)
+        << e.what();
   }
 }
 
