@@ -2,12 +2,17 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "datasets/pull.h"
@@ -82,6 +87,7 @@ class Unpacker {
   std::vector<Entry> list() const {
     ArchivePtr a = open();
     std::vector<Entry> out;
+    std::set<fs::path> links;  // the symbolic links listed so far
     struct archive_entry* e = nullptr;
     while (next(a.get(), &e)) {
       Entry x;
@@ -114,26 +120,39 @@ class Unpacker {
         }
       }
       if (x.rel.empty() && x.kind != Kind::kFolder) refuse(x.name, "names no file");
+      check_not_under_link(x, links);
+      if (x.kind == Kind::kSymlink) links.insert(x.rel);
       out.push_back(std::move(x));
       if (archive_read_data_skip(a.get()) != ARCHIVE_OK) fail(a.get(), "cannot be read");
     }
     return out;
   }
 
-  // A symbolic link may point only inside the destination (judged on the names).
+  // A symbolic link may only point down from its own folder: no absolute target and no
+  // '..' part. Judging '..' on the names alone is not enough, since an earlier link of the
+  // same archive can make "sub/.." mean something else on disk; links that only point down,
+  // with nothing unpacked under a link (check_not_under_link), stay inside the destination.
   void check_symlink(const Entry& x) const {
     if (x.link.empty()) refuse(x.name, "is a symbolic link without a target");
     if (x.link.front() == '/') refuse(x.name, "is a symbolic link to an absolute path");
-    std::vector<std::string> at;
-    for (const auto& part : x.rel.parent_path()) at.push_back(part.string());
     for (const auto& part : split(x.link, '/')) {
-      if (part.empty() || part == ".") continue;
-      if (part != "..") {
-        at.push_back(part);
-      } else if (at.empty()) {
-        refuse(x.name, "is a symbolic link to '" + x.link + "', outside the folder");
-      } else {
-        at.pop_back();
+      if (part == "..") {
+        refuse(x.name, "is a symbolic link to '" + x.link +
+                           "': a '..' in a link may lead outside the folder");
+      }
+    }
+  }
+
+  // Refuses `x` when its path, or its hard link's target, passes through a symbolic link
+  // of the archive (`links`: those listed before it).
+  void check_not_under_link(const Entry& x, const std::set<fs::path>& links) const {
+    for (const fs::path* path : {&x.rel, &x.link_rel}) {
+      fs::path prefix;
+      for (auto it = path->begin(); it != path->end(); ++it) {
+        prefix /= *it;
+        if (std::next(it) != path->end() && links.count(prefix)) {
+          refuse(x.name, "lies under the symbolic link '" + prefix.string() + "' of the archive");
+        }
       }
     }
   }
@@ -231,13 +250,26 @@ class Unpacker {
   bool write_file(struct archive* a, const Entry& x, const fs::path& p) const {
     const fs::path part = p.string() + ".part";
     {
-      std::ofstream f(part, std::ios::binary | std::ios::trunc);
-      if (!f) throw InputError(part.string() + ": cannot write");
+      // A new file, never through whatever is at that name (a link from the archive).
+      std::error_code gone;
+      fs::remove(part, gone);
+      const int fd =
+          ::open(part.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+      if (fd < 0) throw InputError(part.string() + ": cannot write: " + std::strerror(errno));
+      struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+      } closer{fd};
       char buf[1 << 16];
       la_ssize_t n = 0;
-      while ((n = archive_read_data(a, buf, sizeof buf)) > 0) f.write(buf, n);
+      while ((n = archive_read_data(a, buf, sizeof buf)) > 0) {
+        for (la_ssize_t done = 0; done < n;) {
+          const ssize_t w = ::write(fd, buf + done, static_cast<size_t>(n - done));
+          if (w < 0) throw InputError(part.string() + ": write error: " + std::strerror(errno));
+          done += w;
+        }
+      }
       if (n < 0) fail(a, "cannot be read at entry '" + x.name + "'");
-      if (!f.flush()) throw InputError(part.string() + ": write error");
     }
     std::error_code ec;
     if (!fs::is_symlink(p, ec) && same_bytes(part, p)) {

@@ -20,13 +20,15 @@ struct UnpackResult {
 // into the folder `into`, as follows:
 // - first every entry is checked, and the whole archive refused before anything is
 //   written when one is unsafe: an absolute path, a ".." component, an empty name, a
-//   symbolic link whose target is absolute or leads out of `into`, a hard link to such a
-//   path, or any type other than folder, regular file, symbolic or hard link;
+//   symbolic link whose target is absolute or has a ".." part, an entry (or a hard link's
+//   target) under a symbolic link of the archive, or any type other than folder, regular
+//   file, symbolic or hard link;
 // - when every entry is already there (files with the archive's size, links with its
 //   target) nothing is written (`already`): a second pull is a no-op;
 // - otherwise each file is written to "<path>.part", compared with the file there and
-//   renamed onto it only when different; nothing is written where an existing path
-//   resolves (through a symbolic link on disk) outside `into`.
+//   renamed onto it only when different (".part" is created new, never through a link);
+//   nothing is written where an existing path resolves (through a symbolic link on disk)
+//   outside `into`.
 // Owners, modes and times of the archive are not restored (files get the umask's mode).
 // `log` (may be empty) receives progress lines. Throws DownloadError naming the archive
 // and the entry for an unsafe or unreadable archive, InputError when `into` cannot be

@@ -97,7 +97,8 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
 size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* job = static_cast<Job*>(user);
   size_t n = size * count;
-  if (job->watch_idle) job->last_byte = Clock::now();
+  // Headers do not start or reset the read timeout: a proxy may send them long before the
+  // answer (a stream's silence counts from send, a whole answer's from its body).
   std::string_view line(data, n);
   constexpr std::string_view kName = "retry-after:";
   if (line.size() > kName.size()) {
@@ -743,8 +744,10 @@ struct HttpPool::Impl {
     constexpr int kMaxEvents = 256;
     epoll_event events[kMaxEvents];
     while (!stopping) {
-      if (cancelled) drop_all();
+      // Cleared before the flags are read: a cancel or stop set after this point wakes the
+      // loop again instead of waiting out epoll's timeout.
       wake_pending = false;
+      if (cancelled) drop_all();
       {
         std::lock_guard lock(mutex);
         while (!incoming.empty()) {

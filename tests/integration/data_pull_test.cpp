@@ -459,6 +459,11 @@ TEST(DataPull, RefusesArchiveEntriesThatLeaveTheFolder) {
       {{ok, {TarEntry::kSymlink, "MATH/etc", "/etc"}}, "a symbolic link to an absolute path"},
       {{ok, {TarEntry::kHardlink, "MATH/h", "../outside.json"}}, "has a '..' component"},
       {{ok, {TarEntry::kFifo, "MATH/pipe", ""}}, "is neither a folder, a file nor a link"},
+      // Found in review: "sub -> ." then "sub/up -> .." passed a check on the names alone.
+      {{{TarEntry::kSymlink, "MATH/sub", "."}, {TarEntry::kSymlink, "MATH/sub/up", "x"}},
+       "lies under the symbolic link 'MATH/sub'"},
+      {{{TarEntry::kSymlink, "MATH/sub", "test"}, {TarEntry::kFile, "MATH/sub/f.json", "x"}},
+       "lies under the symbolic link 'MATH/sub'"},
   };
   for (const auto& [entries, why] : cases) {
     const std::string tar = make_tar(entries);

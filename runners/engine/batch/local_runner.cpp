@@ -120,7 +120,9 @@ LocalRunner::LocalRunner(const LocalRunnerOptions& options) : options_(options) 
   scheduler_ = std::make_unique<Scheduler>(n_blocks, block_size_, options.batch);
   identity_ = "local:" + std::filesystem::path(options.path).filename().string() + "#" +
               hash_hex(model_->file().bytes()).substr(0, 16) +
-              ";ctx=" + std::to_string(options_.n_ctx);
+              // The engine's numerics and sampling draws (2: vectorised exp, SplitMix64
+              // sampler): a change keeps old cached answers from mixing with new ones.
+              ";engine=2;ctx=" + std::to_string(options_.n_ctx);
   // The runner's seed only matters to requests without one; 0 is left out so that the
   // default keeps a short name.
   if (options_.seed != 0) identity_ += ";seed=" + std::to_string(options_.seed);

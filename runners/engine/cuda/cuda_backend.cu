@@ -107,14 +107,15 @@ class CudaBackend final : public Backend {
   explicit CudaBackend(const Model& model) : model_(model), c_(model.config()) {
     std::string why;
     if (!cuda_available(&why)) throw InputError("--device cuda: " + why);
-    check(cudaSetDevice(0), "cudaSetDevice");
-    check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
-    check(cublas().create(&blas_), "cublasCreate");
-    check(cublas().set_stream(blas_, stream_), "cublasSetStream");
     if (c_.head_dim > 256) {
       throw InputError(model.file().path() + ": head size " + std::to_string(c_.head_dim) +
                        " exceeds the CUDA backend's 256");
     }
+    (void)cublas();  // loads libcublas (may throw) before anything needs freeing
+    check(cudaSetDevice(0), "cudaSetDevice");
+    check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+    check(cublas().create(&blas_), "cublasCreate");
+    check(cublas().set_stream(blas_, stream_), "cublasSetStream");
     upload_matrix(model.token_embedding(), "token_embd.weight");
     upload_matrix(model.output(), "output.weight");
     upload_vector(model.output_norm());
