@@ -205,6 +205,12 @@ FileStatus file_status(const CatalogueFile& file, const DataLocation& where) {
   return st;
 }
 
+std::string pull_command(const CatalogueDataset& d) {
+  const bool unverified =
+      std::any_of(d.files.begin(), d.files.end(), [](const CatalogueFile& f) { return !f.sha256; });
+  return "yardstick data pull " + d.name + (unverified ? " --allow-unverified" : "");
+}
+
 std::optional<MissingData> missing_data(const Catalogue& cat, const std::string& task,
                                         const std::string& path, const DataLocation& where) {
   const CatalogueDataset* d = cat.for_task(task);
@@ -217,7 +223,7 @@ std::optional<MissingData> missing_data(const Catalogue& cat, const std::string&
     ours = ours || top(f.path) == top(path) || (!f.unpack.empty() && top(f.unpack) == top(path));
   }
   if (!ours) return std::nullopt;
-  const std::string pull = "yardstick data pull " + d->name;
+  const std::string pull = pull_command(*d);
   size_t present = 0;
   std::error_code ec;
   for (const auto& f : d->files) {

@@ -99,6 +99,10 @@ struct MissingData {
 std::optional<MissingData> missing_data(const Catalogue& cat, const std::string& task,
                                         const std::string& path, const DataLocation& where);
 
+// The command that pulls d: "yardstick data pull NAME", with " --allow-unverified" when
+// the catalogue knows no sha256 for one of its files (the pull refuses them otherwise).
+std::string pull_command(const CatalogueDataset& d);
+
 // "present", "missing", "sha256 MISMATCH", "present (unverified)" for a state.
 const char* state_name(FileStatus::State state);
 

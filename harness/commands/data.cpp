@@ -87,8 +87,8 @@ int list_all(const Catalogue& cat, const DataLocation& where) {
                   ? "present, sha256 verified"
                   : "present, " + std::to_string(present - verified) + " unverified";
     } else {
-      state = (present ? std::to_string(d.files.size() - present) + " missing" : "missing") +
-              std::string(": yardstick data pull ") + d.name;
+      state = (present ? std::to_string(d.files.size() - present) + " missing" : "missing") + ": " +
+              pull_command(d);
     }
     rows.push_back({d.name, std::to_string(present) + "/" + std::to_string(d.files.size()), state,
                     found.empty() ? "-" : found, join(d.tasks)});
