@@ -122,6 +122,11 @@ int download(const std::string& url, const fs::path& part, const PullOptions& o)
     }
     const std::string why = http_error ? "HTTP " + std::to_string(a.status) : a.error;
     if (attempt >= o.attempts) {
+      if (size_of(part) == 0) {  // nothing came (e.g. refused): no empty file left behind
+        std::error_code ec;
+        fs::remove(part, ec);
+        throw DownloadError(url + ": " + why + "; nothing was received");
+      }
       throw DownloadError(url + ": " + why + " after " + std::to_string(size_of(part)) +
                           " bytes; " + part.string() +
                           " is kept: run the same command again to resume");

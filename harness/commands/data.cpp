@@ -147,6 +147,9 @@ CLI::App* add_data_command(CLI::App& app, DataArgs& a) {
       "Download a dataset into the user data cache (the only command that downloads data; "
       "from the catalogue's URLs for NAME only)");
   a.pull->add_option("name", a.name, "The dataset, as `data ls` names it")->required();
+  // `data pull NAME --catalogue F` as well as `data --catalogue F pull NAME`.
+  a.ls->fallthrough();
+  a.pull->fallthrough();
   a.pull->add_option("--into", a.into,
                      "The data root to write to (default: ~/.cache/yardstick/data)");
   a.pull->add_flag("--allow-unverified", a.allow_unverified,

@@ -692,6 +692,27 @@ TEST(DataCatalogue, MalformedEntriesNameTheLine) {
   EXPECT_NE(error_of(head).find("needs 'sha256'"), std::string::npos);
 }
 
+// Found by a new user: a refused connection left a 0-byte .part behind.
+TEST(DataPull, ARefusedConnectionLeavesNoEmptyPartFile) {
+  test::ScratchDir dir;
+  test::write_file(dir / "cat.yaml",
+                   "datasets:\n  fix:\n    title: Fixture\n    source: tests\n    license: none\n"
+                   "    format: bytes\n    files:\n      - path: fix/none.bin\n"
+                   "        url: http://127.0.0.1:1/none.bin\n");
+  const Catalogue cat = load_catalogue(dir / "cat.yaml");
+  PullOptions o;
+  o.into = dir / "data";
+  o.attempts = 2;
+  o.allow_unverified = true;
+  try {
+    pull_dataset(cat.datasets.at(0), o);
+    ADD_FAILURE() << "no error";
+  } catch (const DownloadError& e) {
+    EXPECT_NE(std::string(e.what()).find("nothing was received"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir / "data/fix/none.bin.part"));
+}
+
 // ---- the commands ----------------------------------------------------------------------
 
 TEST(DataCommand, PullThenLsThroughTheBinary) {
@@ -715,7 +736,9 @@ TEST(DataCommand, PullThenLsThroughTheBinary) {
   EXPECT_NE(pull.err.find("fix: 2 of 2 files downloaded"), std::string::npos) << pull.err;
   ls = test::run_child({bin, "data", "--catalogue", c, "ls", "--data", into});
   EXPECT_NE(ls.out.find("present, sha256 verified"), std::string::npos) << ls.out;
-  auto one = test::run_child({bin, "data", "--catalogue", c, "ls", "fix", "--data", into});
+  // --catalogue after the subcommand works too (a new user tried it there).
+  auto one = test::run_child({bin, "data", "ls", "fix", "--catalogue", c, "--data", into});
+  EXPECT_EQ(one.exit_code, 0) << one.err;
   EXPECT_NE(one.out.find(sha256_hex(kSmall)), std::string::npos) << one.out;
   // A damaged file is reported, with exit status 1.
   test::write_file(dir / "data/fix/small.csv", "damaged");
