@@ -698,7 +698,7 @@ TEST(DataPull, ARefusedConnectionLeavesNoEmptyPartFile) {
   test::write_file(dir / "cat.yaml",
                    "datasets:\n  fix:\n    title: Fixture\n    source: tests\n    license: none\n"
                    "    format: bytes\n    files:\n      - path: fix/none.bin\n"
-                   "        url: http://127.0.0.1:1/none.bin\n");
+                   "        url: http://127.0.0.1:1/none.bin\n        sha256: unknown\n");
   const Catalogue cat = load_catalogue(dir / "cat.yaml");
   PullOptions o;
   o.into = dir / "data";
